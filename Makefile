@@ -1,0 +1,90 @@
+# Kuulo: `make run` starts the app with demo data, `make test` runs every check.
+# Everything the project needs is installed from here; see README.md.
+
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kuulo
+CHROMIUM ?= /usr/bin/chromium
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup lint typecheck checks unit-tests pg-tests browser-tests browser-deps lock messages bench clean
+
+## Set up and start the app on SQLite with the demo organisation.
+run: setup
+	@$(MANAGE) seed_demo --if-empty
+	@$(MANAGE) demo_info --port $(PORT)
+	@trap 'kill 0' EXIT; \
+	$(MANAGE) db_worker --interval 1 >var/worker.log 2>&1 & \
+	$(MANAGE) runserver --noreload 127.0.0.1:$(PORT)
+
+## Set up and run lint, type checks, unit tests (SQLite and PostgreSQL) and browser tests.
+test: setup lint typecheck checks unit-tests pg-tests browser-tests
+	@echo "All checks passed."
+
+setup: $(VENV)/.installed var/.migrated
+	@$(MANAGE) compilemessages --ignore '.venv/*' -v 0
+	@$(MANAGE) collectstatic --noinput -v 0
+
+$(VENV)/.installed: requirements/dev.lock
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	@command -v msgfmt >/dev/null || scripts/install-system-packages gettext
+	@touch $@
+
+var/.migrated: $(VENV)/.installed $(shell find src -path '*/migrations/*.py')
+	@mkdir -p var
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) createcachetable
+	@touch $@
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+checks: $(VENV)/.installed
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run -v 0
+
+unit-tests: $(VENV)/.installed
+	$(VENV)/bin/pytest -m "not browser" -n 2 -q
+
+## The same suite on PostgreSQL when one is reachable at PG_TEST_URL.
+pg-tests: $(VENV)/.installed
+	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
+	  echo "PostgreSQL reachable: running the suite on it"; \
+	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -m "not browser" -n 2 -q; \
+	else echo "PostgreSQL not reachable at $(PG_TEST_URL): PostgreSQL run skipped (set PG_TEST_URL)"; fi
+
+browser-tests: browser-deps
+	KUULO_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m browser -q
+
+browser-deps: $(VENV)/.installed node_modules/.installed
+	@test -x $(CHROMIUM) || scripts/install-system-packages chromium
+	@test -x $(CHROMIUM) || { echo "Browser tests need Chromium at $(CHROMIUM) (Debian package 'chromium', or set CHROMIUM=)."; exit 1; }
+
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || scripts/install-system-packages npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## Regenerate the pinned lock files from requirements/*.in.
+lock:
+	$(PY) -m pip install -q uv
+	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet base.in -o base.lock
+	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet dev.in -o dev.lock
+
+## Refresh the fi/sv/en catalogues after changing UI strings.
+messages: $(VENV)/.installed
+	cd src/kuulo && ../../$(MANAGE) makemessages -l fi -l sv -l en --no-obsolete --add-location file
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

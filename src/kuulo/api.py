@@ -1,0 +1,18 @@
+"""The one HTTP API (django-ninja): /api/v1/..., schema at /api/openapi.json, docs at /api/docs."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from kuulo.organisations.api import router as organisations_router
+
+api = NinjaAPI(
+    title="Kuulo API",
+    version="1",
+    description=str(_("Customer-experience data of your organisation, scoped to your roles and units.")),
+    urls_namespace="api",
+    auth=django_auth,
+    docs_url=None,  # Kuulo renders its own accessible reference: core.views.api_docs
+    openapi_url="/openapi.json",
+)
+api.add_router("/v1/", organisations_router)

@@ -1,0 +1,71 @@
+"""The audit log: who did what, when, to what. Rows are only ever added."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+# Every action the log knows, with the label administrators see.
+ACTIONS: dict[str, StrOrPromise] = {
+    "auth.login": _("Signed in"),
+    "auth.logout": _("Signed out"),
+    "auth.login_failed": _("Failed sign-in"),
+    "auth.locked_out": _("Sign-in locked out"),
+    "user.created": _("User created"),
+    "user.updated": _("User updated"),
+    "user.activated": _("User activated"),
+    "user.deactivated": _("User deactivated"),
+    "role.granted": _("Role granted"),
+    "role.revoked": _("Role revoked"),
+    "organisation.updated": _("Organisation settings changed"),
+    "unit.created": _("Unit created"),
+    "unit.updated": _("Unit updated"),
+    "unit.moved": _("Unit moved"),
+    "unit.archived": _("Unit archived"),
+    "unit.restored": _("Unit restored"),
+    "unit.deleted": _("Unit deleted"),
+    "unit_type.created": _("Unit type created"),
+    "unit_type.updated": _("Unit type updated"),
+    "data.exported": _("Data exported"),
+}
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    # Kept as text so the log still reads right after a user or object is renamed or removed.
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=50, blank=True)
+    target_id = models.CharField(_("target id"), max_length=50, blank=True)
+    target_label = models.CharField(_("target"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-occurred_at"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTIONS.get(self.action, self.action))

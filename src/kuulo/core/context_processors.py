@@ -1,0 +1,35 @@
+"""Navigation shown in the page header, built from what the user may open."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.organisations.access import Permission, has_permission, organisation_for
+
+# (label, url name, permission; None = any signed-in member)
+NAVIGATION = [
+    (_("Home"), "core:home", None),
+    (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
+    (_("People"), "organisations:people_list", Permission.MANAGE_ORGANISATION),
+    (_("Audit log"), "audit:event_list", Permission.VIEW_AUDIT_LOG),
+    (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "current_organisation": None, "can_manage": False}
+    items = []
+    for label, url_name, permission in NAVIGATION:
+        if has_permission(user, permission):
+            url = reverse(url_name)
+            current = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"label": label, "url": url, "current": current})
+    return {
+        "nav_items": items,
+        "current_organisation": organisation_for(user),
+        "can_manage": has_permission(user, Permission.MANAGE_ORGANISATION),
+    }

@@ -1,0 +1,31 @@
+"""One way to render forms and show their errors."""
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.forms.renderers import DjangoTemplates
+
+
+class FormRenderer(DjangoTemplates):
+    """Every form renders through core/forms/*.html: an error summary that
+    links to each invalid field, labels, hints and errors tied to the input."""
+
+    form_template_name = "core/forms/form.html"
+    field_template_name = "core/forms/field.html"
+
+
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the named fields where it names them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def limit_choices(form: BaseForm, field_name: str, queryset: QuerySet[Any]) -> None:
+    """Offer only these objects in a model choice field (e.g. units of the user's organisation)."""
+    cast(forms.ModelChoiceField, form.fields[field_name]).queryset = queryset

@@ -1,0 +1,52 @@
+"""Base pieces shared by every domain app."""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGE_CODES = ("fi", "sv", "en")
+
+
+class LanguageChoice(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TranslatedNameModel(models.Model):
+    """A name in Finnish, Swedish and English; `name` picks the active language.
+
+    Finnish is required (the organisation's working language); a missing
+    translation falls back to Finnish, then Swedish, then English.
+    """
+
+    name_fi = models.CharField(_("name in Finnish"), max_length=200)
+    name_sv = models.CharField(_("name in Swedish"), max_length=200, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_in(get_language() or "fi")
+
+    def name_in(self, language: str) -> str:
+        language = (language or "fi")[:2]
+        order = [language, *[code for code in LANGUAGE_CODES if code != language]]
+        for code in order:
+            value = getattr(self, f"name_{code}", "")
+            if value:
+                return value
+        return ""

@@ -1,0 +1,104 @@
+"""The signed-in home page, the public pages and the health check."""
+
+import json
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kuulo.accounts.models import User
+from kuulo.organisations.access import Permission, access_for, public, requires, units_for
+from kuulo.organisations.models import Role
+
+
+@requires(None)
+def home(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    roles = sorted({Role(g.role).label for g in access.grants})
+    units = units_for(request.user, Permission.VIEW_UNITS).active().select_related("unit_type")
+    top_units = [u for u in units if u.parent_id is None or u.parent_id not in {x.pk for x in units}]
+    return render(request, "core/home.html", {"roles": roles, "top_units": top_units[:12]})
+
+
+@public
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; a signed-in user's choice is remembered on their account."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+            httponly=True,
+        )
+        if isinstance(request.user, User) and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    return response
+
+
+@public
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # any database failure means "not healthy"
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+
+
+@public
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """A readable, accessible reference of the HTTP API, generated from its OpenAPI schema."""
+    from kuulo.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/")
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": operation.get("parameters", []),
+                    "responses": {
+                        code: json.dumps(
+                            response.get("content", {}).get("application/json", {}).get("schema", {}),
+                            indent=2,
+                        )
+                        for code, response in operation.get("responses", {}).items()
+                    },
+                }
+            )
+    context = {
+        "info": schema["info"],
+        "operations": operations,
+        "schemas": {
+            name: json.dumps(body, indent=2) for name, body in schema["components"]["schemas"].items()
+        },
+    }
+    return render(request, "core/api_docs.html", context)

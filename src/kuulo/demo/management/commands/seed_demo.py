@@ -1,0 +1,25 @@
+"""Load the demo organisation (used by `make run`)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kuulo.demo.data import create_demo_organisation, demo_password
+from kuulo.organisations.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation with units and users in every role."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if any organisation exists already."
+        )
+
+    def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
+        if Organisation.objects.exists():
+            if if_empty:
+                return
+            raise CommandError("The database already has an organisation; use a fresh database for the demo.")
+        organisation = create_demo_organisation(demo_password())
+        self.stdout.write(self.style.SUCCESS(f"Demo organisation created: {organisation.name_en}"))

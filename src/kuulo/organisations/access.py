@@ -1,0 +1,233 @@
+"""The one place that decides what a user may see and do.
+
+Every view, API endpoint, export and background job asks here:
+
+* `has_permission(user, perm, unit=None)`: may the user do this (at all, or in this unit)?
+* `restrict(queryset, user, perm)`: only the rows the user may see for this permission;
+  model classes say how they are scoped with `access_unit_field` (rows belong to a
+  unit; the user needs the permission in that unit or above it) or
+  `access_organisation_field` (organisation-level rows; the user needs the
+  permission organisation-wide).
+* `get_for_user_or_404(queryset, user, perm, **lookup)`: fetch one row or 404, so an
+  object outside the user's scope is indistinguishable from one that does not exist.
+* `@requires(perm)` / `@public` on views: the access rule, which the access-matrix
+  test reads to check every URL for every role.
+
+A role held on a unit covers that unit and its whole subtree; a role held without
+a unit covers the organisation. Roles never reach another organisation.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from .models import Role, RoleAssignment, Unit, UnitQuerySet
+
+
+class Permission(StrEnum):
+    MANAGE_ORGANISATION = "organisation.manage"  # units, unit types, people, roles, settings
+    VIEW_AUDIT_LOG = "audit.view"
+    VIEW_UNITS = "units.view"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CX_LEAD: frozenset({Permission.VIEW_UNITS}),
+    Role.MANAGER: frozenset({Permission.VIEW_UNITS}),
+    Role.STAFF: frozenset({Permission.VIEW_UNITS}),
+    Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS}),
+    Role.VIEWER: frozenset({Permission.VIEW_UNITS}),
+}
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.CX_LEAD})
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int | None
+    unit_path: str | None  # None: organisation-wide
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user holds, loaded once per request."""
+
+    organisation_id: int | None
+    grants: tuple[Grant, ...]
+
+    def grants_for(self, perm: Permission) -> list[Grant]:
+        return [g for g in self.grants if perm in ROLE_PERMISSIONS[g.role]]
+
+    def allows(self, perm: Permission | None) -> bool:
+        if perm is None:
+            return True
+        return bool(self.grants_for(perm))
+
+    def organisation_wide(self, perm: Permission) -> bool:
+        return any(g.unit_path is None for g in self.grants_for(perm))
+
+    def covers_unit(self, perm: Permission, unit: Unit) -> bool:
+        if unit.organisation_id != self.organisation_id:
+            return False
+        return any(g.unit_path is None or unit.path.startswith(g.unit_path) for g in self.grants_for(perm))
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+
+NO_ACCESS = Access(organisation_id=None, grants=())
+
+
+def access_for(user: Any) -> Access:
+    """The user's grants, cached on the user object (which lives for one request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_kuulo_access", None)
+    if cached is not None:
+        return cached
+    assignments = RoleAssignment.objects.filter(membership__user=user).select_related("membership", "unit")
+    organisation_id = None
+    grants = []
+    for assignment in assignments:
+        organisation_id = assignment.membership.organisation_id
+        if assignment.unit is not None and assignment.unit.is_archived:
+            continue  # a role in an archived unit grants nothing
+        grants.append(
+            Grant(
+                role=assignment.role,
+                unit_id=assignment.unit_id,
+                unit_path=assignment.unit.path if assignment.unit else None,
+            )
+        )
+    if organisation_id is None:
+        membership = getattr(user, "membership", None)
+        organisation_id = membership.organisation_id if membership else None
+    access = Access(organisation_id=organisation_id, grants=tuple(grants))
+    user._kuulo_access = access
+    return access
+
+
+def forget_access(user: Any) -> None:
+    """Drop the cached grants after they changed within the same request."""
+    if hasattr(user, "_kuulo_access"):
+        del user._kuulo_access
+
+
+def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None) -> bool:
+    """Whether the user holds `perm` somewhere (unit=None) or in `unit`.
+    `perm=None` means "any signed-in member of an organisation"."""
+    access = access_for(user)
+    if access.organisation_id is None:
+        return False
+    if unit is None or perm is None:
+        return access.allows(perm)
+    return access.covers_unit(perm, unit)
+
+
+def units_for(user: Any, perm: Permission) -> UnitQuerySet:
+    """The units in which the user holds `perm` (including archived ones)."""
+    access = access_for(user)
+    grants = access.grants_for(perm)
+    if not grants:
+        return Unit.objects.none()
+    units = Unit.objects.filter(organisation=access.organisation_id)
+    if access.organisation_wide(perm):
+        return units
+    condition = Q()
+    for grant in grants:
+        condition |= Q(path__startswith=grant.unit_path)
+    return units.filter(condition)
+
+
+def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission) -> QS:
+    """Only the rows of `queryset` the user may see with `perm`."""
+    model = queryset.model
+    access = access_for(user)
+    if not access.allows(perm):
+        return queryset.none()
+    unit_field = getattr(model, "access_unit_field", None)
+    organisation_field = getattr(model, "access_organisation_field", None)
+    if unit_field == "self":
+        return queryset.filter(pk__in=units_for(user, perm).values("pk"))
+    if unit_field:
+        return queryset.filter(**{f"{unit_field}__in": units_for(user, perm).values("pk")})
+    if organisation_field:
+        if not access.organisation_wide(perm):
+            return queryset.none()
+        return queryset.filter(**{organisation_field: access.organisation_id})
+    raise TypeError(f"{model.__name__} declares neither access_unit_field nor access_organisation_field")
+
+
+def get_for_user_or_404[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, perm: Permission, **lookup: Any
+) -> M:
+    return get_object_or_404(restrict(queryset, user, perm), **lookup)
+
+
+def mfa_required_but_missing(user: Any) -> bool:
+    """True when the user's organisation requires 2FA for their role and they have none."""
+    access = access_for(user)
+    if not access.roles & PRIVILEGED_ROLES:
+        return False
+    membership = getattr(user, "membership", None)
+    if membership is None or not membership.organisation.require_mfa_for_privileged:
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+# --- View access rules -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """Declared on every Kuulo view; the access-matrix test checks views against it."""
+
+    public: bool
+    permission: Permission | None = None
+
+
+PUBLIC = AccessRule(public=True)
+
+
+def public[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Anyone, signed in or not, may open this view."""
+    view.access_rule = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def requires[V: Callable[..., HttpResponse]](permission: Permission | None) -> Callable[[V], V]:
+    """Signed-in members holding `permission` somewhere (None: any member).
+    Anonymous users are sent to sign in; members without it get 403. Views
+    still fetch objects with `get_for_user_or_404` for the per-unit check."""
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_permission(request.user, permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule(public=False, permission=permission)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def organisation_for(user: Any) -> Any:
+    """The user's organisation (None for anonymous users and users without one)."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.organisation if membership is not None else None

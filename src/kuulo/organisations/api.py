@@ -1,0 +1,36 @@
+"""API for the organisation: who am I, and the units I may see."""
+
+from django.http import HttpRequest
+from ninja import Router
+
+from .access import Permission, access_for, get_for_user_or_404, organisation_for, restrict
+from .models import Unit
+from .schemas import MeOut, UnitOut
+
+router = Router(tags=["organisation"])
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user and their roles")
+def me(request: HttpRequest) -> dict:
+    organisation = organisation_for(request.user)
+    return {
+        "username": request.user.get_username(),
+        "email": request.user.email,  # type: ignore[union-attr]
+        "organisation": organisation.slug if organisation else None,
+        "roles": sorted(access_for(request.user).roles),
+    }
+
+
+@router.get("/units", response=list[UnitOut], summary="Units the user may see")
+def list_units(request: HttpRequest, include_archived: bool = False) -> list[Unit]:
+    units = restrict(Unit.objects.select_related("unit_type"), request.user, Permission.VIEW_UNITS)
+    if not include_archived:
+        units = units.active()
+    return list(units)
+
+
+@router.get("/units/{unit_id}", response=UnitOut, summary="One unit")
+def get_unit(request: HttpRequest, unit_id: int) -> Unit:
+    return get_for_user_or_404(
+        Unit.objects.select_related("unit_type"), request.user, Permission.VIEW_UNITS, pk=unit_id
+    )

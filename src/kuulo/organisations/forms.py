@@ -1,0 +1,113 @@
+"""Forms for the organisation pages. They validate input; services make the changes."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.core.forms import limit_choices
+
+from .models import Organisation, Role, Unit, UnitType
+
+User = get_user_model()
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units shown as an indented tree so the hierarchy is readable in a select."""
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'— ' * obj.depth}{obj.name}"
+
+
+class UnitForm(forms.ModelForm):
+    parent = UnitChoiceField(queryset=Unit.objects.none(), required=False, label=_("Parent unit"))
+
+    class Meta:
+        model = Unit
+        fields = ["name_fi", "name_sv", "name_en", "code", "unit_type", "language", "parent"]
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit_type", UnitType.objects.filter(organisation=organisation))
+        limit_choices(self, "parent", Unit.objects.filter(organisation=organisation).active())
+        if self.instance.pk:
+            del self.fields["parent"]  # moving has its own page
+
+
+class MoveUnitForm(forms.Form):
+    parent = UnitChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label=_("New parent unit"),
+        empty_label=_("(top level)"),
+    )
+
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self,
+            "parent",
+            (
+                Unit.objects.filter(organisation_id=unit.organisation_id)
+                .active()
+                .exclude(path__startswith=unit.path)
+            ),
+        )
+        self.fields["parent"].initial = unit.parent_id
+
+
+class UnitTypeForm(forms.ModelForm):
+    class Meta:
+        model = UnitType
+        fields = ["name_fi", "name_sv", "name_en", "code"]
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name_fi", "name_sv", "name_en", "business_id", "require_mfa_for_privileged"]
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        if self.instance.pk:
+            del self.fields["username"]
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = UnitChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label=_("Unit"),
+        empty_label=_("(whole organisation)"),
+        help_text=_(
+            "Managers and staff need a unit; administrators and CX leads cover the whole organisation."
+        ),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit", Unit.objects.filter(organisation=organisation).active())
+
+
+class UnitFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    unit_type = forms.ModelChoiceField(
+        queryset=UnitType.objects.none(),
+        required=False,
+        label=_("Unit type"),
+        empty_label=_("All types"),
+    )
+    archived = forms.BooleanField(label=_("Show archived units"), required=False)
+
+    def __init__(self, *args: Any, organisation_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit_type", UnitType.objects.filter(organisation=organisation_id))

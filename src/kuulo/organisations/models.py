@@ -1,0 +1,201 @@
+"""Organisation, its unit tree and who holds which role where: the access boundary."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.core.models import LanguageChoice, TimestampedModel, TranslatedNameModel
+from kuulo.core.validators import validate_business_id
+
+
+class Organisation(TranslatedNameModel, TimestampedModel):
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    business_id = models.CharField(
+        _("business ID"), max_length=9, blank=True, validators=[validate_business_id]
+    )
+    require_mfa_for_privileged = models.BooleanField(
+        _("require two-factor authentication for administrators and CX leads"),
+        default=False,
+    )
+
+    class Meta:
+        ordering = ["name_fi"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+
+class UnitType(TranslatedNameModel, TimestampedModel):
+    """What kind of unit this is (campus, student services...). Units of the
+    same type are compared with each other."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="unit_types")
+    code = models.SlugField(_("code"), max_length=50)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["name_fi"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                name="unit_type_code_unique",
+                violation_error_message=_("A unit type with this code already exists."),
+            )
+        ]
+        verbose_name = _("unit type")
+        verbose_name_plural = _("unit types")
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def active(self) -> "UnitQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def subtree_of(self, *units: "Unit") -> "UnitQuerySet":
+        """The given units and everything below them."""
+        condition = Q(pk__in=[])
+        for unit in units:
+            condition |= Q(path__startswith=unit.path)
+        return self.filter(condition)
+
+
+class Unit(TranslatedNameModel, TimestampedModel):
+    """A node of the organisation's unit tree (service area → unit → team).
+
+    `path` is a materialised path of primary keys ("/3/17/42/") kept by
+    services.py, so a whole subtree is one indexed prefix match.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    unit_type = models.ForeignKey(
+        UnitType, on_delete=models.PROTECT, related_name="units", verbose_name=_("unit type")
+    )
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        help_text=_("A short identifier used in links, imports and other systems."),
+    )
+    language = models.CharField(
+        _("service language"),
+        max_length=2,
+        choices=LanguageChoice.choices,
+        default=LanguageChoice.FINNISH,
+        help_text=_("The language this unit serves its customers in by default."),
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
+
+    objects = UnitQuerySet.as_manager()
+    access_unit_field = "self"
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                name="unit_code_unique",
+                violation_error_message=_("A unit with this code already exists."),
+            )
+        ]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+
+    def ancestors(self) -> UnitQuerySet:
+        return Unit.objects.filter(pk__in=self.ancestor_ids()).order_by("depth")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Organisation admin")
+    CX_LEAD = "cx_lead", _("CX lead")
+    MANAGER = "manager", _("Manager")
+    STAFF = "staff", _("Staff")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    VIEWER = "viewer", _("Viewer")
+
+
+ORGANISATION_WIDE_ROLES = {Role.ADMIN, Role.CX_LEAD}
+UNIT_SCOPED_ROLES = {Role.MANAGER, Role.STAFF}
+
+
+class Membership(TimestampedModel):
+    """A user belongs to exactly one organisation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class RoleAssignment(TimestampedModel):
+    """One role for one member, organisation-wide (no unit) or for a unit and its subtree."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("unit"),
+        help_text=_("The role covers this unit and all units below it. Empty: the whole organisation."),
+    )
+
+    access_organisation_field = "membership__organisation"
+
+    class Meta:
+        ordering = ["role", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "role"],
+                condition=Q(unit__isnull=True),
+                name="role_org_wide_unique",
+                violation_error_message=_("The user already has this role."),
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "role", "unit"],
+                condition=Q(unit__isnull=False),
+                name="role_unit_unique",
+                violation_error_message=_("The user already has this role in this unit."),
+            ),
+        ]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+
+    def __str__(self) -> str:
+        where = self.unit.name if self.unit_id and self.unit else _("whole organisation")
+        return f"{self.get_role_display()} ({where})"
+
+    def clean(self) -> None:
+        if self.role in ORGANISATION_WIDE_ROLES and self.unit_id:
+            raise ValidationError(
+                {"unit": _("This role covers the whole organisation; leave the unit empty.")}
+            )
+        if self.role in UNIT_SCOPED_ROLES and not self.unit_id:
+            raise ValidationError({"unit": _("Choose the unit this role covers.")})
+        if self.unit is not None and self.unit.organisation_id != self.membership.organisation_id:
+            raise ValidationError({"unit": _("The unit belongs to another organisation.")})

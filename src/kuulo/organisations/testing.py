@@ -1,0 +1,121 @@
+"""Test data builders shared by every app's tests: one function per model and a
+small two-organisation "world" with a user in every role."""
+
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from . import services
+from .models import Organisation, Role, Unit, UnitType
+
+User = get_user_model()
+_sequence = count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_organisation(**fields: Any) -> Organisation:
+    n = next(_sequence)
+    fields.setdefault("slug", f"org-{n}")
+    fields.setdefault("name_fi", f"Organisaatio {n}")
+    fields.setdefault("name_en", f"Organisation {n}")
+    return Organisation.objects.create(**fields)
+
+
+def make_unit_type(organisation: Organisation, code: str = "", **fields: Any) -> UnitType:
+    code = code or f"type-{next(_sequence)}"
+    fields.setdefault("name_fi", f"Tyyppi {code}")
+    return UnitType.objects.create(organisation=organisation, code=code, **fields)
+
+
+def make_unit(
+    organisation: Organisation,
+    parent: Unit | None = None,
+    unit_type: UnitType | None = None,
+    code: str = "",
+    **fields: Any,
+) -> Unit:
+    code = code or f"unit-{next(_sequence)}"
+    unit_type = unit_type or UnitType.objects.filter(organisation=organisation).first()
+    if unit_type is None:
+        unit_type = make_unit_type(organisation)
+    fields.setdefault("name_fi", f"Yksikkö {code}")
+    return services.create_unit(
+        organisation=organisation, parent=parent, unit_type=unit_type, code=code, **fields
+    )
+
+
+def make_user(
+    organisation: Organisation | None,
+    role: str | None = None,
+    unit: Unit | None = None,
+    username: str = "",
+    **fields: Any,
+) -> Any:
+    username = username or f"user{next(_sequence)}"
+    fields.setdefault("email", f"{username}@example.test")
+    if organisation is None:
+        return User.objects.create_user(username=username, password=PASSWORD, **fields)
+    user = services.create_member(organisation=organisation, username=username, password=PASSWORD, **fields)
+    if role:
+        services.grant_role(user, role, unit)
+    return user
+
+
+def client_for(user: Any) -> Client:
+    """A test client signed in as `user` (None: anonymous)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@dataclass
+class World:
+    """Organisation A with a unit tree and one user per role, and organisation B
+    next door. Units: a_root → a_area → a_unit (+ a_other_unit beside a_area)."""
+
+    org: Organisation
+    other_org: Organisation
+    root: Unit
+    area: Unit
+    unit: Unit
+    sibling: Unit
+    other_org_unit: Unit
+    users: dict[str, Any] = field(default_factory=dict)
+
+    def in_scope_unit(self, role: str) -> Unit:
+        """A unit the given role's demo user can see."""
+        return self.unit
+
+    def out_of_scope_unit(self, role: str) -> Unit:
+        """A unit the given role's user must not reach: another organisation's for
+        organisation-wide roles, a sibling branch for unit-scoped ones."""
+        if role in (Role.ADMIN, Role.CX_LEAD):
+            return self.other_org_unit
+        return self.sibling
+
+
+def build_world() -> World:
+    org = make_organisation(slug="org-a", name_fi="Organisaatio A")
+    other = make_organisation(slug="org-b", name_fi="Organisaatio B")
+    root = make_unit(org, code="a-root")
+    area = make_unit(org, parent=root, code="a-area")
+    unit = make_unit(org, parent=area, code="a-unit")
+    sibling = make_unit(org, parent=root, code="a-sibling")
+    other_unit = make_unit(other, code="b-unit")
+    world = World(
+        org=org, other_org=other, root=root, area=area, unit=unit, sibling=sibling, other_org_unit=other_unit
+    )
+    world.users = {
+        Role.ADMIN: make_user(org, Role.ADMIN, username="a-admin"),
+        Role.CX_LEAD: make_user(org, Role.CX_LEAD, username="a-cxlead"),
+        Role.MANAGER: make_user(org, Role.MANAGER, area, username="a-manager"),
+        Role.STAFF: make_user(org, Role.STAFF, unit, username="a-staff"),
+        Role.ACCOUNT_MANAGER: make_user(org, Role.ACCOUNT_MANAGER, area, username="a-accounts"),
+        Role.VIEWER: make_user(org, Role.VIEWER, area, username="a-viewer"),
+    }
+    world.users["other_admin"] = make_user(other, Role.ADMIN, username="b-admin")
+    return world

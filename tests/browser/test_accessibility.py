@@ -1,0 +1,129 @@
+"""Every page, in Finnish, Swedish and English, has zero axe-core WCAG 2.1 A/AA violations."""
+
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from playwright.sync_api import Browser, Page
+
+from kuulo.demo.data import create_demo_organisation
+from kuulo.organisations.models import RoleAssignment, Unit, UnitType
+
+from .conftest import axe_violations, open_page, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "demo-Password-2026"
+LANGUAGES = ["fi", "sv", "en"]
+
+# Public pages and the sign-in/2FA pages from allauth that people see.
+ANONYMOUS_PAGES = [
+    "/accounts/login/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/done/",
+    "/accounts/signup/",
+    "/accessibility/",
+    "/this-page-does-not-exist/",
+]
+SIGNED_IN_THIRD_PARTY_PAGES = [
+    "/accounts/password/change/",
+    "/accounts/reauthenticate/",
+    "/accounts/2fa/",
+    "/accounts/email/",
+    "/accounts/logout/",
+    "/api/docs",
+]
+
+
+def kuulo_page_urls() -> list[str]:
+    """Every GET page of Kuulo's own views, with parameters filled from the demo data."""
+    unit = Unit.objects.get(code="kuopio-students")
+    values = {
+        "unit_id": unit.pk,
+        "type_id": UnitType.objects.get(code="campus").pk,
+        "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
+    }
+    urls = []
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.callback.__module__.startswith("kuulo."):
+                rule = getattr(pattern.callback, "access_rule", None)
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                params = list(pattern.pattern.regex.groupindex)
+                if rule is None or name in POST_ONLY or name == "healthz":
+                    continue
+                urls.append(reverse(name, kwargs={p: values[p] for p in params}))
+
+    walk(get_resolver().url_patterns, None)
+    return urls
+
+
+POST_ONLY = {
+    "core:set_language",
+    "organisations:person_grant_role",
+    "organisations:person_revoke_role",
+    "organisations:person_set_active",
+}
+
+
+def assert_no_violations(page: Page, url: str, failures: list[str]) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status < 500, f"{url}: HTTP {response and response.status}"
+    for violation in axe_violations(page):
+        failures.append(
+            f"{url}: {violation['id']} ({violation['impact']}) {violation['help']} {violation['nodes']}"
+        )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_has_no_wcag_violations(browser: Browser, live_server: Any, language: str) -> None:
+    create_demo_organisation(PASSWORD)
+    base = live_server.url
+    page = open_page(browser, language)
+    failures: list[str] = []
+    for path in ANONYMOUS_PAGES:
+        assert_no_violations(page, base + path, failures)
+    assert page.locator("html").get_attribute("lang") == language
+
+    # Signed-in users see their own language setting: give the demo users this one.
+    get_user_model().objects.update(language=language)
+    sign_in(page, base, "admin", PASSWORD)
+    assert page.locator("html").get_attribute("lang") == language
+    for path in kuulo_page_urls() + SIGNED_IN_THIRD_PARTY_PAGES:
+        assert_no_violations(page, base + path, failures)
+
+    # A form with errors, and the 2FA setup page (after confirming the password).
+    page.goto(base + "/organisation/units/new/")
+    page.click("main form.stack button[type=submit]")
+    assert page.locator(".error-summary").is_visible()
+    failures += [f"unit form errors: {v['id']} {v['nodes']}" for v in axe_violations(page)]
+    page.goto(base + "/accounts/reauthenticate/?next=/accounts/2fa/totp/activate/")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_load_state()
+    assert page.url.endswith("/2fa/totp/activate/"), page.url + page.content()[-1500:]
+    failures += [f"TOTP setup: {v['id']} {v['nodes']}" for v in axe_violations(page)]
+    assert not Authenticator.objects.exists()
+
+    # A page the viewer may not open.
+    page.context.clear_cookies()
+    sign_in(page, base, "viewer", PASSWORD)
+    assert_no_violations(page, base + "/organisation/people/", failures)
+    page.context.close()
+    assert failures == [], "\n".join(failures)
+
+
+def test_narrow_screen_has_no_horizontal_scroll(page: Page, live_server: Any) -> None:
+    create_demo_organisation(PASSWORD)
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, live_server.url, "admin", PASSWORD)
+    for path in ["/", "/organisation/units/", "/organisation/people/", "/audit/"]:
+        page.goto(live_server.url + path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways at 320 px ({overflow} px)"
