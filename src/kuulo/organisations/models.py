@@ -63,7 +63,7 @@ class UnitQuerySet(models.QuerySet["Unit"]):
 class Unit(TranslatedNameModel, TimestampedModel):
     """A node of the organisation's unit tree (service area → unit → team).
 
-    `path` is a materialised path of primary keys ("/3/17/42/") kept by
+    `path` is a materialised path of zero-padded primary keys ("/00000003/00000017/") kept by
     services.py, so a whole subtree is one indexed prefix match.
     """
 

@@ -31,7 +31,8 @@ class UnitHasData(Exception):
 def _place(unit: Unit, parent: Unit | None) -> None:
     unit.parent = parent
     unit.depth = parent.depth + 1 if parent else 0
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    # Zero-padded so that ordering by path lists the tree depth-first, siblings in creation order.
+    unit.path = f"{parent.path if parent else '/'}{unit.pk:08d}/"
 
 
 @transaction.atomic

@@ -81,3 +81,25 @@ def test_pages_are_translated(world: World) -> None:
     for language, word in [("fi", "Yksiköt"), ("sv", "Enheter"), ("en", "Units")]:
         client.post("/i18n/setlang/", {"language": language, "next": "/"})
         assert word in client.get("/organisation/units/").content.decode()
+
+
+def test_catalogues_contain_every_string_in_the_source(tmp_path: Path) -> None:
+    """Re-extracting the strings from the source finds nothing the catalogues lack."""
+    import shutil
+    import subprocess
+    import sys
+
+    source = LOCALE.parent
+    copy = tmp_path / "kuulo"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo"))
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    subprocess.run(
+        [sys.executable, str(manage), "makemessages", "-l", "fi", "--no-obsolete", "--ignore", "tests/*"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
+    extracted = {msgid for msgid, _, _ in parse_po(copy / "locale" / "fi" / "LC_MESSAGES" / "django.po")}
+    committed = {msgid for msgid, _, _ in parse_po(LOCALE / "fi" / "LC_MESSAGES" / "django.po")}
+    assert len(extracted) > 100
+    assert extracted - committed == set(), "run `make messages` and translate the new strings"

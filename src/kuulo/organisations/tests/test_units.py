@@ -13,8 +13,9 @@ from kuulo.organisations.testing import World, client_for, make_unit, make_user
 
 
 def test_paths_follow_the_tree(world: World) -> None:
-    assert world.unit.path == f"/{world.root.pk}/{world.area.pk}/{world.unit.pk}/"
+    assert world.unit.path == f"/{world.root.pk:08d}/{world.area.pk:08d}/{world.unit.pk:08d}/"
     assert world.unit.depth == 2
+    assert world.unit.ancestor_ids() == [world.root.pk, world.area.pk]
     assert list(Unit.objects.subtree_of(world.area)) == [world.area, world.unit]
 
 
@@ -23,7 +24,7 @@ def test_move_rewrites_the_whole_subtree(world: World) -> None:
     services.move_unit(world.area, world.sibling)
     leaf.refresh_from_db()
     world.unit.refresh_from_db()
-    assert world.unit.path == f"/{world.root.pk}/{world.sibling.pk}/{world.area.pk}/{world.unit.pk}/"
+    assert world.unit.ancestor_ids() == [world.root.pk, world.sibling.pk, world.area.pk]
     assert leaf.path.startswith(world.unit.path) and leaf.depth == 4
     assert AuditEvent.objects.filter(action="unit.moved", target_id=str(world.area.pk)).exists()
 
@@ -31,7 +32,7 @@ def test_move_rewrites_the_whole_subtree(world: World) -> None:
 def test_move_to_top_level(world: World) -> None:
     services.move_unit(world.unit, None)
     world.unit.refresh_from_db()
-    assert world.unit.parent is None and world.unit.depth == 0 and world.unit.path == f"/{world.unit.pk}/"
+    assert world.unit.parent is None and world.unit.depth == 0 and world.unit.ancestor_ids() == []
 
 
 @pytest.mark.parametrize("target", ["self", "descendant", "other_org"])
