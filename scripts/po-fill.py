@@ -1,6 +1,7 @@
 """Fill or fix entries of a .po catalogue from a JSON object {msgid: msgstr}.
 
-Used when a few UI strings change: `python scripts/po-fill.py src/kuulo/locale/fi/LC_MESSAGES/django.po fi.json`.
+Used when a few UI strings change:
+    python scripts/po-fill.py src/kuulo/locale/fi/LC_MESSAGES/django.po fi.json
 Clears the fuzzy flag and previous-msgid comments of the entries it fills.
 """
 

@@ -89,8 +89,8 @@ class RoleGrantForm(forms.Form):
         label=_("Unit"),
         empty_label=_("(whole organisation)"),
         help_text=_(
-            "Managers and staff need a unit. Organisation admins and CX leads always cover the whole organisation; "
-            "account managers and viewers can have either."
+            "Managers and staff need a unit. Organisation admins and CX leads always cover "
+            "the whole organisation; account managers and viewers can have either."
         ),
     )
 
