@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, Page
 from kuulo.demo.data import create_demo_organisation
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
+from kuulo.accounts.tests.test_sign_in import current_code as totp_code
+
 from .conftest import axe_violations, open_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -108,6 +110,22 @@ def test_every_page_has_no_wcag_violations(browser: Browser, live_server: Any, l
     assert page.url.endswith("/2fa/totp/activate/"), page.url + page.content()[-1500:]
     failures += [f"TOTP setup: {v['id']} {v['nodes']}" for v in axe_violations(page)]
     assert not Authenticator.objects.exists()
+
+    # Turn 2FA on, then check the recovery-code pages and the second sign-in step.
+    secret = page.input_value("#authenticator_secret")
+    page.fill("input[name=code]", totp_code(secret))
+    page.press("input[name=code]", "Enter")
+    page.wait_for_url(lambda url: "/totp/activate" not in url)
+    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).exists()
+    for path in ["/accounts/2fa/recovery-codes/", "/accounts/2fa/", "/accounts/2fa/totp/deactivate/"]:
+        assert_no_violations(page, base + path, failures)
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/2fa/authenticate/")
+    failures += [f"2FA sign-in step: {v['id']} {v['nodes']}" for v in axe_violations(page)]
 
     # A page the viewer may not open.
     page.context.clear_cookies()
