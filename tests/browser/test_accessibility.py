@@ -8,10 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import Browser, Page
 
+from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
-
-from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 
 from .conftest import axe_violations, open_page, sign_in
 
