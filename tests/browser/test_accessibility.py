@@ -1,10 +1,12 @@
 """Every page, in Finnish, Swedish and English, has zero axe-core WCAG 2.1 A/AA violations."""
 
+import re
 from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import Browser, Page
 
@@ -89,6 +91,16 @@ def test_every_page_has_no_wcag_violations(browser: Browser, live_server: Any, l
     for path in ANONYMOUS_PAGES:
         assert_no_violations(page, base + path, failures)
     assert page.locator("html").get_attribute("lang") == language
+
+    # The password-reset link from the e-mail, and the new-password page it leads to.
+    page.goto(base + "/accounts/password/reset/")
+    page.fill("input[name=email]", "admin@jarvilinna.example")
+    page.press("input[name=email]", "Enter")
+    page.wait_for_url("**/password/reset/done/")
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", str(mail.outbox[-1].body))
+    assert link is not None
+    assert_no_violations(page, link.group(0), failures)
+    assert page.locator("input[name=password1]").count() == 1
 
     # Signed-in users see their own language setting: give the demo users this one.
     get_user_model().objects.update(language=language)

@@ -20,8 +20,10 @@ from kuulo.organisations.models import Role
 def home(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
     roles = sorted({Role(g.role).label for g in access.grants})
-    units = units_for(request.user, Permission.VIEW_UNITS).active().select_related("unit_type")
-    top_units = [u for u in units if u.parent_id is None or u.parent_id not in {x.pk for x in units}]
+    units = list(units_for(request.user, Permission.VIEW_UNITS).active().select_related("unit_type"))
+    visible_ids = {unit.pk for unit in units}
+    # The top of each branch the user sees: its parent is outside their view.
+    top_units = [unit for unit in units if unit.parent_id not in visible_ids]
     return render(request, "core/home.html", {"roles": roles, "top_units": top_units[:12]})
 
 

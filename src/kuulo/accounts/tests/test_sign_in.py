@@ -187,3 +187,13 @@ def test_sign_up_is_closed(db: Any) -> None:
 
     assert not get_user_model().objects.filter(username="intruder").exists()
     assert response.status_code == 200
+
+
+def test_too_many_reset_requests_get_a_friendly_429(world: World) -> None:
+    client = Client(headers={"accept-language": "en"})
+    responses = [
+        client.post("/accounts/password/reset/", {"email": "a-staff@example.test"}) for _ in range(8)
+    ]
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, [r.status_code for r in responses]
+    assert "<h1>Too many attempts</h1>" in limited[0].content.decode()
