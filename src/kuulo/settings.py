@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kuulo.accounts",
     "kuulo.organisations",
     "kuulo.audit",
+    "kuulo.feedback",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -132,9 +133,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the task worker read while the other writes.
+    # WAL lets the web server and the task worker read while the other writes; synchronous=FULL
+    # makes every commit durable before the respondent is thanked.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"),
+        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"),
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -304,3 +306,7 @@ if KUULO_ENV == "test":
 # --- Kuulo ------------------------------------------------------------------
 
 KUULO_SITE_NAME = os.environ.get("KUULO_SITE_NAME", "Kuulo")
+# Public survey forms: the fastest plausible human answer, and (hits, seconds) rate limits.
+KUULO_SURVEY_MIN_SECONDS = int(os.environ.get("SURVEY_MIN_SECONDS", "2"))
+KUULO_RESPOND_RATE_IP = (int(os.environ.get("RESPOND_RATE_IP", "60")), 600)
+KUULO_RESPOND_RATE_DEVICE = (int(os.environ.get("RESPOND_RATE_DEVICE", "10")), 600)

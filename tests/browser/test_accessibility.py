@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page
 
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
+from kuulo.feedback.models import Item, SurveyPublication
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -42,7 +43,13 @@ SIGNED_IN_THIRD_PARTY_PAGES = [
 def kuulo_page_urls() -> list[str]:
     """Every GET page of Kuulo's own views, with parameters filled from the demo data."""
     unit = Unit.objects.get(code="kuopio-students")
+    publication = SurveyPublication.objects.filter(unit=unit).first()
+    assert publication is not None
     values = {
+        "code": publication.code,
+        "survey_id": publication.survey_id,
+        "publication_id": publication.pk,
+        "item_id": Item.objects.get(organisation=None, code="csat").pk,
         "unit_id": unit.pk,
         "type_id": UnitType.objects.get(code="campus").pk,
         "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
@@ -57,7 +64,7 @@ def kuulo_page_urls() -> list[str]:
                 rule = getattr(pattern.callback, "access_rule", None)
                 name = f"{namespace}:{pattern.name}" if namespace else pattern.name
                 params = list(pattern.pattern.regex.groupindex)
-                if rule is None or name in POST_ONLY or name == "healthz":
+                if rule is None or name in POST_ONLY or name in NOT_PAGES:
                     continue
                 urls.append(reverse(name, kwargs={p: values[p] for p in params}))
 
@@ -65,8 +72,13 @@ def kuulo_page_urls() -> list[str]:
     return urls
 
 
+NOT_PAGES = {"healthz", "feedback:publication_qr"}  # JSON and image downloads
 POST_ONLY = {
     "core:set_language",
+    "feedback:survey_add_question",
+    "feedback:survey_question_action",
+    "feedback:survey_publish",
+    "feedback:survey_close",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",
     "organisations:person_set_active",

@@ -27,6 +27,15 @@ ACTIONS: dict[str, StrOrPromise] = {
     "unit_type.created": _("Unit type created"),
     "unit_type.updated": _("Unit type updated"),
     "data.exported": _("Data exported"),
+    "item.created": _("Catalogue item created"),
+    "item.revised": _("Catalogue item revised"),
+    "target.set": _("Target set"),
+    "service_path.created": _("Service path created"),
+    "service_path.updated": _("Service path updated"),
+    "survey.created": _("Survey created"),
+    "survey.updated": _("Survey updated"),
+    "survey.published": _("Survey published"),
+    "survey.closed": _("Survey closed"),
 }
 
 

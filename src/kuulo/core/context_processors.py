@@ -12,6 +12,7 @@ from kuulo.organisations.access import Permission, has_permission, organisation_
 NAVIGATION = [
     (_("Home"), "core:home", None),
     (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
+    (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
     (_("People"), "organisations:people_list", Permission.MANAGE_ORGANISATION),
     (_("Audit log"), "audit:event_list", Permission.VIEW_AUDIT_LOG),
     (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),

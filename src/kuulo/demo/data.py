@@ -7,11 +7,14 @@ Built only through the domain services, so the demo follows the same rules
 import os
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
+from kuulo.feedback import services as feedback
+from kuulo.feedback.models import Item, QuestionSet, Survey
 from kuulo.organisations import services
 from kuulo.organisations.models import Organisation, Role, Unit, UnitType
 
@@ -333,4 +336,80 @@ def create_demo_organisation(password: str) -> Organisation:
             password=password,
         )
         services.grant_role(user, demo.role, units[demo.unit_code] if demo.unit_code else None)
+    create_demo_feedback(organisation, units)
     return organisation
+
+
+# (code, fi, sv, en, [(touchpoint code, fi, sv, en)])
+SERVICE_PATHS = [
+    ("studies", "Opintopolku", "Studievägen", "Study path", [
+        ("apply", "Hakeminen", "Ansökan", "Applying"),
+        ("admission", "Valinta ja opiskelupaikan vastaanotto", "Antagning", "Admission"),
+        ("start", "Opintojen aloitus", "Studiestart", "Start of studies"),
+        ("workplace", "Työpaikalla oppiminen", "Lärande i arbetet", "On-the-job learning"),
+        ("graduation", "Valmistuminen", "Examen", "Graduation"),
+    ]),
+    ("employer", "Työelämäpalvelut yrityksille", "Arbetslivstjänster för företag", "Services for employers", [
+        ("contact", "Yhteydenotto", "Kontakt", "First contact"),
+        ("agreement", "Sopimus ja suunnittelu", "Avtal och planering", "Agreement and planning"),
+        ("training", "Koulutuksen toteutus", "Utbildningen genomförs", "Training delivered"),
+        ("follow-up", "Seuranta", "Uppföljning", "Follow-up"),
+    ]),
+]  # fmt: skip
+
+# (touchpoint, fi, sv, en, standard set or None, extra item codes, unit codes)
+SURVEYS = [
+    ("apply", "Hakijapalaute", "Respons från sökande", "Applicant feedback", "govuk-satisfaction",
+     ["resolved"], ["applicants", "apprenticeship"]),
+    ("start", "Opintojen aloitus", "Studiestart", "Starting studies", None,
+     ["csat", "ces", "omb-helpfulness", "open"],
+     ["kuopio-students", "varkaus-students", "iisalmi-students", "svenska-students",
+      "adult-kuopio", "adult-varkaus"]),
+    ("workplace", "Työpaikalla oppiminen", "Lärande i arbetet", "On-the-job learning", None,
+     ["csat", "omb-quality", "open"], ["kuopio-tech", "kuopio-care", "varkaus-industry"]),
+    ("graduation", "Valmistumiskysely", "Enkät vid examen", "Graduation survey", None,
+     ["nps", "omb-quality", "omb-equity", "open"], ["kuopio", "varkaus", "iisalmi", "svenska"]),
+    ("training", "Yritysasiakaspalaute", "Respons från företagskunder", "Employer feedback", None,
+     ["nps", "csat", "omb-efficiency", "open"], ["workplace", "corporate-training"]),
+]  # fmt: skip
+
+
+def create_demo_feedback(organisation: Organisation, units: dict[str, Unit]) -> list[Survey]:
+    """Service paths, published surveys and targets for the demo organisation."""
+    touchpoints = {}
+    for code, fi, sv, en, steps in SERVICE_PATHS:
+        path = feedback.create_service_path(
+            organisation=organisation, code=code, name_fi=fi, name_sv=sv, name_en=en, touchpoints=steps
+        )
+        touchpoints.update({tp.code: tp for tp in path.touchpoints.all()})
+    surveys = []
+    for touchpoint, fi, sv, en, standard_set, extra_items, unit_codes in SURVEYS:
+        survey = feedback.create_survey(
+            organisation=organisation,
+            touchpoint=touchpoints[touchpoint],
+            name_fi=fi,
+            name_sv=sv,
+            name_en=en,
+            standard_set=QuestionSet.objects.get(code=standard_set) if standard_set else None,
+        )
+        for item_code in extra_items:
+            version = Item.objects.get(organisation=None, code=item_code).latest_version()
+            assert version is not None
+            feedback.add_question(survey, version, required=item_code in {"csat", "nps"})
+        feedback.publish_survey(survey, [units[code] for code in unit_codes])
+        surveys.append(survey)
+    standard = {item.code: item for item in Item.objects.filter(organisation=None)}
+    feedback.set_target(
+        organisation=organisation, item=standard["csat"], unit=None, measure="mean", value=Decimal("4.2")
+    )
+    feedback.set_target(
+        organisation=organisation, item=standard["nps"], unit=None, measure="nps", value=Decimal("30")
+    )
+    feedback.set_target(
+        organisation=organisation,
+        item=standard["csat"],
+        unit=units["applicants"],
+        measure="mean",
+        value=Decimal("4.4"),
+    )
+    return surveys

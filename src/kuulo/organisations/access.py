@@ -7,7 +7,8 @@ Every view, API endpoint, export and background job asks here:
   model classes say how they are scoped with `access_unit_field` (rows belong to a
   unit; the user needs the permission in that unit or above it) or
   `access_organisation_field` (organisation-level rows; the user needs the
-  permission organisation-wide).
+  permission organisation-wide; with `access_includes_shared`, rows without an
+  organisation are shared by everyone).
 * `get_for_user_or_404(queryset, user, perm, **lookup)`: fetch one row or 404, so an
   object outside the user's scope is indistinguishable from one that does not exist.
 * `@requires(perm)` / `@public` on views: the access rule, which the access-matrix
@@ -37,11 +38,12 @@ class Permission(StrEnum):
     MANAGE_ORGANISATION = "organisation.manage"  # units, unit types, people, roles, settings
     VIEW_AUDIT_LOG = "audit.view"
     VIEW_UNITS = "units.view"
+    CONFIGURE_FEEDBACK = "feedback.configure"  # metric catalogue, targets, service paths, surveys
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CX_LEAD: frozenset({Permission.VIEW_UNITS}),
+    Role.CX_LEAD: frozenset({Permission.VIEW_UNITS, Permission.CONFIGURE_FEEDBACK}),
     Role.MANAGER: frozenset({Permission.VIEW_UNITS}),
     Role.STAFF: frozenset({Permission.VIEW_UNITS}),
     Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS}),
@@ -164,7 +166,11 @@ def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission
     if organisation_field:
         if not access.organisation_wide(perm):
             return queryset.none()
-        return queryset.filter(**{organisation_field: access.organisation_id})
+        own = Q(**{organisation_field: access.organisation_id})
+        if getattr(model, "access_includes_shared", False):
+            # Rows without an organisation (e.g. Kuulo's standard catalogue) are shared by all.
+            own |= Q(**{f"{organisation_field}__isnull": True})
+        return queryset.filter(own)
     raise TypeError(f"{model.__name__} declares neither access_unit_field nor access_organisation_field")
 
 

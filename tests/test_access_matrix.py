@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kuulo.feedback import services
+from kuulo.feedback.testing import make_publication, make_survey
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
@@ -103,16 +105,34 @@ def holds(role: str, permission: Permission | None) -> bool:
 def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[str, Any]:
     """Values for the route's parameters: objects the role may reach (in_scope) or must not."""
     unit = world.in_scope_unit(role) if in_scope else world.out_of_scope_unit(role)
+    organisation = unit.organisation
     person = world.users[Role.STAFF] if in_scope else world.users["other_admin"]
-    values = {
-        "unit_id": unit.pk,
-        "type_id": UnitType.objects.filter(organisation=unit.organisation).first().pk,  # type: ignore[union-attr]
-        "user_id": person.pk,
-        "assignment_id": RoleAssignment.objects.filter(membership__user=person).first().pk,  # type: ignore[union-attr]
+    made: dict[str, Any] = {}
+
+    def survey() -> Any:
+        if "survey" not in made:
+            made["survey"] = make_survey(organisation)
+        return made["survey"]
+
+    values: dict[str, Any] = {
+        "code": lambda: make_publication(unit).code,
+        "unit_id": lambda: unit.pk,
+        "type_id": lambda: UnitType.objects.filter(organisation=organisation).first().pk,  # type: ignore[union-attr]
+        "user_id": lambda: person.pk,
+        "assignment_id": lambda: RoleAssignment.objects.filter(membership__user=person).first().pk,  # type: ignore[union-attr]
+        "survey_id": lambda: survey().pk,
+        "question_id": lambda: survey().questions.first().pk,
+        "publication_id": lambda: make_publication(unit).pk,
+        "fmt": lambda: "svg",
+        "item_id": lambda: (
+            services.create_item(
+                organisation=organisation, code="own", kind="yes_no", dimension="other", text_fi="?"
+            ).pk
+        ),
     }
     missing = [p for p in route.params if p not in values]
     assert not missing, f"{route.name}: teach the access-matrix test the parameter(s) {missing}"
-    return {p: values[p] for p in route.params}
+    return {p: values[p]() for p in route.params}
 
 
 def has_scoped_objects(route: Route) -> bool:

@@ -1,0 +1,548 @@
+"""Uniform metrics and the feedback they collect.
+
+The metric catalogue holds items (CSAT, NPS, CES, driver statements, custom
+questions). An item's wording and scale live in immutable versions: changing
+either creates a new version, and every answer points at the exact version it
+answered, so results of different versions are never silently mixed.
+
+Surveys are short ordered sets of item versions for one touchpoint of a service
+path, published per unit; each publication is the public link (and QR code) that
+responses arrive through.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.core.models import LANGUAGE_CODES, LanguageChoice, TimestampedModel, TranslatedNameModel
+from kuulo.organisations.models import Organisation, Unit
+
+
+def in_language(values: dict[str, str], language: str | None = None) -> str:
+    """Pick the text for the active language from {"fi": ..., "sv": ..., "en": ...},
+    falling back to Finnish, then Swedish, then English."""
+    language = (language or get_language() or "fi")[:2]
+    for code in [language, *LANGUAGE_CODES]:
+        if values.get(code):
+            return values[code]
+    return ""
+
+
+class ItemKind(models.TextChoices):
+    CSAT = "csat", _("Satisfaction (CSAT, 1–5)")
+    NPS = "nps", _("Likelihood to recommend (NPS, 0–10)")
+    CES = "ces", _("Customer effort (CES, 1–7)")
+    AGREEMENT = "agreement", _("Agreement statement (1–5)")
+    LIKERT = "likert", _("Custom rating scale")
+    YES_NO = "yes_no", _("Yes / no")
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+    TEXT = "text", _("Open text")
+
+
+# Kinds whose scale is fixed, so that results are comparable everywhere.
+FIXED_SCALES: dict[str, tuple[int, int]] = {
+    ItemKind.CSAT: (1, 5),
+    ItemKind.NPS: (0, 10),
+    ItemKind.CES: (1, 7),
+    ItemKind.AGREEMENT: (1, 5),
+    ItemKind.YES_NO: (0, 1),
+}
+RATING_KINDS = {ItemKind.CSAT, ItemKind.NPS, ItemKind.CES, ItemKind.AGREEMENT, ItemKind.LIKERT}
+CHOICE_KINDS = {ItemKind.SINGLE_CHOICE, ItemKind.MULTIPLE_CHOICE}
+
+
+class Dimension(models.TextChoices):
+    """What an item measures, so that dashboards can group comparable items."""
+
+    SATISFACTION = "satisfaction", _("Satisfaction")
+    RECOMMENDATION = "recommendation", _("Recommendation")
+    EFFORT = "effort", _("Effort")
+    TRUST = "trust", _("Trust")
+    EASE = "ease", _("Ease")
+    EFFICIENCY = "efficiency", _("Efficiency and speed")
+    QUALITY = "quality", _("Quality")
+    EQUITY = "equity", _("Equity and transparency")
+    HELPFULNESS = "helpfulness", _("Employee helpfulness")
+    INFORMATION = "information", _("Information")
+    SAFETY = "safety", _("Safety")
+    OTHER = "other", _("Other")
+
+
+class Item(TimestampedModel):
+    """A catalogue entry. Standard items (organisation=None) ship with Kuulo and are locked."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback_items"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    kind = models.CharField(_("type"), max_length=20, choices=ItemKind.choices)
+    dimension = models.CharField(
+        _("dimension"), max_length=20, choices=Dimension.choices, default=Dimension.OTHER
+    )
+    locked = models.BooleanField(_("locked wording"), default=False)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    access_organisation_field = "organisation"
+    access_includes_shared = True
+
+    class Meta:
+        ordering = ["organisation_id", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                name="item_code_unique",
+                violation_error_message=_("An item with this code already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(organisation__isnull=True),
+                name="standard_item_code_unique",
+            ),
+        ]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+
+    def __str__(self) -> str:
+        version = self.latest_version()
+        return version.text if version else self.code
+
+    @property
+    def is_standard(self) -> bool:
+        return self.organisation_id is None
+
+    def latest_version(self) -> "ItemVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class ItemVersion(models.Model):
+    """The wording and scale of an item at one point in time. Never edited once created."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    text_fi = models.CharField(_("question in Finnish"), max_length=500)
+    text_sv = models.CharField(_("question in Swedish"), max_length=500, blank=True)
+    text_en = models.CharField(_("question in English"), max_length=500, blank=True)
+    scale_min = models.SmallIntegerField(_("scale minimum"), null=True, blank=True)
+    scale_max = models.SmallIntegerField(_("scale maximum"), null=True, blank=True)
+    # {"low": {"fi": ..., "sv": ..., "en": ...}, "high": {...}}: the words at the scale's ends.
+    anchors = models.JSONField(_("scale labels"), default=dict, blank=True)
+    # [{"value": "a", "fi": ..., "sv": ..., "en": ...}, ...] for choice items.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item", "number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="item_version_unique")]
+        verbose_name = _("item version")
+        verbose_name_plural = _("item versions")
+
+    def __str__(self) -> str:
+        return f"{self.text} (v{self.number})"
+
+    @property
+    def text(self) -> str:
+        return in_language({code: getattr(self, f"text_{code}") for code in LANGUAGE_CODES})
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind
+
+    @property
+    def anchor_low(self) -> str:
+        return in_language(self.anchors.get("low", {}))
+
+    @property
+    def anchor_high(self) -> str:
+        return in_language(self.anchors.get("high", {}))
+
+    def scale_values(self) -> list[int]:
+        if self.scale_min is None or self.scale_max is None:
+            return []
+        return list(range(self.scale_min, self.scale_max + 1))
+
+    def choice_values(self) -> list[str]:
+        return [str(choice["value"]) for choice in self.choices]
+
+    def content(self) -> dict[str, Any]:
+        """Everything that defines this version: two versions with equal content are the same question."""
+        return {
+            "text": {code: getattr(self, f"text_{code}") for code in LANGUAGE_CODES},
+            "scale": [self.scale_min, self.scale_max],
+            "anchors": self.anchors,
+            "choices": self.choices,
+        }
+
+    def clean(self) -> None:
+        kind = self.item.kind
+        if kind in FIXED_SCALES and (self.scale_min, self.scale_max) != FIXED_SCALES[kind]:
+            low, high = FIXED_SCALES[kind]
+            raise ValidationError(
+                _("This item type always uses the scale %(low)s–%(high)s.") % {"low": low, "high": high}
+            )
+        scale_ok = (
+            self.scale_min is not None
+            and self.scale_max is not None
+            and 2 <= self.scale_max - self.scale_min <= 10
+        )
+        if kind == ItemKind.LIKERT and not scale_ok:
+            raise ValidationError(_("A rating scale needs between 3 and 11 points."))
+        if kind in CHOICE_KINDS:
+            values = self.choice_values()
+            if len(values) < 2 or len(set(values)) != len(values):
+                raise ValidationError(_("Give at least two choices, each with its own value."))
+            if any(not choice.get("fi") for choice in self.choices):
+                raise ValidationError(_("Every choice needs a Finnish label."))
+
+
+class QuestionSet(TimestampedModel, TranslatedNameModel):
+    """A standard question set (OMB A-11 §280, THL national client feedback, GOV.UK).
+    A survey that claims a set must contain its items unmodified."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    source = models.CharField(_("source"), max_length=300)
+    source_url = models.URLField(_("source address"), blank=True)
+    description_fi = models.TextField(blank=True)
+    description_sv = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("standard question set")
+        verbose_name_plural = _("standard question sets")
+
+    @property
+    def description(self) -> str:
+        return in_language({code: getattr(self, f"description_{code}") for code in LANGUAGE_CODES})
+
+
+class QuestionSetItem(models.Model):
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="entries")
+    item_version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField()
+    required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["question_set", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question_set", "order"], name="question_set_order_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_set.code} #{self.order}"
+
+
+class TargetMeasure(models.TextChoices):
+    MEAN = "mean", _("Mean")
+    TOP_BOX = "top_box", _("Share of the top two answers (%)")
+    NPS = "nps", _("Net Promoter Score")
+
+
+class Target(TimestampedModel):
+    """A target level (tavoitetaso) for an item: the organisation's default, or a unit's own."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="targets")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="targets", verbose_name=_("item"))
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("unit"),
+        help_text=_("Empty: the organisation's default target."),
+    )
+    measure = models.CharField(_("measure"), max_length=10, choices=TargetMeasure.choices)
+    value = models.DecimalField(_("target level"), max_digits=6, decimal_places=2)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["item", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "item"],
+                condition=Q(unit__isnull=True),
+                name="target_default_unique",
+                violation_error_message=_("The organisation already has a default target for this item."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "item", "unit"],
+                condition=Q(unit__isnull=False),
+                name="target_unit_unique",
+                violation_error_message=_("This unit already has a target for this item."),
+            ),
+        ]
+        verbose_name = _("target level")
+        verbose_name_plural = _("target levels")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_measure_display()} {self.value}"
+
+
+class ServicePath(TimestampedModel, TranslatedNameModel):
+    """A customer's journey through the service as ordered touchpoints."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="service_paths")
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_paths",
+        verbose_name=_("unit"),
+        help_text=_("Empty: a path shared by the whole organisation."),
+    )
+    code = models.SlugField(_("code"), max_length=60)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["name_fi"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                name="service_path_code_unique",
+                violation_error_message=_("A service path with this code already exists."),
+            )
+        ]
+        verbose_name = _("service path")
+        verbose_name_plural = _("service paths")
+
+
+class Touchpoint(TimestampedModel, TranslatedNameModel):
+    service_path = models.ForeignKey(ServicePath, on_delete=models.CASCADE, related_name="touchpoints")
+    code = models.SlugField(_("code"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("order"))
+
+    access_organisation_field = "service_path__organisation"
+
+    class Meta:
+        ordering = ["service_path", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_path", "code"],
+                name="touchpoint_code_unique",
+                violation_error_message=_("A touchpoint with this code already exists on this path."),
+            )
+        ]
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
+# People answer short surveys; past this many questions, the editor warns.
+RECOMMENDED_MAX_QUESTIONS = 7
+
+
+class Survey(TimestampedModel, TranslatedNameModel):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="surveys")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("touchpoint")
+    )
+    standard_set = models.ForeignKey(
+        QuestionSet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("standard question set"),
+        help_text=_("The survey must then contain the set's questions unmodified."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
+    )
+    intro_fi = models.TextField(_("introduction in Finnish"), blank=True)
+    intro_sv = models.TextField(_("introduction in Swedish"), blank=True)
+    intro_en = models.TextField(_("introduction in English"), blank=True)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["name_fi"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    @property
+    def intro(self) -> str:
+        return in_language({code: getattr(self, f"intro_{code}") for code in LANGUAGE_CODES})
+
+
+class SurveyQuestion(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    item_version = models.ForeignKey(
+        ItemVersion, on_delete=models.PROTECT, related_name="survey_questions", verbose_name=_("question")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    required = models.BooleanField(_("required"), default=False)
+    # Show-if: ask this question only when the answer to `show_if_question` is one of `show_if_values`.
+    show_if_question = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependants",
+        verbose_name=_("show only if the answer to"),
+    )
+    show_if_values = models.JSONField(_("is one of"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["survey", "order"]
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+
+    def __str__(self) -> str:
+        return str(self.item_version)
+
+
+class SurveyPublication(TimestampedModel):
+    """A survey published for one unit: its public link, QR code, widget and kiosk point here."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="publications")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="survey_publications")
+    code = models.CharField(_("link code"), max_length=12, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    access_unit_field = "unit"
+
+    class Meta:
+        ordering = ["survey", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit"], name="publication_survey_unit_unique")
+        ]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self) -> str:
+        return f"{self.survey} · {self.unit}"
+
+
+class Channel(models.TextChoices):
+    LINK = "link", _("Link")
+    QR = "qr", _("QR code")
+    WIDGET = "widget", _("Website widget")
+    KIOSK = "kiosk", _("Kiosk")
+    VERBAL = "verbal", _("Verbal feedback")
+    EMAIL = "email", _("E-mail invitation")
+    SMS = "sms", _("Text message")
+    API = "api", _("Other system (API)")
+    IMPORT = "import", _("Import")
+
+
+class RespondentType(models.TextChoices):
+    STUDENT = "student", _("Student")
+    APPLICANT = "applicant", _("Applicant")
+    EMPLOYER = "employer", _("Employer")
+    PARTNER = "partner", _("Partner")
+    CITIZEN = "citizen", _("Citizen")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_18 = "-17", _("under 18")
+    AGE_18_29 = "18-29", _("18–29")
+    AGE_30_49 = "30-49", _("30–49")
+    AGE_50_64 = "50-64", _("50–64")
+    AGE_65_UP = "65-", _("65 or over")
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Response(models.Model):
+    """One customer's feedback at one touchpoint. Anonymous: no IP address, no user agent."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="responses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    publication = models.ForeignKey(
+        SurveyPublication, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # When the customer answered (imported and late responses keep their own time).
+    responded_at = models.DateTimeField(_("answered"), db_index=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    language = models.CharField(_("language"), max_length=2, choices=LanguageChoice.choices)
+    respondent_type = models.CharField(
+        _("respondent"), max_length=20, choices=RespondentType.choices, blank=True
+    )
+    age_band = models.CharField(_("age group"), max_length=10, choices=AgeBand.choices, blank=True)
+    attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
+    # Set by the sender (API idempotency key, import row id, kiosk answer id): a retry
+    # with the same key never creates a second response.
+    source_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL = no key, not unique)
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    access_unit_field = "unit"
+
+    class Meta:
+        ordering = ["-responded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "source_key"],
+                condition=Q(source_key__isnull=False),
+                name="response_source_key_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "responded_at"])]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.responded_at:%Y-%m-%d %H:%M}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    item_version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)
+    choices = models.JSONField(null=True, blank=True)
+    # Free text is stored only after personal data has been redacted from it.
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item_version"], name="answer_once_per_item")
+        ]
+
+    def __str__(self) -> str:
+        value = self.number if self.number is not None else (self.choices or self.text)
+        return f"{self.item_version_id}: {value}"
+
+
+class ResponseContact(models.Model):
+    """Contact details a respondent chose to leave, with the consent they gave."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone

@@ -1,0 +1,483 @@
+"""Every write in the feedback domain: the catalogue, targets, service paths,
+surveys and their publication, and the responses that arrive."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kuulo.audit.services import record
+from kuulo.core.redaction import redact
+from kuulo.organisations.models import Organisation, Unit
+
+from .models import (
+    CHOICE_KINDS,
+    FIXED_SCALES,
+    RATING_KINDS,
+    Answer,
+    Channel,
+    Item,
+    ItemKind,
+    ItemVersion,
+    QuestionSet,
+    Response,
+    ResponseContact,
+    ServicePath,
+    Survey,
+    SurveyPublication,
+    SurveyQuestion,
+    SurveyStatus,
+    Target,
+    Touchpoint,
+)
+
+# The version of the consent text shown next to the contact-details opt-in.
+CONSENT_TEXT_VERSION = "2026-11"
+LINK_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
+
+
+# --- Catalogue ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_item(
+    *,
+    organisation: Organisation,
+    code: str,
+    kind: str,
+    dimension: str,
+    text_fi: str,
+    text_sv: str = "",
+    text_en: str = "",
+    scale_min: int | None = None,
+    scale_max: int | None = None,
+    anchors: dict[str, Any] | None = None,
+    choices: list[dict[str, str]] | None = None,
+    user: Any = None,
+    request: HttpRequest | None = None,
+) -> Item:
+    """A custom catalogue item with its first version."""
+    if kind in FIXED_SCALES:
+        scale_min, scale_max = FIXED_SCALES[kind]
+    item = Item(organisation=organisation, code=code, kind=kind, dimension=dimension)
+    item.full_clean()
+    item.save()
+    version = ItemVersion(
+        item=item,
+        number=1,
+        text_fi=text_fi,
+        text_sv=text_sv,
+        text_en=text_en,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        anchors=anchors or {},
+        choices=choices or [],
+        created_by=user,
+    )
+    version.full_clean()
+    version.save()
+    record("item.created", request=request, target=item, organisation=organisation, details={"code": code})
+    return item
+
+
+@transaction.atomic
+def revise_item(
+    item: Item, *, user: Any = None, request: HttpRequest | None = None, **content: Any
+) -> ItemVersion:
+    """Change an item's wording or scale: this creates a new version (results of the
+    old one stay apart). Standard items are locked. Returns the current version."""
+    if item.locked:
+        raise ValidationError(_("This is a standard item: its wording is locked."))
+    latest = item.latest_version()
+    assert latest is not None
+    allowed = {"text_fi", "text_sv", "text_en", "scale_min", "scale_max", "anchors", "choices"}
+    if unexpected := set(content) - allowed:
+        raise TypeError(f"revise_item cannot change {sorted(unexpected)}")
+    fields = {name: getattr(latest, name) for name in allowed} | content
+    if item.kind in FIXED_SCALES:
+        fields["scale_min"], fields["scale_max"] = FIXED_SCALES[item.kind]
+    version = ItemVersion(item=item, number=latest.number + 1, created_by=user, **fields)
+    if version.content() == latest.content():
+        return latest
+    version.full_clean()
+    version.save()
+    record("item.revised", request=request, target=item, details={"version": version.number})
+    return version
+
+
+@transaction.atomic
+def set_target(
+    *,
+    organisation: Organisation,
+    item: Item,
+    unit: Unit | None,
+    measure: str,
+    value: Any,
+    request: HttpRequest | None = None,
+) -> Target:
+    """Set (or change) the organisation's default target for an item, or a unit's own."""
+    if unit is not None and unit.organisation_id != organisation.pk:
+        raise ValidationError({"unit": _("The unit belongs to another organisation.")})
+    if item.organisation_id not in (None, organisation.pk):
+        raise ValidationError({"item": _("The item belongs to another organisation.")})
+    target = Target.objects.filter(organisation=organisation, item=item, unit=unit).first() or Target(
+        organisation=organisation, item=item, unit=unit
+    )
+    target.measure = measure
+    target.value = value
+    target.full_clean()
+    target.save()
+    record("target.set", request=request, target=target, organisation=organisation)
+    return target
+
+
+# --- Service paths -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_service_path(
+    *,
+    organisation: Organisation,
+    code: str,
+    name_fi: str,
+    name_sv: str = "",
+    name_en: str = "",
+    unit: Unit | None = None,
+    touchpoints: list[tuple[str, str, str, str]] = (),  # type: ignore[assignment]
+    request: HttpRequest | None = None,
+) -> ServicePath:
+    """A service path with its touchpoints, given as (code, fi, sv, en) in journey order."""
+    path = ServicePath(
+        organisation=organisation, unit=unit, code=code, name_fi=name_fi, name_sv=name_sv, name_en=name_en
+    )
+    path.full_clean()
+    path.save()
+    for tp_code, fi, sv, en in touchpoints:
+        add_touchpoint(path, code=tp_code, name_fi=fi, name_sv=sv, name_en=en)
+    record("service_path.created", request=request, target=path, organisation=organisation)
+    return path
+
+
+def add_touchpoint(
+    path: ServicePath, *, code: str, name_fi: str, name_sv: str = "", name_en: str = ""
+) -> Touchpoint:
+    order = (path.touchpoints.aggregate(m=Max("order"))["m"] or 0) + 1
+    touchpoint = Touchpoint(
+        service_path=path, code=code, order=order, name_fi=name_fi, name_sv=name_sv, name_en=name_en
+    )
+    touchpoint.full_clean()
+    touchpoint.save()
+    return touchpoint
+
+
+# --- Surveys -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_survey(
+    *,
+    organisation: Organisation,
+    touchpoint: Touchpoint,
+    name_fi: str,
+    name_sv: str = "",
+    name_en: str = "",
+    standard_set: QuestionSet | None = None,
+    request: HttpRequest | None = None,
+) -> Survey:
+    """A draft survey; with a standard set, it starts with the set's questions."""
+    if touchpoint.service_path.organisation_id != organisation.pk:
+        raise ValidationError({"touchpoint": _("The touchpoint belongs to another organisation.")})
+    survey = Survey(
+        organisation=organisation,
+        touchpoint=touchpoint,
+        name_fi=name_fi,
+        name_sv=name_sv,
+        name_en=name_en,
+        standard_set=standard_set,
+    )
+    survey.full_clean()
+    survey.save()
+    if standard_set is not None:
+        for entry in standard_set.entries.select_related("item_version"):
+            SurveyQuestion.objects.create(
+                survey=survey, item_version=entry.item_version, order=entry.order, required=entry.required
+            )
+    record("survey.created", request=request, target=survey, organisation=organisation)
+    return survey
+
+
+def _editable(survey: Survey) -> None:
+    if survey.status != SurveyStatus.DRAFT:
+        raise ValidationError(
+            _("Only draft surveys can be changed. Make a copy to change a published survey.")
+        )
+
+
+@transaction.atomic
+def add_question(survey: Survey, item_version: ItemVersion, *, required: bool = False) -> SurveyQuestion:
+    _editable(survey)
+    if item_version.item.organisation_id not in (None, survey.organisation_id):
+        raise ValidationError(_("The item belongs to another organisation."))
+    if survey.questions.filter(item_version__item=item_version.item).exists():
+        raise ValidationError(_("The survey already asks this item."))
+    order = (survey.questions.aggregate(m=Max("order"))["m"] or 0) + 1
+    return SurveyQuestion.objects.create(
+        survey=survey, item_version=item_version, order=order, required=required
+    )
+
+
+@transaction.atomic
+def remove_question(question: SurveyQuestion) -> None:
+    _editable(question.survey)
+    question.delete()
+
+
+@transaction.atomic
+def move_question(question: SurveyQuestion, offset: int) -> None:
+    """Swap a question with its neighbour above (-1) or below (+1)."""
+    _editable(question.survey)
+    questions = list(question.survey.questions.order_by("order"))
+    index = questions.index(question)
+    other = index + offset
+    if not 0 <= other < len(questions):
+        return
+    questions[index], questions[other] = questions[other], questions[index]
+    for n, q in enumerate(questions, start=1):
+        if q.order != n:
+            SurveyQuestion.objects.filter(pk=q.pk).update(order=n)
+
+
+@transaction.atomic
+def set_show_if(question: SurveyQuestion, condition: SurveyQuestion | None, values: list[str]) -> None:
+    """Ask `question` only when the answer to the earlier `condition` question is one of `values`."""
+    _editable(question.survey)
+    if condition is not None:
+        if condition.survey_id != question.survey_id or condition.order >= question.order:
+            raise ValidationError(_("The condition must be an earlier question of the same survey."))
+        allowed = set(answer_values(condition.item_version))
+        if not values or not set(values) <= allowed:
+            raise ValidationError(_("Choose at least one answer of the earlier question."))
+    question.show_if_question = condition
+    question.show_if_values = values if condition else []
+    question.save(update_fields=["show_if_question", "show_if_values"])
+
+
+def answer_values(version: ItemVersion) -> list[str]:
+    """The answers a show-if condition can refer to, as strings."""
+    if version.item.kind in CHOICE_KINDS:
+        return version.choice_values()
+    return [str(value) for value in version.scale_values()]
+
+
+def check_standard_set(survey: Survey) -> None:
+    """A survey that claims a standard set starts with the set's questions, unmodified and in order."""
+    if survey.standard_set is None:
+        return
+    expected = list(survey.standard_set.entries.order_by("order").values_list("item_version_id", flat=True))
+    actual = list(survey.questions.order_by("order").values_list("item_version_id", flat=True))
+    if actual[: len(expected)] != expected:
+        raise ValidationError(
+            _(
+                "The survey claims the standard set “%(name)s” but does not ask its questions "
+                "unmodified and in order."
+            )
+            % {"name": survey.standard_set.name}
+        )
+
+
+def new_link_code() -> str:
+    return "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8))
+
+
+@transaction.atomic
+def publish_survey(
+    survey: Survey, units: list[Unit], *, request: HttpRequest | None = None
+) -> list[SurveyPublication]:
+    """Publish for exactly these units (each keeps its own link; units left out stop taking
+    answers). The survey's questions are frozen from then on."""
+    if not survey.questions.exists():
+        raise ValidationError(_("Add at least one question before publishing."))
+    check_standard_set(survey)
+    if any(unit.organisation_id != survey.organisation_id or unit.is_archived for unit in units):
+        raise ValidationError(_("Publish only for active units of your organisation."))
+    survey.status = SurveyStatus.PUBLISHED
+    survey.save(update_fields=["status", "updated_at"])
+    publications = []
+    for unit in units:
+        publication = SurveyPublication.objects.filter(survey=survey, unit=unit).first()
+        if publication is None:
+            publication = SurveyPublication.objects.create(survey=survey, unit=unit, code=new_link_code())
+        elif not publication.active:
+            publication.active = True
+            publication.save(update_fields=["active", "updated_at"])
+        publications.append(publication)
+    survey.publications.exclude(unit__in=units).update(active=False)
+    record(
+        "survey.published",
+        request=request,
+        target=survey,
+        organisation=survey.organisation,
+        details={"units": [unit.code for unit in units]},
+    )
+    return publications
+
+
+@transaction.atomic
+def close_survey(survey: Survey, *, request: HttpRequest | None = None) -> None:
+    survey.status = SurveyStatus.CLOSED
+    survey.save(update_fields=["status", "updated_at"])
+    survey.publications.update(active=False)
+    record("survey.closed", request=request, target=survey, organisation=survey.organisation)
+
+
+# --- Responses -----------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """One response as received from any channel, before it is validated and stored."""
+
+    answers: dict[int, Any]  # SurveyQuestion id -> raw value (str, int, list of str)
+    language: str
+    channel: str = Channel.LINK
+    responded_at: datetime | None = None
+    respondent_type: str = ""
+    age_band: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source_key: str | None = None
+    contact: dict[str, str] | None = None  # only with explicit opt-in
+
+
+def visible_questions(questions: list[SurveyQuestion], answers: dict[int, Any]) -> list[SurveyQuestion]:
+    """The questions the respondent was actually asked, given their show-if conditions."""
+    shown: list[SurveyQuestion] = []
+    shown_ids: set[int] = set()
+    for question in questions:
+        condition = question.show_if_question_id
+        if condition is not None:
+            answer = answers.get(condition)
+            given = {str(v) for v in answer} if isinstance(answer, list) else {str(answer)}
+            if condition not in shown_ids or not given & set(question.show_if_values):
+                continue
+        shown.append(question)
+        shown_ids.add(question.pk)
+    return shown
+
+
+def clean_answer(question: SurveyQuestion, raw: Any) -> Answer | None:
+    """Validate one raw answer against its item version; None when unanswered."""
+    version = question.item_version
+    kind = version.item.kind
+    empty = raw is None or raw == "" or raw == []
+    if empty:
+        if question.required:
+            raise ValidationError(_("This question needs an answer."), code="required")
+        return None
+    if kind in RATING_KINDS or kind == ItemKind.YES_NO:
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose one of the options."), code="invalid") from None
+        if number not in version.scale_values():
+            raise ValidationError(
+                _("The answer must be between %(low)s and %(high)s.")
+                % {"low": version.scale_min, "high": version.scale_max},
+                code="out_of_scale",
+            )
+        return Answer(item_version=version, number=number)
+    if kind in CHOICE_KINDS:
+        values = [str(v) for v in (raw if isinstance(raw, list) else [raw])]
+        if not set(values) <= set(version.choice_values()) or (
+            kind == ItemKind.SINGLE_CHOICE and len(values) > 1
+        ):
+            raise ValidationError(_("Choose one of the options."), code="invalid")
+        return Answer(item_version=version, choices=values)
+    text = str(raw).strip()[:5000]
+    if not text:
+        if question.required:
+            raise ValidationError(_("This question needs an answer."), code="required")
+        return None
+    return Answer(item_version=version, text=redact(text))
+
+
+def validate_submission(
+    survey: Survey, submission: Submission
+) -> tuple[list[Answer], dict[int, ValidationError]]:
+    """Clean answers for the questions shown; errors keyed by question id. Answers to
+    questions the respondent was not shown are dropped."""
+    questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+    answers, errors = [], {}
+    for question in visible_questions(questions, submission.answers):
+        try:
+            answer = clean_answer(question, submission.answers.get(question.pk))
+        except ValidationError as error:
+            errors[question.pk] = error
+        else:
+            if answer is not None:
+                answers.append(answer)
+    return answers, errors
+
+
+class DuplicateSubmission(Exception):
+    """A response with this source key exists already; `response` is the stored one."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"response {response.pk} already stored")
+        self.response = response
+
+
+def submit_response(publication: SurveyPublication, submission: Submission) -> Response:
+    """Validate and durably store one response. Raises ValidationError (with
+    per-question errors in .error_dict keyed "q<id>") and stores nothing if any
+    answer is invalid; raises DuplicateSubmission for a repeated source key."""
+    survey = publication.survey
+    if survey.status != SurveyStatus.PUBLISHED or not publication.active:
+        raise ValidationError(_("This survey is not open for answers."), code="closed")
+    answers, errors = validate_submission(survey, submission)
+    if errors:
+        raise ValidationError({f"q{question_id}": error for question_id, error in errors.items()})
+    if not answers:
+        raise ValidationError(_("Answer at least one question."), code="empty")
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                organisation_id=survey.organisation_id,
+                unit_id=publication.unit_id,
+                touchpoint_id=survey.touchpoint_id,
+                survey=survey,
+                publication=publication,
+                channel=submission.channel,
+                responded_at=submission.responded_at or timezone.now(),
+                language=submission.language,
+                respondent_type=submission.respondent_type,
+                age_band=submission.age_band,
+                attributes=submission.attributes,
+                source_key=submission.source_key,
+            )
+            for answer in answers:
+                answer.response = response
+            Answer.objects.bulk_create(answers)
+            if submission.contact:
+                ResponseContact.objects.create(
+                    response=response,
+                    name=submission.contact.get("name", "")[:200],
+                    email=submission.contact.get("email", ""),
+                    phone=submission.contact.get("phone", "")[:40],
+                    consent_version=CONSENT_TEXT_VERSION,
+                    consented_at=timezone.now(),
+                )
+    except IntegrityError:
+        existing = Response.objects.filter(
+            organisation_id=survey.organisation_id, source_key=submission.source_key
+        ).first()
+        if submission.source_key and existing is not None:
+            raise DuplicateSubmission(existing) from None
+        raise
+    return response

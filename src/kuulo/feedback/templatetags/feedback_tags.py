@@ -1,0 +1,21 @@
+"""Template filters for multilingual survey content stored as {"fi": ..., "sv": ..., "en": ...}."""
+
+from typing import Any
+
+from django import template
+
+from ..models import in_language
+
+register = template.Library()
+
+
+@register.filter
+def localized(values: dict[str, str] | None) -> str:
+    """The text in the active language (with fallback)."""
+    return in_language(values or {})
+
+
+@register.filter
+def point_label(points: dict[str, dict[str, str]] | None, value: Any) -> str:
+    """The label of one scale point, e.g. 4 → "Satisfied"."""
+    return in_language((points or {}).get(str(value), {}))

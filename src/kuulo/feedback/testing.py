@@ -1,0 +1,49 @@
+"""Test data builders for the feedback domain."""
+
+from itertools import count
+from typing import Any
+
+from kuulo.organisations.models import Organisation, Unit
+
+from . import services
+from .models import Item, QuestionSet, Survey, SurveyPublication, Touchpoint
+
+_sequence = count(1)
+
+
+def make_touchpoint(organisation: Organisation, code: str = "apply") -> Touchpoint:
+    path = services.create_service_path(
+        organisation=organisation,
+        code=f"path-{next(_sequence)}",
+        name_fi="Opintopolku",
+        touchpoints=[(code, "Hakeminen", "Ansökan", "Applying")],
+    )
+    return path.touchpoints.get()
+
+
+def standard_version(code: str) -> Any:
+    version = Item.objects.get(organisation=None, code=code).latest_version()
+    assert version is not None
+    return version
+
+
+def make_survey(
+    organisation: Organisation,
+    items: tuple[str, ...] = ("csat", "open"),
+    standard_set: str | None = None,
+    touchpoint: Touchpoint | None = None,
+) -> Survey:
+    survey = services.create_survey(
+        organisation=organisation,
+        touchpoint=touchpoint or make_touchpoint(organisation),
+        name_fi="Palautekysely",
+        standard_set=QuestionSet.objects.get(code=standard_set) if standard_set else None,
+    )
+    for code in items:
+        services.add_question(survey, standard_version(code))
+    return survey
+
+
+def make_publication(unit: Unit, **kwargs: Any) -> SurveyPublication:
+    survey = make_survey(unit.organisation, **kwargs)
+    return services.publish_survey(survey, [unit])[0]

@@ -1,0 +1,138 @@
+"""The metric catalogue: standard items and sets, versioning, targets."""
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kuulo.feedback import services
+from kuulo.feedback.catalogue import STANDARD_ITEMS, STANDARD_SETS, install_standard_catalogue
+from kuulo.feedback.models import FIXED_SCALES, Item, ItemKind, ItemVersion, QuestionSet, Target
+from kuulo.feedback.testing import make_survey, standard_version
+from kuulo.organisations.testing import World
+
+
+def test_standard_catalogue_is_installed_with_fixed_scales(db: Any) -> None:
+    assert Item.objects.filter(organisation=None).count() == len(STANDARD_ITEMS)
+    for item in Item.objects.filter(organisation=None):
+        version = item.latest_version()
+        assert version is not None and item.locked
+        assert version.text_fi and version.text_sv and version.text_en
+        if item.kind in FIXED_SCALES:
+            assert (version.scale_min, version.scale_max) == FIXED_SCALES[item.kind]
+    assert standard_version("nps").scale_values() == list(range(11))
+    assert set(QuestionSet.objects.values_list("code", flat=True)) == set(STANDARD_SETS)
+
+
+def test_installing_again_changes_nothing_and_new_wording_makes_a_new_version(db: Any) -> None:
+    before = ItemVersion.objects.count()
+    install_standard_catalogue()
+    assert ItemVersion.objects.count() == before
+    ItemVersion.objects.filter(item__code="csat").update(text_en="Old wording")
+    install_standard_catalogue()
+    versions = list(Item.objects.get(code="csat", organisation=None).versions.order_by("number"))
+    assert [v.text_en for v in versions] == ["Old wording", STANDARD_ITEMS["csat"][4]]
+
+
+def test_standard_items_are_locked(world: World) -> None:
+    with pytest.raises(ValidationError):
+        services.revise_item(Item.objects.get(code="nps", organisation=None), text_fi="Muutettu")
+
+
+def test_custom_item_versions(world: World) -> None:
+    item = services.create_item(
+        organisation=world.org,
+        code="guidance",
+        kind=ItemKind.LIKERT,
+        dimension="quality",
+        text_fi="Sain hyvää ohjausta.",
+        scale_min=1,
+        scale_max=4,
+    )
+    same = services.revise_item(item, text_fi="Sain hyvää ohjausta.")
+    assert same.number == 1  # nothing changed: no new version
+    revised = services.revise_item(item, text_fi="Sain riittävästi ohjausta.")
+    assert revised.number == 2 and item.versions.count() == 2
+    assert item.versions.get(number=1).text_fi == "Sain hyvää ohjausta."
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        (ItemKind.LIKERT, {"scale_min": 1, "scale_max": 1}),
+        (ItemKind.SINGLE_CHOICE, {"choices": [{"value": "a", "fi": "A"}]}),
+        (ItemKind.MULTIPLE_CHOICE, {"choices": [{"value": "a", "fi": "A"}, {"value": "a", "fi": "B"}]}),
+    ],
+)
+def test_invalid_items_are_refused(world: World, kind: str, extra: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        services.create_item(
+            organisation=world.org, code="bad", kind=kind, dimension="other", text_fi="?", **extra
+        )
+    assert not Item.objects.filter(code="bad").exists()
+
+
+def test_fixed_scales_cannot_be_changed(world: World) -> None:
+    item = services.create_item(
+        organisation=world.org,
+        code="my-csat",
+        kind=ItemKind.CSAT,
+        dimension="satisfaction",
+        text_fi="?",
+        scale_min=0,
+        scale_max=100,
+    )
+    version = item.latest_version()
+    assert version is not None and (version.scale_min, version.scale_max) == (1, 5)
+
+
+def test_targets_default_and_unit_override(world: World) -> None:
+    csat = Item.objects.get(code="csat", organisation=None)
+    services.set_target(organisation=world.org, item=csat, unit=None, measure="mean", value=Decimal("4.2"))
+    services.set_target(
+        organisation=world.org, item=csat, unit=world.unit, measure="mean", value=Decimal("4.5")
+    )
+    services.set_target(
+        organisation=world.org, item=csat, unit=world.unit, measure="mean", value=Decimal("4.6")
+    )
+    assert Target.objects.filter(organisation=world.org).count() == 2
+    assert Target.objects.get(unit=world.unit).value == Decimal("4.6")
+    with pytest.raises(ValidationError):
+        services.set_target(
+            organisation=world.org, item=csat, unit=world.other_org_unit, measure="mean", value=4
+        )
+
+
+def test_survey_claiming_a_standard_set_must_use_it_unmodified(world: World) -> None:
+    survey = make_survey(world.org, items=(), standard_set="omb-a11-280")
+    assert survey.questions.count() == 7
+    services.add_question(survey, standard_version("open"))  # own questions after the set are fine
+    services.publish_survey(survey, [world.unit])
+
+    broken = make_survey(world.org, items=(), standard_set="govuk-satisfaction")
+    services.remove_question(broken.questions.order_by("order").first())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        services.publish_survey(broken, [world.unit])
+    reordered = make_survey(world.org, items=(), standard_set="govuk-satisfaction")
+    services.move_question(reordered.questions.order_by("order").last(), -1)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        services.publish_survey(reordered, [world.unit])
+
+
+def test_published_surveys_are_frozen(world: World) -> None:
+    survey = make_survey(world.org)
+    services.publish_survey(survey, [world.unit])
+    with pytest.raises(ValidationError):
+        services.add_question(survey, standard_version("nps"))
+
+
+def test_publication_only_for_own_active_units(world: World) -> None:
+    survey = make_survey(world.org)
+    with pytest.raises(ValidationError):
+        services.publish_survey(survey, [world.other_org_unit])
+    publications = services.publish_survey(survey, [world.unit, world.sibling])
+    assert len({p.code for p in publications}) == 2
+    again = services.publish_survey(survey, [world.unit])
+    assert again[0].code == publications[0].code  # the link does not change
+    assert not survey.publications.get(unit=world.sibling).active  # left out: closed

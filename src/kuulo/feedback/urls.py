@@ -1,0 +1,33 @@
+from django.urls import path
+
+from .views import catalogue, public, surveys
+
+app_name = "feedback"
+urlpatterns = [
+    # Public: what respondents open from a link or QR code.
+    path("f/<str:code>/", public.respond, name="respond"),
+    path("f/<str:code>/thanks/", public.respond_thanks, name="respond_thanks"),
+    # Configuration (CX lead, organisation admin).
+    path("feedback/catalogue/", catalogue.item_list, name="item_list"),
+    path("feedback/catalogue/new/", catalogue.item_create, name="item_create"),
+    path("feedback/catalogue/<int:item_id>/", catalogue.item_detail, name="item_detail"),
+    path("feedback/standard-sets/", catalogue.question_set_list, name="question_set_list"),
+    path("feedback/targets/", catalogue.target_list, name="target_list"),
+    path("feedback/service-paths/", catalogue.service_path_list, name="service_path_list"),
+    path("feedback/surveys/", surveys.survey_list, name="survey_list"),
+    path("feedback/surveys/<int:survey_id>/", surveys.survey_detail, name="survey_detail"),
+    path(
+        "feedback/surveys/<int:survey_id>/questions/", surveys.survey_add_question, name="survey_add_question"
+    ),
+    path(
+        "feedback/surveys/<int:survey_id>/questions/<int:question_id>/",
+        surveys.survey_question_action,
+        name="survey_question_action",
+    ),
+    path("feedback/surveys/<int:survey_id>/publish/", surveys.survey_publish, name="survey_publish"),
+    path("feedback/surveys/<int:survey_id>/close/", surveys.survey_close, name="survey_close"),
+    path("feedback/links/<int:publication_id>/qr.<str:fmt>", surveys.publication_qr, name="publication_qr"),
+    path(
+        "feedback/links/<int:publication_id>/poster/", surveys.publication_poster, name="publication_poster"
+    ),
+]

@@ -1,0 +1,216 @@
+"""The respondent's side: answering a published survey from its link or QR code.
+
+Anonymous by design: nothing identifies the respondent unless they opt in to be
+contacted. Abuse is held off without CAPTCHAs: a honeypot field, a minimum fill
+time and per-IP and per-device rate limits (cache entries that expire).
+"""
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from kuulo.core.ratelimit import allow
+from kuulo.organisations.access import public
+
+from .. import services
+from ..models import (
+    CHOICE_KINDS,
+    AgeBand,
+    Channel,
+    ItemKind,
+    RespondentType,
+    SurveyPublication,
+    SurveyQuestion,
+    SurveyStatus,
+)
+
+DEVICE_COOKIE = "kuulo_device"
+HONEYPOT_FIELD = "website"
+# Links may carry the respondent's segment and channel: ?r=student&age=18-29&ch=qr
+LINK_CHANNELS = {Channel.LINK, Channel.QR, Channel.WIDGET, Channel.EMAIL, Channel.SMS}
+
+
+def _publication(code: str) -> SurveyPublication:
+    return get_object_or_404(
+        SurveyPublication.objects.select_related("survey__touchpoint", "unit", "survey__organisation"),
+        code=code,
+    )
+
+
+def _questions(publication: SurveyPublication) -> list[SurveyQuestion]:
+    return list(publication.survey.questions.select_related("item_version__item").order_by("order"))
+
+
+def _raw_answers(request: HttpRequest, questions: list[SurveyQuestion]) -> dict[int, Any]:
+    answers: dict[int, Any] = {}
+    for question in questions:
+        name = f"q{question.pk}"
+        if question.item_version.item.kind == ItemKind.MULTIPLE_CHOICE:
+            answers[question.pk] = request.POST.getlist(name)
+        else:
+            answers[question.pk] = request.POST.get(name, "")
+    return answers
+
+
+def _segments(params: Any) -> dict[str, str]:
+    values = {
+        "respondent_type": params.get("r", ""),
+        "age_band": params.get("age", ""),
+    }
+    if values["respondent_type"] not in RespondentType.values:
+        values["respondent_type"] = ""
+    if values["age_band"] not in AgeBand.values:
+        values["age_band"] = ""
+    return values
+
+
+def _channel(params: Any) -> str:
+    channel = params.get("ch", Channel.LINK)
+    return channel if channel in LINK_CHANNELS else Channel.LINK
+
+
+def _started_token(code: str) -> str:
+    return signing.TimestampSigner(salt="survey-start").sign(code)
+
+
+def _filled_too_fast(token: str, code: str) -> bool:
+    """True if the form came back faster than a person can answer it, or with a forged
+    or day-old token (the respondent then just sends it again)."""
+    signer = signing.TimestampSigner(salt="survey-start")
+    try:
+        if signer.unsign(token, max_age=24 * 3600) != code:
+            return True
+    except signing.BadSignature:
+        return True
+    try:
+        signer.unsign(token, max_age=settings.KUULO_SURVEY_MIN_SECONDS)
+    except signing.SignatureExpired:
+        return False  # older than the minimum: a person had time to answer
+    return True
+
+
+def _contact(request: HttpRequest) -> tuple[dict[str, str] | None, dict[str, str]]:
+    if request.POST.get("contact_opt_in") != "yes":
+        return None, {}
+    contact = {key: request.POST.get(f"contact_{key}", "").strip() for key in ("name", "email", "phone")}
+    errors = {}
+    if not contact["email"] and not contact["phone"]:
+        errors["contact_email"] = _("Give an e-mail address or a phone number so that we can contact you.")
+    elif contact["email"]:
+        try:
+            validate_email(contact["email"])
+        except ValidationError:
+            errors["contact_email"] = _("Enter a valid e-mail address.")
+    return contact, errors
+
+
+def _render_form(
+    request: HttpRequest,
+    publication: SurveyPublication,
+    questions: list[SurveyQuestion],
+    *,
+    values: dict[int, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    context = {
+        "publication": publication,
+        "survey": publication.survey,
+        "questions": [
+            {
+                "question": q,
+                "version": q.item_version,
+                "kind": q.item_version.item.kind,
+                "name": f"q{q.pk}",
+                "value": (values or {}).get(q.pk),
+                "error": (errors or {}).get(f"q{q.pk}", ""),
+                "show_if": q.show_if_question_id,
+                "show_if_values": ",".join(q.show_if_values),
+                "choice_kind": q.item_version.item.kind in CHOICE_KINDS,
+            }
+            for q in questions
+        ],
+        "errors": errors or {},
+        "started": _started_token(publication.code),
+        "segment": _segments(params),
+        "channel": _channel(params),
+        "contact": {key: params.get(f"contact_{key}", "") for key in ("name", "email", "phone")},
+        "contact_opt_in": params.get("contact_opt_in") == "yes",
+        "consent_version": services.CONSENT_TEXT_VERSION,
+        "honeypot": HONEYPOT_FIELD,
+    }
+    response = render(request, "feedback/respond.html", context, status=status)
+    if DEVICE_COOKIE not in request.COOKIES:
+        response.set_cookie(
+            DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+@public
+@never_cache
+def respond(request: HttpRequest, code: str) -> HttpResponse:
+    publication = _publication(code)
+    survey = publication.survey
+    if survey.status != SurveyStatus.PUBLISHED or not publication.active:
+        return render(request, "feedback/respond_closed.html", {"survey": survey}, status=410)
+    questions = _questions(publication)
+    if request.method != "POST":
+        return _render_form(request, publication, questions)
+
+    if request.POST.get(HONEYPOT_FIELD):
+        # A bot filled the field people never see: pretend success, store nothing.
+        return redirect("feedback:respond_thanks", code=code)
+    ip_ok = allow("respond-ip", request.META.get("REMOTE_ADDR", ""), *settings.KUULO_RESPOND_RATE_IP)
+    device_ok = allow(
+        "respond-device", request.COOKIES.get(DEVICE_COOKIE, ""), *settings.KUULO_RESPOND_RATE_DEVICE
+    )
+    if not (ip_ok and device_ok):
+        return render(request, "429.html", status=429)
+
+    raw = _raw_answers(request, questions)
+    if _filled_too_fast(request.POST.get("started", ""), code):
+        errors = {"form": _("That was quick! Please check your answers and send them again.")}
+        return _render_form(request, publication, questions, values=raw, errors=errors, status=400)
+    contact, contact_errors = _contact(request)
+    segment = _segments(request.POST)
+    submission = services.Submission(
+        answers=raw,
+        language=(get_language() or "fi")[:2],
+        channel=_channel(request.POST),
+        contact=contact,
+        respondent_type=segment["respondent_type"],
+        age_band=segment["age_band"],
+    )
+    try:
+        if contact_errors:
+            raise ValidationError(contact_errors)
+        services.submit_response(publication, submission)
+    except ValidationError as error:
+        messages = {
+            key: " ".join(str(m) for m in value) for key, value in getattr(error, "message_dict", {}).items()
+        }
+        if not messages:
+            messages = {"form": " ".join(error.messages)}
+        messages.update(contact_errors)
+        return _render_form(request, publication, questions, values=raw, errors=messages, status=400)
+    # Only now, with the response committed, is the respondent thanked.
+    return redirect("feedback:respond_thanks", code=code)
+
+
+@public
+def respond_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    publication = _publication(code)
+    return render(
+        request, "feedback/respond_thanks.html", {"publication": publication, "survey": publication.survey}
+    )

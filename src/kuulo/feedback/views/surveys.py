@@ -1,0 +1,224 @@
+"""Building surveys, publishing them for units, and the links and QR codes that reach respondents."""
+
+import io
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kuulo.core.forms import add_service_errors
+from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, restrict
+
+from .. import services
+from ..forms import AddQuestionForm, PublishForm, ShowIfForm, SurveyForm
+from ..models import (
+    RECOMMENDED_MAX_QUESTIONS,
+    ItemVersion,
+    Survey,
+    SurveyPublication,
+    SurveyQuestion,
+    SurveyStatus,
+    Touchpoint,
+)
+from .catalogue import visible_items
+
+CONFIGURE = Permission.CONFIGURE_FEEDBACK
+
+
+def _survey(request: HttpRequest, survey_id: int) -> Survey:
+    return get_for_user_or_404(
+        Survey.objects.select_related("touchpoint__service_path", "standard_set"),
+        request.user,
+        CONFIGURE,
+        pk=survey_id,
+    )
+
+
+@requires(CONFIGURE)
+def survey_list(request: HttpRequest) -> HttpResponse:
+    touchpoints = restrict(Touchpoint.objects.select_related("service_path"), request.user, CONFIGURE)
+    form = SurveyForm(request.POST or None, touchpoints=touchpoints)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.create_survey(
+                organisation=organisation_for(request.user), request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Survey created. Add questions, then publish it."))
+            return redirect("feedback:survey_detail", survey_id=survey.pk)
+    surveys = restrict(Survey.objects.select_related("touchpoint__service_path"), request.user, CONFIGURE)
+    return render(request, "feedback/survey_list.html", {"surveys": surveys, "form": form})
+
+
+def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> dict[str, object]:
+    questions = list(
+        survey.questions.select_related("item_version__item", "show_if_question").order_by("order")
+    )
+    used_items = {q.item_version.item_id for q in questions}
+    latest_versions = [
+        version
+        for item in visible_items(request).exclude(pk__in=used_items)
+        if (version := item.latest_version()) is not None
+    ]
+    versions = ItemVersion.objects.filter(pk__in=[v.pk for v in latest_versions]).select_related("item")
+    publications = survey.publications.select_related("unit")
+    return {
+        "survey": survey,
+        "questions": questions,
+        "editable": survey.status == SurveyStatus.DRAFT,
+        "too_long": len(questions) > RECOMMENDED_MAX_QUESTIONS,
+        "recommended_max": RECOMMENDED_MAX_QUESTIONS,
+        "add_form": forms.get("add_form") or AddQuestionForm(versions=versions),
+        "publish_form": forms.get("publish_form")
+        or PublishForm(
+            organisation=survey.organisation, initial={"units": [p.unit_id for p in publications]}
+        ),
+        "publications": publications,
+        "show_if_forms": {
+            q.pk: ShowIfForm(
+                question=q,
+                prefix=f"q{q.pk}",
+                initial={"condition": q.show_if_question_id, "values": q.show_if_values},
+            )
+            for q in questions
+            if q.order > 1
+        },
+    }
+
+
+@requires(CONFIGURE)
+def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _survey(request, survey_id)
+    return render(request, "feedback/survey_detail.html", _editor_context(request, survey))
+
+
+@requires(CONFIGURE)
+@require_POST
+def survey_add_question(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _survey(request, survey_id)
+    context = _editor_context(request, survey)
+    form = AddQuestionForm(request.POST, versions=context["add_form"].fields["item_version"].queryset)  # type: ignore[attr-defined]
+    if form.is_valid():
+        try:
+            services.add_question(
+                survey, form.cleaned_data["item_version"], required=form.cleaned_data["required"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("feedback:survey_detail", survey_id=survey.pk)
+    return render(
+        request, "feedback/survey_detail.html", _editor_context(request, survey, add_form=form), status=400
+    )
+
+
+def _question(request: HttpRequest, survey: Survey, question_id: int) -> SurveyQuestion:
+    return get_object_or_404(SurveyQuestion, pk=question_id, survey=survey)
+
+
+@requires(CONFIGURE)
+@require_POST
+def survey_question_action(request: HttpRequest, survey_id: int, question_id: int) -> HttpResponse:
+    """Move, remove or set the show-if condition of one question."""
+    survey = _survey(request, survey_id)
+    question = _question(request, survey, question_id)
+    action = request.POST.get("action")
+    try:
+        if action == "up":
+            services.move_question(question, -1)
+        elif action == "down":
+            services.move_question(question, +1)
+        elif action == "remove":
+            services.remove_question(question)
+        elif action == "show_if":
+            form = ShowIfForm(request.POST, question=question, prefix=f"q{question.pk}")
+            if not form.is_valid():
+                raise ValidationError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+            services.set_show_if(question, form.cleaned_data["condition"], form.cleaned_data["values"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"{reverse('feedback:survey_detail', args=[survey.pk])}#question-{question.pk}")
+
+
+@requires(CONFIGURE)
+@require_POST
+def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _survey(request, survey_id)
+    form = PublishForm(request.POST, organisation=survey.organisation)
+    if form.is_valid():
+        try:
+            services.publish_survey(survey, list(form.cleaned_data["units"]), request=request)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Survey published. Share the links and QR codes below."))
+            return redirect("feedback:survey_detail", survey_id=survey.pk)
+    return render(
+        request,
+        "feedback/survey_detail.html",
+        _editor_context(request, survey, publish_form=form),
+        status=400,
+    )
+
+
+@requires(CONFIGURE)
+@require_POST
+def survey_close(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _survey(request, survey_id)
+    services.close_survey(survey, request=request)
+    messages.success(request, _("Survey closed. Its links no longer take answers."))
+    return redirect("feedback:survey_detail", survey_id=survey.pk)
+
+
+# --- Links, QR codes, posters ---------------------------------------------------------------
+
+
+def _publication(request: HttpRequest, publication_id: int) -> SurveyPublication:
+    return get_for_user_or_404(
+        SurveyPublication.objects.select_related("survey__touchpoint", "unit"),
+        request.user,
+        CONFIGURE,
+        pk=publication_id,
+    )
+
+
+def public_url(request: HttpRequest, publication: SurveyPublication, channel: str = "") -> str:
+    url = request.build_absolute_uri(reverse("feedback:respond", args=[publication.code]))
+    return f"{url}?ch={channel}" if channel else url
+
+
+@requires(CONFIGURE)
+def publication_qr(request: HttpRequest, publication_id: int, fmt: str) -> HttpResponse:
+    """The QR code of a publication's link (SVG for print, PNG for documents)."""
+    publication = _publication(request, publication_id)
+    qr = segno.make(public_url(request, publication, "qr"), error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=8, border=2, title=str(publication))
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=12, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="kuulo-{publication.code}.{fmt}"'
+    return response
+
+
+@requires(CONFIGURE)
+def publication_poster(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """A printable A4 poster with the QR code and the short link."""
+    publication = _publication(request, publication_id)
+    qr = segno.make(public_url(request, publication, "qr"), error="m")
+    context = {
+        "publication": publication,
+        "qr_svg": qr.svg_inline(scale=10, border=2, omitsize=True),
+        "short_url": public_url(request, publication),
+    }
+    return render(request, "feedback/poster.html", context)
