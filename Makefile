@@ -24,7 +24,12 @@ run: setup
 test: setup lint typecheck checks unit-tests pg-tests browser-tests
 	@echo "All checks passed."
 
-setup: $(VENV)/.installed var/.migrated
+# Migrating and creating the cache table are idempotent and quick, so they always run:
+# a deleted database or another DATABASE_URL is set up again.
+setup: $(VENV)/.installed
+	@mkdir -p var
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) createcachetable
 	@$(MANAGE) compilemessages --ignore '.venv/*' -v 0
 	@$(MANAGE) collectstatic --noinput -v 0
 
@@ -34,12 +39,6 @@ $(VENV)/.installed: requirements/dev.lock
 	@command -v msgfmt >/dev/null || scripts/install-system-packages gettext
 	@touch $@
 
-var/.migrated: $(VENV)/.installed $(shell find src -path '*/migrations/*.py')
-	@mkdir -p var
-	@$(MANAGE) migrate --noinput -v 0
-	@$(MANAGE) createcachetable
-	@touch $@
-
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -47,15 +46,15 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-checks: $(VENV)/.installed
+checks: setup
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run -v 0
 
-unit-tests: $(VENV)/.installed
+unit-tests: setup
 	$(VENV)/bin/pytest -m "not browser" -n 2 -q
 
 ## The same suite on PostgreSQL when one is reachable at PG_TEST_URL.
-pg-tests: $(VENV)/.installed
+pg-tests: setup
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
 	  echo "PostgreSQL reachable: running the suite on it"; \
 	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -m "not browser" -n 2 -q; \
@@ -64,7 +63,7 @@ pg-tests: $(VENV)/.installed
 browser-tests: browser-deps
 	KUULO_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m browser -q
 
-browser-deps: $(VENV)/.installed node_modules/.installed
+browser-deps: setup node_modules/.installed
 	@test -x $(CHROMIUM) || scripts/install-system-packages chromium
 	@test -x $(CHROMIUM) || { echo "Browser tests need Chromium at $(CHROMIUM) (Debian package 'chromium', or set CHROMIUM=)."; exit 1; }
 

@@ -56,14 +56,19 @@ def development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = env_bool("DEBUG", KUULO_ENV == "development")
+DEBUG = env_bool("DEBUG", KUULO_ENV == "development") and not PRODUCTION
 if PRODUCTION:
     SECRET_KEY = require("SECRET_KEY")
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or require("ALLOWED_HOSTS").split(",")
+    require("ALLOWED_HOSTS")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key()
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies (load balancer, TLS terminator) stand in front of the app. Their
+# X-Forwarded-For and X-Forwarded-Proto headers are trusted; nobody else's are.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "kuulo.core",
@@ -211,6 +216,7 @@ LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "src" / "kuulo" / "locale"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True
@@ -276,7 +282,8 @@ SECURE_CSP = {
 }
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -284,6 +291,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+else:
+    LANGUAGE_COOKIE_SECURE = False
     CSRF_COOKIE_HTTPONLY = True
 
 # --- Logging ----------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/accessibility/")
+# Paths (below any SCRIPT_NAME prefix) a user who still has to set up 2FA may open.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/accessibility/", "/f/")
 
 
 class UserLanguageMiddleware:
@@ -30,8 +31,8 @@ class UserLanguageMiddleware:
 class RequireMfaMiddleware:
     """Send users whose organisation requires two-factor authentication to set it up.
 
-    Until they have an authenticator, every page except sign-in, 2FA setup,
-    sign-out and public pages redirects to the TOTP activation page.
+    Until they have an authenticator, pages redirect to the TOTP activation page and
+    the API answers 403; sign-in, 2FA setup, sign-out and public pages stay open.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -41,11 +42,14 @@ class RequireMfaMiddleware:
         from kuulo.organisations.access import mfa_required_but_missing
 
         user = getattr(request, "user", None)
+        path = request.path_info
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not path.startswith(MFA_EXEMPT_PREFIXES)
             and mfa_required_but_missing(user)
         ):
+            if path.startswith("/api/"):
+                return JsonResponse({"detail": "Two-factor authentication must be set up first."}, status=403)
             return redirect("mfa_activate_totp")
         return self.get_response(request)

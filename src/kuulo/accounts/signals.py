@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from kuulo.audit.services import record
 
-User = get_user_model()
+from .identify import account_for_login
 
 
 @receiver(user_logged_in)
@@ -29,6 +27,5 @@ def audit_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     login = str(credentials.get("username") or credentials.get("email") or "")
-    # Find whose account was tried, so the right organisation's admins see the attempt.
-    user = User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first() if login else None
-    record("auth.login_failed", request=request, target=user, target_label=login[:150], actor=None)
+    # Attributed to the account that was tried, so its organisation's admins see the attempt.
+    record("auth.login_failed", request=request, target=account_for_login(login), target_label=login[:150])

@@ -3,12 +3,12 @@
 from typing import cast
 
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kuulo.core.http import set_language_cookie
 from kuulo.organisations.access import requires
 
 from .forms import ProfileForm
@@ -23,8 +23,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Profile saved."))
         response = redirect("accounts:profile")
-        if user.language:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax", httponly=True)
+        set_language_cookie(response, user.language)
         return response
     has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     return render(request, "accounts/profile.html", {"form": form, "has_totp": has_totp})

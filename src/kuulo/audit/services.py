@@ -5,13 +5,9 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from kuulo.core.http import client_ip
+
 from .models import ACTIONS, AuditEvent
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(

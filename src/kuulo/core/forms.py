@@ -29,3 +29,11 @@ def add_service_errors(form: BaseForm, error: ValidationError) -> None:
 def limit_choices(form: BaseForm, field_name: str, queryset: QuerySet[Any]) -> None:
     """Offer only these objects in a model choice field (e.g. units of the user's organisation)."""
     cast(forms.ModelChoiceField, form.fields[field_name]).queryset = queryset
+
+
+def form_changes(form: forms.ModelForm[Any]) -> dict[str, Any]:
+    """The fields a valid ModelForm changed, with the instance reset to its stored state,
+    so that a service can apply (validate, save and audit) exactly those changes."""
+    changes = {field: form.cleaned_data[field] for field in form.changed_data}
+    form.instance.refresh_from_db()
+    return changes

@@ -4,12 +4,11 @@ import json
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from kuulo.accounts.models import User
 from kuulo.organisations.access import Permission, access_for, public, requires, units_for
@@ -35,24 +34,16 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
 @public
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language; a signed-in user's choice is remembered on their account."""
+    """Django's language switch; a signed-in user's choice is also remembered on their account."""
+    response = django_set_language(request)
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
-    if language in dict(settings.LANGUAGES) and check_for_language(language):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite="Lax",
-            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
-            httponly=True,
-        )
-        if isinstance(request.user, User) and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+    if (
+        isinstance(request.user, User)
+        and language in dict(settings.LANGUAGES)
+        and request.user.language != language
+    ):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
     return response
 
 

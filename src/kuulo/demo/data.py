@@ -283,7 +283,6 @@ DEMO_USERS = [
     DemoUser("emma.wilson", "Emma", "Wilson", Role.STAFF, "iisalmi-students", "en"),
     DemoUser("kaisa.ahonen", "Kaisa", "Ahonen", Role.ACCOUNT_MANAGER, "workplace", "fi"),
 ]
-FIXED_DEMO_USERNAMES = [user.username for user in DEMO_USERS[:6]]
 
 
 def demo_password() -> str:

@@ -119,12 +119,6 @@ def access_for(user: Any) -> Access:
     return access
 
 
-def forget_access(user: Any) -> None:
-    """Drop the cached grants after they changed within the same request."""
-    if hasattr(user, "_kuulo_access"):
-        del user._kuulo_access
-
-
 def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None) -> bool:
     """Whether the user holds `perm` somewhere (unit=None) or in `unit`.
     `perm=None` means "any signed-in member of an organisation"."""
@@ -145,10 +139,7 @@ def units_for(user: Any, perm: Permission) -> UnitQuerySet:
     units = Unit.objects.filter(organisation=access.organisation_id)
     if access.organisation_wide(perm):
         return units
-    condition = Q()
-    for grant in grants:
-        condition |= Q(path__startswith=grant.unit_path)
-    return units.filter(condition)
+    return units.under_paths(*(grant.unit_path for grant in grants if grant.unit_path))
 
 
 def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission) -> QS:

@@ -29,6 +29,7 @@ class UnitForm(forms.ModelForm):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation  # model validation compares organisations
         limit_choices(self, "unit_type", UnitType.objects.filter(organisation=organisation))
         limit_choices(self, "parent", Unit.objects.filter(organisation=organisation).active())
         if self.instance.pk:
@@ -79,6 +80,13 @@ class MemberForm(forms.ModelForm):
         self.fields["email"].required = True
         if self.instance.pk:
             del self.fields["username"]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if "@" in username:
+            # Sign-in treats anything with "@" as an e-mail address.
+            raise forms.ValidationError(_("A username cannot contain @."))
+        return username
 
 
 class RoleGrantForm(forms.Form):

@@ -54,9 +54,13 @@ class UnitQuerySet(models.QuerySet["Unit"]):
 
     def subtree_of(self, *units: "Unit") -> "UnitQuerySet":
         """The given units and everything below them."""
+        return self.under_paths(*(unit.path for unit in units))
+
+    def under_paths(self, *paths: str) -> "UnitQuerySet":
+        """Units whose materialised path starts with one of `paths`."""
         condition = Q(pk__in=[])
-        for unit in units:
-            condition |= Q(path__startswith=unit.path)
+        for path in paths:
+            condition |= Q(path__startswith=path)
         return self.filter(condition)
 
 
@@ -117,8 +121,11 @@ class Unit(TranslatedNameModel, TimestampedModel):
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
 
-    def ancestors(self) -> UnitQuerySet:
-        return Unit.objects.filter(pk__in=self.ancestor_ids()).order_by("depth")
+    def clean(self) -> None:
+        if self.unit_type_id and self.unit_type.organisation_id != self.organisation_id:
+            raise ValidationError({"unit_type": _("The unit type belongs to another organisation.")})
+        if self.parent_id and self.parent is not None and self.parent.organisation_id != self.organisation_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another organisation.")})
 
 
 class Role(models.TextChoices):

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError, Value
@@ -25,12 +26,46 @@ class UnitHasData(Exception):
     """The unit (or something below it) has data, so it can only be archived."""
 
 
+# A path segment is 9 characters and the path column 255, so the tree may be at most 28
+# levels deep; real organisations need far fewer.
+MAX_DEPTH = 20
+
+
+def apply_changes(
+    obj: Any, changes: dict[str, Any], *, allowed: set[str], action: str, request: HttpRequest | None
+) -> bool:
+    """Set the given fields, validate, save, and audit what actually changed (old → new).
+    Returns whether anything changed. Callers hold the transaction."""
+    if unexpected := set(changes) - allowed:
+        raise TypeError(f"{action}: cannot change {sorted(unexpected)}")
+    before = {field: getattr(obj, field) for field in changes}
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    changed = {f: [str(before[f]), str(v)] for f, v in changes.items() if before[f] != v}
+    if not changed:
+        return False
+    obj.full_clean(exclude=["password"] if hasattr(obj, "password") else None)
+    obj.save()
+    record(action, request=request, target=obj, details={"changed": changed})
+    return True
+
+
+def _lock_tree(organisation_id: int) -> None:
+    """Serialise changes to one organisation's unit tree, so that two concurrent moves
+    cannot both pass the cycle check."""
+    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+
+
 # --- Units ---------------------------------------------------------------------
 
 
 def _place(unit: Unit, parent: Unit | None) -> None:
     unit.parent = parent
     unit.depth = parent.depth + 1 if parent else 0
+    if unit.depth >= MAX_DEPTH:
+        raise ValidationError(
+            {"parent": _("The unit tree cannot be deeper than %(max)s levels.") % {"max": MAX_DEPTH}}
+        )
     # Zero-padded so that ordering by path lists the tree depth-first, siblings in creation order.
     unit.path = f"{parent.path if parent else '/'}{unit.pk:08d}/"
 
@@ -48,10 +83,11 @@ def create_unit(
     language: str = "fi",
     request: HttpRequest | None = None,
 ) -> Unit:
-    if parent is not None and parent.organisation_id != organisation.pk:
-        raise ValidationError({"parent": _("The parent unit belongs to another organisation.")})
-    if parent is not None and parent.is_archived:
-        raise ValidationError({"parent": _("Units cannot be added under an archived unit.")})
+    _lock_tree(organisation.pk)
+    if parent is not None:
+        parent.refresh_from_db()
+        if parent.is_archived:
+            raise ValidationError({"parent": _("Units cannot be added under an archived unit.")})
     unit = Unit(
         organisation=organisation,
         parent=parent,
@@ -75,23 +111,15 @@ def create_unit(
 def update_unit(unit: Unit, *, request: HttpRequest | None = None, **changes: Any) -> Unit:
     """Rename or change the type, code or language of a unit (not its place: see move_unit)."""
     allowed = {"name_fi", "name_sv", "name_en", "unit_type", "code", "language"}
-    if unexpected := set(changes) - allowed:
-        raise TypeError(f"update_unit cannot change {sorted(unexpected)}")
-    before = {field: str(getattr(unit, field)) for field in changes}
-    for field, value in changes.items():
-        setattr(unit, field, value)
-    unit.full_clean()
-    unit.save()
-    changed = {f: [before[f], str(getattr(unit, f))] for f in changes if before[f] != str(getattr(unit, f))}
-    if changed:
-        record("unit.updated", request=request, target=unit, details={"changed": changed})
+    apply_changes(unit, changes, allowed=allowed, action="unit.updated", request=request)
     return unit
 
 
 @transaction.atomic
 def move_unit(unit: Unit, new_parent: Unit | None, *, request: HttpRequest | None = None) -> Unit:
     """Move a unit and its whole subtree under another parent (or to the top)."""
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    _lock_tree(unit.organisation_id)
+    unit = Unit.objects.get(pk=unit.pk)
     if new_parent is not None:
         new_parent.refresh_from_db()
         if new_parent.organisation_id != unit.organisation_id:
@@ -102,7 +130,14 @@ def move_unit(unit: Unit, new_parent: Unit | None, *, request: HttpRequest | Non
             raise ValidationError({"parent": _("Units cannot be moved under an archived unit.")})
     old_parent = unit.parent
     old_path, old_depth = unit.path, unit.depth
+    subtree_height = (
+        max(Unit.objects.filter(path__startswith=old_path).values_list("depth", flat=True)) - old_depth
+    )
     _place(unit, new_parent)
+    if unit.depth + subtree_height >= MAX_DEPTH:
+        raise ValidationError(
+            {"parent": _("The unit tree cannot be deeper than %(max)s levels.") % {"max": MAX_DEPTH}}
+        )
     if unit.path == old_path:
         return unit
     depth_shift = unit.depth - old_depth
@@ -127,21 +162,31 @@ def move_unit(unit: Unit, new_parent: Unit | None, *, request: HttpRequest | Non
 @transaction.atomic
 def archive_unit(unit: Unit, *, request: HttpRequest | None = None) -> int:
     """Archive a unit and everything below it; their data is kept. Returns how many were archived."""
+    if unit.is_archived:
+        raise ValidationError(_("The unit is archived already."))
     now = timezone.now()
-    count = Unit.objects.filter(path__startswith=unit.path, archived_at__isnull=True).update(archived_at=now)
+    count = Unit.objects.filter(path__startswith=unit.path, archived_at__isnull=True).update(
+        archived_at=now, updated_at=now
+    )
     unit.archived_at = now
     record("unit.archived", request=request, target=unit, details={"units": count})
     return count
 
 
 @transaction.atomic
-def restore_unit(unit: Unit, *, request: HttpRequest | None = None) -> None:
-    """Bring an archived unit back (its sub-units stay archived until restored one by one)."""
+def restore_unit(unit: Unit, *, request: HttpRequest | None = None) -> int:
+    """Bring back an archived unit together with the sub-units that were archived with it
+    (sub-units archived separately, earlier, stay archived). Returns how many were restored."""
+    if not unit.is_archived:
+        raise ValidationError(_("The unit is not archived."))
     if unit.parent is not None and unit.parent.is_archived:
         raise ValidationError(_("Restore the parent unit first."))
+    count = Unit.objects.filter(path__startswith=unit.path, archived_at=unit.archived_at).update(
+        archived_at=None, updated_at=timezone.now()
+    )
     unit.archived_at = None
-    unit.save(update_fields=["archived_at", "updated_at"])
-    record("unit.restored", request=request, target=unit)
+    record("unit.restored", request=request, target=unit, details={"units": count})
+    return count
 
 
 def delete_unit(unit: Unit, *, request: HttpRequest | None = None) -> None:
@@ -175,19 +220,8 @@ def save_unit_type(unit_type: UnitType, *, request: HttpRequest | None = None) -
 def update_organisation(
     organisation: Organisation, *, request: HttpRequest | None = None, **changes: Any
 ) -> Organisation:
-    before = {field: getattr(organisation, field) for field in changes}
-    for field, value in changes.items():
-        setattr(organisation, field, value)
-    organisation.full_clean()
-    organisation.save()
-    changed = {f: [str(before[f]), str(v)] for f, v in changes.items() if before[f] != v}
-    if changed:
-        record(
-            "organisation.updated",
-            request=request,
-            target=organisation,
-            details={"changed": changed},
-        )
+    allowed = {"name_fi", "name_sv", "name_en", "business_id", "require_mfa_for_privileged"}
+    apply_changes(organisation, changes, allowed=allowed, action="organisation.updated", request=request)
     return organisation
 
 
@@ -207,14 +241,11 @@ def create_member(
     request: HttpRequest | None = None,
 ) -> Any:
     """A new staff user in the organisation. Without a password they set one via password reset."""
-    user = User(
-        username=username,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        language=language,
-    )
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, language=language)
+    if "@" in username:
+        raise ValidationError({"username": _("A username cannot contain @.")})
     if password:
+        validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -229,15 +260,11 @@ def create_member(
 @transaction.atomic
 def update_member(user: Any, *, request: HttpRequest | None = None, **changes: Any) -> Any:
     allowed = {"first_name", "last_name", "email", "language"}
-    if unexpected := set(changes) - allowed:
-        raise TypeError(f"update_member cannot change {sorted(unexpected)}")
-    for field, value in changes.items():
-        setattr(user, field, value)
-    user.full_clean(exclude=["password"])
-    user.save()
-    if "email" in changes:
+    if (
+        apply_changes(user, changes, allowed=allowed, action="user.updated", request=request)
+        and "email" in changes
+    ):
         _set_verified_email(user)
-    record("user.updated", request=request, target=user)
     return user
 
 

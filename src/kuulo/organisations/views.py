@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kuulo.core.forms import add_service_errors
+from kuulo.core.forms import add_service_errors, form_changes
 
 from . import services
 from .access import Permission, get_for_user_or_404, organisation_for, requires, restrict
@@ -102,10 +102,8 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = get_for_user_or_404(Unit.objects.all(), request.user, MANAGE, pk=unit_id)
     form = UnitForm(request.POST or None, instance=unit, organisation=unit.organisation)
     if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        unit.refresh_from_db()  # the form has already written to the instance
         try:
-            services.update_unit(unit, request=request, **changes)
+            services.update_unit(unit, request=request, **form_changes(form))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -256,10 +254,8 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     person = membership.user
     form = MemberForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        person.refresh_from_db()
         try:
-            services.update_member(person, request=request, **changes)
+            services.update_member(person, request=request, **form_changes(form))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -337,10 +333,8 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request.user)
     form = OrganisationSettingsForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        organisation.refresh_from_db()
         try:
-            services.update_organisation(organisation, request=request, **changes)
+            services.update_organisation(organisation, request=request, **form_changes(form))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from kuulo.core.http import client_ip
 from kuulo.core.ratelimit import allow
 from kuulo.organisations.access import public
 
@@ -171,7 +172,7 @@ def respond(request: HttpRequest, code: str) -> HttpResponse:
     if request.POST.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: pretend success, store nothing.
         return redirect("feedback:respond_thanks", code=code)
-    ip_ok = allow("respond-ip", request.META.get("REMOTE_ADDR", ""), *settings.KUULO_RESPOND_RATE_IP)
+    ip_ok = allow("respond-ip", client_ip(request) or "", *settings.KUULO_RESPOND_RATE_IP)
     device_ok = allow(
         "respond-device", request.COOKIES.get(DEVICE_COOKIE, ""), *settings.KUULO_RESPOND_RATE_DEVICE
     )

@@ -15,19 +15,20 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, port: int = 8000, **options: Any) -> None:
-        existing = set(
-            get_user_model()
-            .objects.filter(username__in=[u.username for u in DEMO_USERS])
-            .values_list("username", flat=True)
-        )
+        names = [demo.username for demo in DEMO_USERS]
+        users = {user.username: user for user in get_user_model().objects.filter(username__in=names)}
+        password = demo_password()
+        admin = users.get("admin")
+        if admin is not None and not admin.check_password(password):
+            password = "(the one in use when the demo was loaded; `manage.py changepassword admin` resets it)"  # noqa: S105
         lines = [
             "",
             f"  Kuulo is starting at http://127.0.0.1:{port}/",
             "",
-            "  Demo accounts (password for all: " + demo_password() + "):",
+            f"  Demo accounts (password for all: {password}):",
         ]
         for user in DEMO_USERS[:6]:
-            if user.username in existing:
+            if user.username in users:
                 lines.append(f"    {user.username:<10} {user.description}")
         lines += ["", "  Stop with Ctrl+C.", ""]
         self.stdout.write("\n".join(lines))
