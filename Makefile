@@ -82,8 +82,10 @@ lock:
 messages: $(VENV)/.installed
 	cd src/kuulo && ../../$(MANAGE) makemessages -l fi -l sv -l en --no-obsolete --add-location file
 
+## Benchmarks print figures (responses/s and ratios against a raw insert); see README.
 bench: setup
-	$(PY) bench/run.py
+	$(PY) bench/ingest_api.py --engine sqlite
+	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then $(PY) bench/ingest_api.py --engine postgres; fi
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

@@ -13,7 +13,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kuulo.feedback import services
+from kuulo.feedback.models import Complaint
 from kuulo.feedback.testing import make_publication, make_survey
+from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
@@ -43,7 +45,10 @@ API_OPERATIONS: dict[str, Permission | None] = {
     "api:me": None,
     "api:list_units": Permission.VIEW_UNITS,
     "api:get_unit": Permission.VIEW_UNITS,
+    "api:post_responses": Permission.SUBMIT_RESPONSES,
 }
+# Operations that only take POST: the matrix sends a well-formed body that names no survey.
+API_POST_ONLY = {"api:post_responses"}
 
 
 @dataclass
@@ -124,6 +129,20 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
         "question_id": lambda: survey().questions.first().pk,
         "publication_id": lambda: make_publication(unit).pk,
         "fmt": lambda: "svg",
+        "complaint_id": lambda: (
+            Complaint.objects.create(
+                organisation=organisation,
+                unit=unit,
+                kind="complaint",
+                case_number=f"C-{unit.pk}",
+                received_on="2026-10-01",
+            ).pk
+        ),
+        "key_id": lambda: (
+            org_services.create_api_key(
+                organisation=organisation, name="k", permissions=["units.view"], units=[]
+            )[0].pk
+        ),
         "item_id": lambda: (
             services.create_item(
                 organisation=organisation, code="own", kind="yes_no", dimension="other", text_fi="?"
@@ -177,6 +196,16 @@ def test_api_operations(route: Route, role: str, world: World) -> None:
     user = None if role == ANONYMOUS else world.users[role]
     client = client_for(user)
     url = reverse(route.name, kwargs=url_kwargs(route, world, role, in_scope=True))
+    if route.name in API_POST_ONLY:
+        body = '{"link": "no-such-link", "answers": {"csat": 3}}'
+        response = client.post(url, data=body, content_type="application/json")
+        if role == ANONYMOUS:
+            assert response.status_code == 401
+        elif not holds(role, API_OPERATIONS[route.name]):
+            assert response.status_code == 403
+        else:
+            assert response.status_code == 422  # allowed; the unknown link is refused
+        return
     response = client.get(url)
     if role == ANONYMOUS:
         assert response.status_code == 401

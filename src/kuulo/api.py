@@ -2,17 +2,19 @@
 
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
+from kuulo.feedback.api import router as feedback_router
 from kuulo.organisations.api import router as organisations_router
+from kuulo.organisations.api_auth import API_AUTH
 
 api = NinjaAPI(
     title="Kuulo API",
     version="1",
     description=str(_("Customer-experience data of your organisation, scoped to your roles and units.")),
     urls_namespace="api",
-    auth=django_auth,
+    auth=API_AUTH,
     docs_url=None,  # Kuulo renders its own accessible reference: core.views.api_docs
     openapi_url="/openapi.json",
 )
 api.add_router("/v1/", organisations_router)
+api.add_router("/v1/", feedback_router)

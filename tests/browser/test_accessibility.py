@@ -1,6 +1,7 @@
 """Every page, in Finnish, Swedish and English, has zero axe-core WCAG 2.1 A/AA violations."""
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from playwright.sync_api import Browser, Page
 
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
-from kuulo.feedback.models import Item, SurveyPublication
+from kuulo.feedback import services
+from kuulo.feedback.models import Complaint, Item, SurveyPublication
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -45,8 +47,17 @@ def kuulo_page_urls() -> list[str]:
     unit = Unit.objects.get(code="kuopio-students")
     publication = SurveyPublication.objects.filter(unit=unit).first()
     assert publication is not None
+    complaint = services.save_complaint(
+        Complaint(),
+        user=get_user_model().objects.get(username="admin"),
+        kind="reminder",
+        case_number="A11Y-1",
+        unit=unit,
+        received_on=date(2026, 10, 1),
+    )
     values = {
         "code": publication.code,
+        "complaint_id": complaint.pk,
         "survey_id": publication.survey_id,
         "publication_id": publication.pk,
         "item_id": Item.objects.get(organisation=None, code="csat").pk,
@@ -79,6 +90,7 @@ POST_ONLY = {
     "feedback:survey_question_action",
     "feedback:survey_publish",
     "feedback:survey_close",
+    "organisations:api_key_revoke",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",
     "organisations:person_set_active",

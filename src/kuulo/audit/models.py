@@ -27,6 +27,8 @@ ACTIONS: dict[str, StrOrPromise] = {
     "unit_type.created": _("Unit type created"),
     "unit_type.updated": _("Unit type updated"),
     "data.exported": _("Data exported"),
+    "api_key.created": _("API key created"),
+    "api_key.revoked": _("API key revoked"),
     "item.created": _("Catalogue item created"),
     "item.revised": _("Catalogue item revised"),
     "target.set": _("Target set"),
@@ -36,6 +38,9 @@ ACTIONS: dict[str, StrOrPromise] = {
     "survey.updated": _("Survey updated"),
     "survey.published": _("Survey published"),
     "survey.closed": _("Survey closed"),
+    "feedback.recorded": _("Verbal feedback recorded"),
+    "complaint.registered": _("Complaint registered"),
+    "complaint.updated": _("Complaint updated"),
 }
 
 

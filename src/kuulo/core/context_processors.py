@@ -13,6 +13,8 @@ NAVIGATION = [
     (_("Home"), "core:home", None),
     (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
     (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
+    (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),
+    (_("Complaints"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS),
     (_("People"), "organisations:people_list", Permission.MANAGE_ORGANISATION),
     (_("Audit log"), "audit:event_list", Permission.VIEW_AUDIT_LOG),
     (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),

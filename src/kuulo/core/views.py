@@ -78,6 +78,15 @@ def api_docs(request: HttpRequest) -> HttpResponse:
                     "summary": operation.get("summary", ""),
                     "description": operation.get("description", ""),
                     "parameters": operation.get("parameters", []),
+                    "request_body": json.dumps(
+                        operation.get("requestBody", {})
+                        .get("content", {})
+                        .get("application/json", {})
+                        .get("schema"),
+                        indent=2,
+                    )
+                    if "requestBody" in operation
+                    else "",
                     "responses": {
                         code: json.dumps(
                             response.get("content", {}).get("application/json", {}).get("schema", {}),

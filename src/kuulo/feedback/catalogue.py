@@ -74,6 +74,13 @@ STANDARD_ITEMS: dict[str, tuple[str, str, str, str, str, dict[str, Any]]] = {
         "Did you get what you came for?",
         {},
     ),
+    "verbal": (
+        ItemKind.TEXT, Dimension.OTHER,
+        "Mitä asiakas kertoi?",
+        "Vad berättade kunden?",
+        "What did the customer say?",
+        {},
+    ),
     "open": (
         ItemKind.TEXT, Dimension.OTHER,
         "Mitä muuta haluaisit kertoa meille?",

@@ -546,3 +546,75 @@ class ResponseContact(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone
+
+
+class ComplaintKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Formal complaint (kantelu)")
+    REMINDER = "reminder", _("Formal reminder (muistutus)")
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("Being handled")
+    DECIDED = "decided", _("Decided")
+    CLOSED = "closed", _("Closed")
+
+
+class ComplaintOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    PARTLY_UPHELD = "partly", _("Partly upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+    WITHDRAWN = "withdrawn", _("Withdrawn or not processed")
+
+
+class Complaint(TimestampedModel):
+    """A formal complaint or reminder. Counted beside survey results, never mixed into scores."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="complaints")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("unit")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=ComplaintKind.choices)
+    case_number = models.CharField(_("case number"), max_length=50)
+    received_on = models.DateField(_("received"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handler"),
+    )
+    # Personal data is redacted from the summary: the case itself lives in the case-management system.
+    summary = models.TextField(_("summary"), blank=True)
+    decided_on = models.DateField(_("decided"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ComplaintOutcome.choices, blank=True)
+    outcome_notes = models.TextField(_("what was done"), blank=True)
+
+    access_unit_field = "unit"
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "case_number"],
+                name="complaint_case_number_unique",
+                violation_error_message=_("A case with this number is registered already."),
+            )
+        ]
+        verbose_name = _("complaint or reminder")
+        verbose_name_plural = _("complaints and reminders")
+
+    def __str__(self) -> str:
+        return f"{self.case_number} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        if self.decided_on and self.decided_on < self.received_on:
+            raise ValidationError({"decided_on": _("The decision cannot be earlier than the receipt.")})
+        if self.status in (ComplaintStatus.DECIDED, ComplaintStatus.CLOSED) and not (
+            self.decided_on and self.outcome
+        ):
+            raise ValidationError(_("A decided case needs its decision date and outcome."))

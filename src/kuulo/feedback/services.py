@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
 from kuulo.core.redaction import redact
+from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Organisation, Unit
 
 from .models import (
@@ -23,12 +24,14 @@ from .models import (
     RATING_KINDS,
     Answer,
     Channel,
+    Complaint,
     Item,
     ItemKind,
     ItemVersion,
     QuestionSet,
     Response,
     ResponseContact,
+    Sentiment,
     ServicePath,
     Survey,
     SurveyPublication,
@@ -408,11 +411,13 @@ def clean_answer(question: SurveyQuestion, raw: Any) -> Answer | None:
 
 
 def validate_submission(
-    survey: Survey, submission: Submission
+    survey: Survey, submission: Submission, questions: list[SurveyQuestion] | None = None
 ) -> tuple[list[Answer], dict[int, ValidationError]]:
     """Clean answers for the questions shown; errors keyed by question id. Answers to
-    questions the respondent was not shown are dropped."""
-    questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+    questions the respondent was not shown are dropped. `questions` (the survey's, in
+    order) saves a query when many responses to one survey are validated."""
+    if questions is None:
+        questions = list(survey.questions.select_related("item_version__item").order_by("order"))
     answers, errors = [], {}
     for question in visible_questions(questions, submission.answers):
         try:
@@ -481,3 +486,92 @@ def submit_response(publication: SurveyPublication, submission: Submission) -> R
             raise DuplicateSubmission(existing) from None
         raise
     return response
+
+
+# --- Verbal feedback and complaints -------------------------------------------------------------
+
+
+@transaction.atomic
+def record_verbal_feedback(
+    *,
+    recorded_by: Any,
+    unit: Unit,
+    touchpoint: Touchpoint | None,
+    sentiment: str,
+    text: str,
+    language: str = "fi",
+    how: str = "",
+    heard_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Response:
+    """What a customer said at the counter or on the phone, written down by staff
+    (otherwise it stays tacit knowledge). The text is redacted like any comment."""
+    if not has_permission(recorded_by, Permission.RECORD_FEEDBACK, unit):
+        raise ValidationError({"unit": _("You cannot record feedback for this unit.")})
+    if touchpoint is not None and touchpoint.service_path.organisation_id != unit.organisation_id:
+        raise ValidationError({"touchpoint": _("The touchpoint belongs to another organisation.")})
+    if sentiment not in Sentiment.values:
+        raise ValidationError({"sentiment": _("Choose how the feedback felt.")})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write down what the customer said.")})
+    version = Item.objects.get(organisation=None, code="verbal").latest_version()
+    assert version is not None
+    response = Response.objects.create(
+        organisation_id=unit.organisation_id,
+        unit=unit,
+        touchpoint=touchpoint,
+        channel=Channel.VERBAL,
+        responded_at=heard_at or timezone.now(),
+        language=language,
+        sentiment=sentiment,
+        attributes={"how": how} if how else {},
+        recorded_by=recorded_by,
+    )
+    Answer.objects.create(response=response, item_version=version, text=redact(text[:5000]))
+    record("feedback.recorded", request=request, target=response, organisation=unit.organisation)
+    return response
+
+
+COMPLAINT_FIELDS = {
+    "unit",
+    "kind",
+    "case_number",
+    "received_on",
+    "status",
+    "handler",
+    "summary",
+    "decided_on",
+    "outcome",
+    "outcome_notes",
+}
+
+
+@transaction.atomic
+def save_complaint(
+    complaint: Complaint, *, user: Any, request: HttpRequest | None = None, **fields: Any
+) -> Complaint:
+    """Register a complaint or reminder, or update one. The user must manage complaints
+    in its unit (before and after a change of unit)."""
+    if unexpected := set(fields) - COMPLAINT_FIELDS:
+        raise TypeError(f"save_complaint cannot set {sorted(unexpected)}")
+    creating = complaint.pk is None
+    if not creating and not has_permission(user, Permission.MANAGE_COMPLAINTS, complaint.unit):
+        raise ValidationError(_("You cannot change this case."))
+    for name, value in fields.items():
+        setattr(complaint, name, value)
+    if not has_permission(user, Permission.MANAGE_COMPLAINTS, complaint.unit):
+        raise ValidationError({"unit": _("You cannot register cases for this unit.")})
+    complaint.organisation_id = complaint.unit.organisation_id
+    complaint.summary = redact(complaint.summary)
+    complaint.outcome_notes = redact(complaint.outcome_notes)
+    complaint.full_clean()
+    complaint.save()
+    record(
+        "complaint.registered" if creating else "complaint.updated",
+        request=request,
+        target=complaint,
+        organisation=complaint.organisation,
+        details={"status": complaint.status},
+    )
+    return complaint

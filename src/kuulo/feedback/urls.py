@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, public, surveys
+from .views import catalogue, public, records, surveys
 
 app_name = "feedback"
 urlpatterns = [
@@ -30,4 +30,9 @@ urlpatterns = [
     path(
         "feedback/links/<int:publication_id>/poster/", surveys.publication_poster, name="publication_poster"
     ),
+    # Feedback staff write down.
+    path("feedback/verbal/", records.verbal_feedback, name="verbal_feedback"),
+    path("feedback/complaints/", records.complaint_list, name="complaint_list"),
+    path("feedback/complaints/new/", records.complaint_create, name="complaint_create"),
+    path("feedback/complaints/<int:complaint_id>/", records.complaint_edit, name="complaint_edit"),
 ]

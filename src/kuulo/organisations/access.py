@@ -30,8 +30,9 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
-from .models import Role, RoleAssignment, Unit, UnitQuerySet
+from .models import ApiKey, Role, RoleAssignment, Unit, UnitQuerySet
 
 
 class Permission(StrEnum):
@@ -39,22 +40,40 @@ class Permission(StrEnum):
     VIEW_AUDIT_LOG = "audit.view"
     VIEW_UNITS = "units.view"
     CONFIGURE_FEEDBACK = "feedback.configure"  # metric catalogue, targets, service paths, surveys
+    SUBMIT_RESPONSES = "responses.submit"  # send responses from another system (API keys)
+    RECORD_FEEDBACK = "feedback.record"  # record verbal feedback heard at the counter or on the phone
+    MANAGE_COMPLAINTS = "complaints.manage"  # the register of formal complaints and reminders
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CX_LEAD: frozenset({Permission.VIEW_UNITS, Permission.CONFIGURE_FEEDBACK}),
-    Role.MANAGER: frozenset({Permission.VIEW_UNITS}),
-    Role.STAFF: frozenset({Permission.VIEW_UNITS}),
+    Role.CX_LEAD: frozenset(
+        {
+            Permission.VIEW_UNITS,
+            Permission.CONFIGURE_FEEDBACK,
+            Permission.RECORD_FEEDBACK,
+            Permission.MANAGE_COMPLAINTS,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK, Permission.MANAGE_COMPLAINTS}
+    ),
+    Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK}),
     Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS}),
     Role.VIEWER: frozenset({Permission.VIEW_UNITS}),
 }
 PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.CX_LEAD})
+# What an API key can be given (people get permissions through their roles).
+API_KEY_PERMISSIONS = {
+    Permission.SUBMIT_RESPONSES: _("Send responses"),
+    Permission.VIEW_UNITS: _("Read the unit tree"),
+}
 
 
 @dataclass(frozen=True)
 class Grant:
-    role: str
+    role: str  # a Role, or "api_key"
+    permissions: frozenset[Permission]
     unit_id: int | None
     unit_path: str | None  # None: organisation-wide
 
@@ -67,7 +86,7 @@ class Access:
     grants: tuple[Grant, ...]
 
     def grants_for(self, perm: Permission) -> list[Grant]:
-        return [g for g in self.grants if perm in ROLE_PERMISSIONS[g.role]]
+        return [g for g in self.grants if perm in g.permissions]
 
     def allows(self, perm: Permission | None) -> bool:
         if perm is None:
@@ -91,12 +110,16 @@ NO_ACCESS = Access(organisation_id=None, grants=())
 
 
 def access_for(user: Any) -> Access:
-    """The user's grants, cached on the user object (which lives for one request)."""
+    """The grants of a user (or API key), cached on the object (which lives for one request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
     cached = getattr(user, "_kuulo_access", None)
     if cached is not None:
         return cached
+    if isinstance(user, ApiKey):
+        access = _api_key_access(user)
+        user._kuulo_access = access  # type: ignore[attr-defined]
+        return access
     assignments = RoleAssignment.objects.filter(membership__user=user).select_related("membership", "unit")
     organisation_id = None
     grants = []
@@ -107,6 +130,7 @@ def access_for(user: Any) -> Access:
         grants.append(
             Grant(
                 role=assignment.role,
+                permissions=ROLE_PERMISSIONS[assignment.role],
                 unit_id=assignment.unit_id,
                 unit_path=assignment.unit.path if assignment.unit else None,
             )
@@ -117,6 +141,16 @@ def access_for(user: Any) -> Access:
     access = Access(organisation_id=organisation_id, grants=tuple(grants))
     user._kuulo_access = access
     return access
+
+
+def _api_key_access(key: ApiKey) -> Access:
+    permissions = frozenset(Permission(p) for p in key.permissions if p in API_KEY_PERMISSIONS)
+    units = [unit for unit in key.units.all() if not unit.is_archived]
+    if not key.units.exists():
+        grants = [Grant("api_key", permissions, None, None)]
+    else:
+        grants = [Grant("api_key", permissions, unit.pk, unit.path) for unit in units]
+    return Access(organisation_id=key.organisation_id, grants=tuple(grants))
 
 
 def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None) -> bool:
@@ -225,6 +259,8 @@ def requires[V: Callable[..., HttpResponse]](permission: Permission | None) -> C
 
 
 def organisation_for(user: Any) -> Any:
-    """The user's organisation (None for anonymous users and users without one)."""
+    """The organisation of a user or API key (None for anonymous users and users without one)."""
+    if isinstance(user, ApiKey):
+        return user.organisation
     membership = getattr(user, "membership", None) if user.is_authenticated else None
     return membership.organisation if membership is not None else None

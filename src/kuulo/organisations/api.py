@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from .access import Permission, access_for, get_for_user_or_404, organisation_for, restrict
+from .api_auth import principal
 from .models import Unit
 from .schemas import MeOut, UnitOut
 
@@ -12,18 +13,19 @@ router = Router(tags=["organisation"])
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their roles")
 def me(request: HttpRequest) -> dict:
-    organisation = organisation_for(request.user)
+    caller = principal(request)
+    organisation = organisation_for(caller)
     return {
-        "username": request.user.get_username(),
-        "email": request.user.email,  # type: ignore[union-attr]
+        "username": caller.get_username(),
+        "email": getattr(caller, "email", ""),
         "organisation": organisation.slug if organisation else None,
-        "roles": sorted(access_for(request.user).roles),
+        "roles": sorted(access_for(caller).roles),
     }
 
 
 @router.get("/units", response=list[UnitOut], summary="Units the user may see")
 def list_units(request: HttpRequest, include_archived: bool = False) -> list[Unit]:
-    units = restrict(Unit.objects.select_related("unit_type"), request.user, Permission.VIEW_UNITS)
+    units = restrict(Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS)
     if not include_archived:
         units = units.active()
     return list(units)
@@ -32,5 +34,5 @@ def list_units(request: HttpRequest, include_archived: bool = False) -> list[Uni
 @router.get("/units/{unit_id}", response=UnitOut, summary="One unit")
 def get_unit(request: HttpRequest, unit_id: int) -> Unit:
     return get_for_user_or_404(
-        Unit.objects.select_related("unit_type"), request.user, Permission.VIEW_UNITS, pk=unit_id
+        Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS, pk=unit_id
     )

@@ -120,3 +120,25 @@ class UnitFilterForm(forms.Form):
     def __init__(self, *args: Any, organisation_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "unit_type", UnitType.objects.filter(organisation=organisation_id))
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Which system uses the key."))
+    permissions = forms.MultipleChoiceField(
+        label=_("Permissions"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The key covers these units and everything below them. None: the whole organisation."),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        from .access import API_KEY_PERMISSIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["permissions"].choices = [(str(p), label) for p, label in API_KEY_PERMISSIONS.items()]  # type: ignore[attr-defined]
+        limit_choices(self, "units", Unit.objects.filter(organisation=organisation).active())
+        self.fields["units"].label_from_instance = lambda u: f"{'— ' * u.depth}{u.name}"  # type: ignore[attr-defined]

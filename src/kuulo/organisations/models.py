@@ -206,3 +206,48 @@ class RoleAssignment(TimestampedModel):
             raise ValidationError({"unit": _("Choose the unit this role covers.")})
         if self.unit is not None and self.unit.organisation_id != self.membership.organisation_id:
             raise ValidationError({"unit": _("The unit belongs to another organisation.")})
+
+
+class ApiKey(TimestampedModel):
+    """A key another system (e-service, case management) uses to call the API.
+
+    Scoped like a person: to some units (or the whole organisation) and to chosen
+    permissions. Only a hash of the secret is stored; the key is shown once.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100, help_text=_("Which system uses the key."))
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    permissions = models.JSONField(_("permissions"), default=list)
+    units = models.ManyToManyField(
+        Unit,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("units"),
+        help_text=_("The key covers these units and everything below them. None: the whole organisation."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    access_organisation_field = "organisation"
+    # Lets the access module treat a key like a signed-in principal.
+    is_authenticated = True
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def get_username(self) -> str:
+        return f"api-key:{self.prefix}"

@@ -2,6 +2,10 @@
 management commands and the demo loader all call these, so the rules and the
 audit trail are the same whatever the entry point."""
 
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -17,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
 
-from .models import Membership, Organisation, Role, RoleAssignment, Unit, UnitType
+from .models import ApiKey, Membership, Organisation, Role, RoleAssignment, Unit, UnitType
 
 User = get_user_model()
 
@@ -325,3 +329,73 @@ def revoke_role(assignment: RoleAssignment, *, request: HttpRequest | None = Non
         organisation=assignment.membership.organisation,
         details=details,
     )
+
+
+# --- API keys -------------------------------------------------------------------------
+
+API_KEY_PREFIX = "kuulo"
+
+
+def _hash_secret(secret: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_key(
+    *,
+    organisation: Organisation,
+    name: str,
+    permissions: list[str],
+    units: list[Unit],
+    created_by: Any = None,
+    request: HttpRequest | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its full secret, which is shown once and never stored."""
+    if any(unit.organisation_id != organisation.pk for unit in units):
+        raise ValidationError({"units": _("The units must belong to your organisation.")})
+    if not permissions:
+        raise ValidationError({"permissions": _("Give the key at least one permission.")})
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        permissions=sorted(permissions),
+        created_by=created_by,
+    )
+    key.units.set(units)
+    record(
+        "api_key.created",
+        request=request,
+        target=key,
+        organisation=organisation,
+        details={"permissions": sorted(permissions), "units": [unit.code for unit in units]},
+    )
+    return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
+
+
+def authenticate_api_key(token: str) -> ApiKey | None:
+    """The active key a presented token belongs to, or None."""
+    parts = token.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    key = (
+        ApiKey.objects.select_related("organisation").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    )
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(parts[2])):
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)  # at most once a minute per key
+    return key
+
+
+@transaction.atomic
+def revoke_api_key(key: ApiKey, *, request: HttpRequest | None = None) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+        record("api_key.revoked", request=request, target=key, organisation=key.organisation)

@@ -25,4 +25,6 @@ urlpatterns = [
     ),
     path("people/<int:user_id>/active/", views.person_set_active, name="person_set_active"),
     path("settings/", views.organisation_settings, name="settings"),
+    path("api-keys/", views.api_key_list, name="api_key_list"),
+    path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

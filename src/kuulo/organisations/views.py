@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from kuulo.core.forms import add_service_errors, form_changes
 
 from . import services
-from .access import Permission, get_for_user_or_404, organisation_for, requires, restrict
+from .access import API_KEY_PERMISSIONS, Permission, get_for_user_or_404, organisation_for, requires, restrict
 from .forms import (
+    ApiKeyForm,
     MemberForm,
     MoveUnitForm,
     OrganisationSettingsForm,
@@ -27,7 +28,7 @@ from .forms import (
     UnitForm,
     UnitTypeForm,
 )
-from .models import Membership, RoleAssignment, Unit, UnitType
+from .models import ApiKey, Membership, RoleAssignment, Unit, UnitType
 
 User = get_user_model()
 MANAGE = Permission.MANAGE_ORGANISATION
@@ -341,3 +342,40 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Settings saved."))
             return redirect("organisations:settings")
     return render(request, "organisations/settings.html", {"form": form})
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+@requires(MANAGE)
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    """Keys for other systems. A new key's secret is shown once, on the page that creates it."""
+    organisation = organisation_for(request.user)
+    form = ApiKeyForm(request.POST or None, organisation=organisation)
+    new_secret = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_secret = services.create_api_key(
+                organisation=organisation,
+                name=form.cleaned_data["name"],
+                permissions=form.cleaned_data["permissions"],
+                units=list(form.cleaned_data["units"]),
+                created_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            form = ApiKeyForm(organisation=organisation)
+    keys = restrict(ApiKey.objects.prefetch_related("units"), request.user, MANAGE)
+    context = {"keys": keys, "form": form, "new_secret": new_secret, "permission_labels": API_KEY_PERMISSIONS}
+    return render(request, "organisations/api_key_list.html", context)
+
+
+@requires(MANAGE)
+@require_POST
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_for_user_or_404(ApiKey.objects.all(), request.user, MANAGE, pk=key_id)
+    services.revoke_api_key(key, request=request)
+    messages.success(request, _("API key revoked. Requests with it are refused from now on."))
+    return redirect("organisations:api_key_list")

@@ -1,0 +1,46 @@
+"""Ingest API: other systems send responses here, one at a time or in batches."""
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from kuulo.organisations.access import Permission, has_permission
+from kuulo.organisations.api_auth import principal
+
+from . import ingest
+from .schemas import BatchErrorOut, BatchIn, BatchOut, ResponseIn
+
+router = Router(tags=["responses"])
+
+
+def _incoming(item: ResponseIn) -> ingest.IncomingResponse:
+    return ingest.IncomingResponse(**item.dict())
+
+
+@router.post(
+    "/responses",
+    response={201: BatchOut, 200: BatchOut, 403: BatchErrorOut, 422: BatchErrorOut},
+    summary="Send one response or a batch",
+    openapi_extra={"requestBody": {"required": True}},
+)
+def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Status:
+    """Validates everything first: if any response has an error, nothing is stored and
+    every error is listed with its position and field. Responses whose idempotency key
+    was stored before are reported as duplicates, so retrying a request is safe."""
+    caller = principal(request)
+    if not has_permission(caller, Permission.SUBMIT_RESPONSES):
+        return Status(403, {"detail": "This key may not send responses.", "errors": []})
+    items = payload.responses if isinstance(payload, BatchIn) else [payload]
+    try:
+        result = ingest.ingest(caller, [_incoming(item) for item in items])
+    except ingest.BatchRejected as rejected:
+        errors = [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
+        return Status(
+            422, {"detail": "Nothing was stored: fix these errors and send again.", "errors": errors}
+        )
+    duplicates = set(result.duplicates)
+    results = [
+        {"index": index, "id": response_id, "status": "duplicate" if index in duplicates else "created"}
+        for index, response_id in enumerate(result.ids)
+    ]
+    body = {"created": len(result.created), "duplicates": len(result.duplicates), "results": results}
+    return Status(201 if result.created else 200, body)

@@ -1,0 +1,55 @@
+"""API schemas for sending responses."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ResponseIn(Schema):
+    link: str = Field(description="The survey link code (the end of /f/<code>/): says which survey and unit.")
+    answers: dict[str, Any] = Field(
+        description='Answers keyed by catalogue item code, e.g. {"csat": 4, "open": "Thank you"}.'
+    )
+    responded_at: datetime | None = Field(
+        None, description="When the customer answered (ISO 8601 with time zone)."
+    )
+    language: str = Field("fi", description="fi, sv or en")
+    channel: str = Field("api", description="api, link, qr, widget, kiosk, email, sms or import")
+    idempotency_key: str | None = Field(
+        None,
+        max_length=200,
+        description="Your unique id for this response: a retry with it never stores a duplicate.",
+    )
+    respondent_type: str = Field("", description="student, applicant, employer, partner, citizen or other")
+    age_band: str = Field("", description="-17, 18-29, 30-49, 50-64 or 65-")
+    attributes: dict[str, Any] = Field(default_factory=dict, description="Other segment attributes.")
+
+
+class BatchIn(Schema):
+    responses: list[ResponseIn]
+
+
+class ResponseStored(Schema):
+    index: int
+    id: int
+    status: str = Field(description="created, or duplicate when the idempotency key was stored before")
+
+
+class BatchOut(Schema):
+    created: int
+    duplicates: int
+    results: list[ResponseStored]
+
+
+class ItemErrorOut(Schema):
+    index: int = Field(
+        description="Position of the response in the batch (0 for a single response; -1: the batch)"
+    )
+    field: str
+    message: str
+
+
+class BatchErrorOut(Schema):
+    detail: str
+    errors: list[ItemErrorOut]

@@ -1,0 +1,138 @@
+"""POST /api/v1/responses: API keys, single responses and batches, idempotent retries,
+per-item errors with nothing stored, and keys that cannot reach other units."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kuulo.feedback.models import Channel, Response, SurveyPublication
+from kuulo.feedback.testing import make_publication
+from kuulo.organisations import services as org_services
+from kuulo.organisations.access import Permission
+from kuulo.organisations.models import ApiKey
+from kuulo.organisations.testing import World
+
+URL = "/api/v1/responses"
+
+
+@pytest.fixture
+def publication(world: World) -> SurveyPublication:
+    return make_publication(world.unit, items=("csat", "open"))
+
+
+def new_key(world: World, units: list[Any] | None = None, permissions: list[str] | None = None) -> str:
+    _, secret = org_services.create_api_key(
+        organisation=world.org,
+        name="E-service",
+        permissions=permissions or [Permission.SUBMIT_RESPONSES],
+        units=units if units is not None else [world.area],
+    )
+    return secret
+
+
+def post(body: Any, key: str, header: str = "bearer") -> Any:
+    headers = {"authorization": f"Bearer {key}"} if header == "bearer" else {"x-api-key": key}
+    return Client(headers=headers).post(URL, data=json.dumps(body), content_type="application/json")
+
+
+def item(publication: SurveyPublication, key: str | None = None, **answers: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"link": publication.code, "answers": answers or {"csat": 5}}
+    if key:
+        body["idempotency_key"] = key
+    return body
+
+
+def test_a_single_response_is_stored(world: World, publication: SurveyPublication) -> None:
+    response = post(
+        {
+            **item(publication, csat=4, open="Nopea käsittely"),
+            "responded_at": "2026-10-01T09:30:00+03:00",
+            "respondent_type": "employer",
+        },
+        new_key(world),
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["created"] == 1 and body["results"][0]["status"] == "created"
+    stored = Response.objects.get(pk=body["results"][0]["id"])
+    assert (
+        stored.channel == Channel.API and stored.unit == world.unit and stored.respondent_type == "employer"
+    )
+    assert stored.responded_at.isoformat().startswith("2026-10-01T06:30")
+    assert {a.item_version.item.code: a.number for a in stored.answers.all()}["csat"] == 4
+
+
+def test_x_api_key_header_works_too(world: World, publication: SurveyPublication) -> None:
+    assert post(item(publication), new_key(world), header="x-api-key").status_code == 201
+
+
+def test_retried_batch_creates_no_duplicates(world: World, publication: SurveyPublication) -> None:
+    key = new_key(world)
+    batch = {"responses": [item(publication, f"case-{n}", csat=n) for n in range(1, 6)]}
+    first = post(batch, key)
+    assert first.status_code == 201 and first.json()["created"] == 5
+    again = post(batch, key)
+    assert again.status_code == 200
+    assert again.json()["duplicates"] == 5 and again.json()["created"] == 0
+    assert [r["id"] for r in again.json()["results"]] == [r["id"] for r in first.json()["results"]]
+    assert Response.objects.count() == 5
+    # A partly new batch stores only the new ones.
+    mixed = post({"responses": [item(publication, "case-1"), item(publication, "case-6")]}, key).json()
+    assert (mixed["created"], mixed["duplicates"]) == (1, 1) and Response.objects.count() == 6
+
+
+def test_a_bad_batch_is_refused_with_errors_per_item_and_nothing_stored(
+    world: World, publication: SurveyPublication
+) -> None:
+    batch = {
+        "responses": [
+            item(publication, "ok-1", csat=5),
+            item(publication, "bad-1", csat=9),
+            {**item(publication, "bad-2"), "language": "de", "answers": {"nonsense": 1}},
+            item(publication, "ok-1"),  # the same key twice in one batch
+            {"link": "no-such", "answers": {"csat": 3}},
+        ]
+    }
+    response = post(batch, new_key(world))
+    assert response.status_code == 422
+    errors = {(e["index"], e["field"]) for e in response.json()["errors"]}
+    assert errors == {
+        (1, "answers.csat"),
+        (2, "language"),
+        (2, "answers.nonsense"),
+        (3, "idempotency_key"),
+        (4, "link"),
+    }
+    assert Response.objects.count() == 0
+
+
+def test_keys_cannot_reach_other_units(world: World, publication: SurveyPublication) -> None:
+    elsewhere = make_publication(world.sibling)
+    other_org = make_publication(world.other_org_unit)
+    key = new_key(world, units=[world.area])
+    for foreign in (elsewhere, other_org):
+        response = post(item(foreign), key)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "link"
+    assert post(item(publication), key).status_code == 201
+    assert Response.objects.count() == 1
+
+
+def test_permissions_and_revocation(world: World, publication: SurveyPublication) -> None:
+    read_only = new_key(world, permissions=[Permission.VIEW_UNITS])
+    assert post(item(publication), read_only).status_code == 403
+    assert Client(headers={"authorization": f"Bearer {read_only}"}).get("/api/v1/units").status_code == 200
+    key = new_key(world)
+    org_services.revoke_api_key(ApiKey.objects.get(prefix=key.split("_")[1]))
+    assert post(item(publication), key).status_code == 401
+    assert post(item(publication), "kuulo_nothing_here").status_code == 401
+    assert Response.objects.count() == 0
+
+
+def test_schema_describes_the_endpoint(db: Any) -> None:
+    schema = Client().get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/v1/responses"]["post"]
+    assert {"201", "422"} <= set(operation["responses"])
+    assert "BatchErrorOut" in json.dumps(operation["responses"]["422"])

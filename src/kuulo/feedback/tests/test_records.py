@@ -1,0 +1,139 @@
+"""Verbal feedback recorded by staff, and the register of complaints and reminders."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kuulo.feedback import services
+from kuulo.feedback.models import Channel, Complaint, ComplaintStatus, Response
+from kuulo.feedback.testing import make_touchpoint
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for
+
+
+def test_staff_record_verbal_feedback_for_their_unit(world: World) -> None:
+    staff = world.users[Role.STAFF]
+    touchpoint = make_touchpoint(world.org)
+    response = client_for(staff).post(
+        reverse("feedback:verbal_feedback"),
+        {
+            "unit": world.unit.pk,
+            "touchpoint": touchpoint.pk,
+            "how": "phone",
+            "sentiment": "negative",
+            "text": "Jonotin puhelimessa 40 minuuttia, soittakaa 0401234567",
+        },
+    )
+    assert response.status_code == 302
+    stored = Response.objects.get()
+    assert (stored.channel, stored.sentiment, stored.unit, stored.recorded_by) == (
+        Channel.VERBAL,
+        "negative",
+        world.unit,
+        staff,
+    )
+    assert stored.attributes == {"how": "phone"}
+    assert "[PHONE]" in stored.answers.get().text
+    page = client_for(staff).get(reverse("feedback:verbal_feedback")).content.decode()
+    assert "Jonotin puhelimessa" in page
+
+
+def test_verbal_feedback_only_for_own_units(world: World) -> None:
+    staff = world.users[Role.STAFF]
+    with pytest.raises(ValidationError):
+        services.record_verbal_feedback(
+            recorded_by=staff, unit=world.sibling, touchpoint=None, sentiment="positive", text="Hyvä"
+        )
+    response = client_for(staff).post(
+        reverse("feedback:verbal_feedback"),
+        {"unit": world.sibling.pk, "how": "counter", "sentiment": "positive", "text": "Hyvä"},
+    )
+    assert response.status_code == 200 and "unit" in response.context["form"].errors
+    assert Response.objects.count() == 0
+
+
+def test_recent_verbal_feedback_is_scoped(world: World) -> None:
+    services.record_verbal_feedback(
+        recorded_by=world.users[Role.ADMIN],
+        unit=world.sibling,
+        touchpoint=None,
+        sentiment="neutral",
+        text="Sisarkanavan salaisuus",
+    )
+    page = client_for(world.users[Role.STAFF]).get(reverse("feedback:verbal_feedback")).content.decode()
+    assert "Sisarkanavan salaisuus" not in page
+
+
+def complaint_data(world: World, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "reminder",
+        "case_number": "DNRO-2026-101",
+        "unit": world.unit.pk,
+        "received_on": "2026-10-01",
+        "status": "received",
+        "summary": "Asiakas (hetu 131052-308T) koki tulleensa kohdelluksi epäasiallisesti.",
+        **overrides,
+    }
+
+
+def test_manager_registers_and_decides_a_reminder(world: World) -> None:
+    client = client_for(world.users[Role.MANAGER])
+    assert client.post(reverse("feedback:complaint_create"), complaint_data(world)).status_code == 302
+    complaint = Complaint.objects.get()
+    assert "[HETU]" in complaint.summary and complaint.organisation == world.org
+    # Deciding needs a decision date and outcome.
+    edit = reverse("feedback:complaint_edit", args=[complaint.pk])
+    response = client.post(edit, complaint_data(world, status="decided"))
+    assert response.status_code == 200
+    client.post(edit, complaint_data(world, status="decided", decided_on="2026-10-20", outcome="partly"))
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.DECIDED and complaint.decided_on == date(2026, 10, 20)
+
+
+def test_complaint_rules(world: World) -> None:
+    manager = world.users[Role.MANAGER]
+    fields: dict[str, Any] = {
+        "kind": "complaint",
+        "case_number": "K-1",
+        "unit": world.unit,
+        "received_on": date(2026, 10, 1),
+    }
+    services.save_complaint(Complaint(), user=manager, **fields)
+    with pytest.raises(ValidationError):
+        services.save_complaint(Complaint(), user=manager, **fields)  # the same case number twice
+    with pytest.raises(ValidationError):
+        services.save_complaint(
+            Complaint(), user=manager, **{**fields, "case_number": "K-2", "unit": world.sibling}
+        )
+    with pytest.raises(ValidationError):
+        services.save_complaint(
+            Complaint(), user=manager, **{**fields, "case_number": "K-3", "decided_on": date(2026, 9, 1)}
+        )
+    with pytest.raises(ValidationError):
+        services.save_complaint(Complaint(), user=world.users[Role.STAFF], **{**fields, "case_number": "K-4"})
+    assert Complaint.objects.count() == 1
+
+
+def test_complaints_are_listed_only_for_own_units(world: World) -> None:
+    admin = world.users[Role.ADMIN]
+    services.save_complaint(
+        Complaint(),
+        user=admin,
+        kind="complaint",
+        case_number="SIBLING-1",
+        unit=world.sibling,
+        received_on=date(2026, 10, 1),
+    )
+    services.save_complaint(
+        Complaint(),
+        user=admin,
+        kind="complaint",
+        case_number="OWN-1",
+        unit=world.unit,
+        received_on=date(2026, 10, 2),
+    )
+    page = client_for(world.users[Role.MANAGER]).get(reverse("feedback:complaint_list")).content.decode()
+    assert "OWN-1" in page and "SIBLING-1" not in page

@@ -1,0 +1,112 @@
+"""Feedback that staff write down: verbal feedback and the complaints register."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kuulo.core.forms import add_service_errors
+from kuulo.organisations.access import (
+    Permission,
+    get_for_user_or_404,
+    organisation_for,
+    requires,
+    restrict,
+    units_for,
+)
+
+from .. import services
+from ..forms import ComplaintFilterForm, ComplaintForm, VerbalFeedbackForm
+from ..models import Answer, Channel, Complaint, Response, Touchpoint
+
+RECORD = Permission.RECORD_FEEDBACK
+COMPLAINTS = Permission.MANAGE_COMPLAINTS
+
+
+@requires(RECORD)
+def verbal_feedback(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request.user)
+    units = units_for(request.user, RECORD).active()
+    touchpoints = Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
+        "service_path"
+    )
+    initial = {"unit": units.first().pk} if units.count() == 1 else {}  # type: ignore[union-attr]
+    form = VerbalFeedbackForm(request.POST or None, units=units, touchpoints=touchpoints, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_verbal_feedback(
+                recorded_by=request.user,
+                language=(get_language() or "fi")[:2],
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Thank you! The feedback was saved."))
+            return redirect("feedback:verbal_feedback")
+    recent = (
+        restrict(Response.objects.filter(channel=Channel.VERBAL), request.user, RECORD)
+        .select_related("unit", "touchpoint", "recorded_by")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.all()))
+        .order_by("-responded_at")[:20]
+    )
+    return render(request, "feedback/verbal_feedback.html", {"form": form, "recent": recent})
+
+
+def _complaint_form(request: HttpRequest, instance: Complaint | None = None) -> ComplaintForm:
+    units = units_for(request.user, COMPLAINTS).active()
+    handlers = get_user_model().objects.filter(
+        membership__organisation=organisation_for(request.user), is_active=True
+    )
+    return ComplaintForm(request.POST or None, instance=instance, units=units, handlers=handlers)
+
+
+@requires(COMPLAINTS)
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    complaints = restrict(Complaint.objects.select_related("unit", "handler"), request.user, COMPLAINTS)
+    filters = ComplaintFilterForm(request.GET or None)
+    if filters.is_valid():
+        if status := filters.cleaned_data["status"]:
+            complaints = complaints.filter(status=status)
+        if kind := filters.cleaned_data["kind"]:
+            complaints = complaints.filter(kind=kind)
+    page = Paginator(complaints, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    return render(request, "feedback/complaint_list.html", context)
+
+
+def _save(request: HttpRequest, form: ComplaintForm, complaint: Complaint) -> HttpResponse | None:
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        services.save_complaint(complaint, user=request.user, request=request, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, _("Case saved."))
+    return redirect("feedback:complaint_list")
+
+
+@requires(COMPLAINTS)
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    form = _complaint_form(request)
+    return _save(request, form, Complaint()) or render(
+        request, "feedback/complaint_form.html", {"form": form}
+    )
+
+
+@requires(COMPLAINTS)
+def complaint_edit(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    complaint = get_for_user_or_404(Complaint.objects.all(), request.user, COMPLAINTS, pk=complaint_id)
+    form = _complaint_form(request, complaint)
+    return _save(request, form, complaint) or render(
+        request, "feedback/complaint_form.html", {"form": form, "complaint": complaint}
+    )
