@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,18 +70,47 @@ class BatchRejected(Exception):
 @dataclass
 class _Prepared:
     index: int
-    publication: SurveyPublication
-    response: Response
-    answers: list[Answer]
+    response: dict[str, Any]  # column values of the Response row, by field name
+    answers: list[services.CleanAnswer]
 
 
-def _questions(
-    publication: SurveyPublication, cache: dict[int, list[SurveyQuestion]]
-) -> list[SurveyQuestion]:
-    if publication.survey_id not in cache:
-        questions = publication.survey.questions.select_related("item_version__item").order_by("order")
-        cache[publication.survey_id] = list(questions)
-    return cache[publication.survey_id]
+@dataclass
+class _Link:
+    """What a batch needs to know about one survey link, worked out once per batch."""
+
+    open_to_caller: bool
+    taking_answers: bool
+    survey: Any
+    questions: list[SurveyQuestion]
+    by_code: dict[str, SurveyQuestion]
+    code_of: dict[int, str]
+    row: dict[str, Any]  # the response columns every response through this link shares
+
+
+def _links(principal: Any, codes: set[str]) -> dict[str, _Link]:
+    publications = SurveyPublication.objects.select_related("survey", "unit").filter(code__in=codes)
+    links = {}
+    for publication in publications:
+        survey = publication.survey
+        questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+        by_code = {q.item_version.item.code: q for q in questions}
+        links[publication.code] = _Link(
+            open_to_caller=has_permission(principal, Permission.SUBMIT_RESPONSES, publication.unit),
+            taking_answers=survey.status == SurveyStatus.PUBLISHED and publication.active,
+            survey=survey,
+            questions=questions,
+            by_code=by_code,
+            code_of={q.pk: code for code, q in by_code.items()},
+            row={
+                "organisation_id": survey.organisation_id,
+                "unit_id": publication.unit_id,
+                "touchpoint_id": survey.touchpoint_id,
+                "survey_id": survey.pk,
+                "publication_id": publication.pk,
+                "sentiment": "",
+            },
+        )
+    return links
 
 
 def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
@@ -93,62 +122,50 @@ def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
         raise BatchRejected(
             [ItemError(-1, "responses", _("At most %(max)s responses per batch.") % {"max": MAX_BATCH})]
         )
+    links = _links(principal, {item.link for item in items})
     errors: list[ItemError] = []
-    publications = {
-        p.code: p
-        for p in SurveyPublication.objects.select_related("survey", "unit").filter(
-            code__in={i.link for i in items}
-        )
-    }
-    question_cache: dict[int, list[SurveyQuestion]] = {}
+    now = timezone.now()
     prepared: list[_Prepared] = []
     seen_keys: set[str] = set()
     for index, item in enumerate(items):
-        publication = publications.get(item.link)
-        if publication is None or not has_permission(
-            principal, Permission.SUBMIT_RESPONSES, publication.unit
-        ):
+        link = links.get(item.link)
+        if link is None or not link.open_to_caller:
             # Unknown and not-allowed links look the same: no leak of other units' links.
             errors.append(ItemError(index, "link", _("No survey link with this code is open to you.")))
             continue
-        if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
+        if not link.taking_answers:
             errors.append(ItemError(index, "link", _("This survey is not open for answers.")))
             continue
         item_errors = _check_fields(index, item, seen_keys)
-        questions = _questions(publication, question_cache)
-        by_code = {q.item_version.item.code: q for q in questions}
-        unknown = sorted(set(item.answers) - set(by_code))
         item_errors += [
             ItemError(index, f"answers.{code}", _("The survey has no question with this code."))
-            for code in unknown
+            for code in sorted(set(item.answers) - set(link.by_code))
         ]
-        raw = {by_code[code].pk: value for code, value in item.answers.items() if code in by_code}
+        raw = {link.by_code[code].pk: value for code, value in item.answers.items() if code in link.by_code}
         answers, answer_errors = services.validate_submission(
-            publication.survey, services.Submission(answers=raw, language=item.language), questions
+            link.survey, services.Submission(answers=raw, language=item.language), link.questions
         )
-        code_of = {q.pk: code for code, q in by_code.items()}
         for question_id, error in answer_errors.items():
-            item_errors.append(ItemError(index, f"answers.{code_of[question_id]}", " ".join(error.messages)))
+            item_errors.append(
+                ItemError(index, f"answers.{link.code_of[question_id]}", " ".join(error.messages))
+            )
         if not answers and not item_errors:
             item_errors.append(ItemError(index, "answers", _("Answer at least one question.")))
         if item_errors:
             errors += item_errors
             continue
-        response = Response(
-            organisation_id=publication.survey.organisation_id,
-            unit_id=publication.unit_id,
-            touchpoint_id=publication.survey.touchpoint_id,
-            survey_id=publication.survey_id,
-            publication=publication,
-            channel=item.channel,
-            responded_at=item.responded_at or timezone.now(),
-            language=item.language,
-            respondent_type=item.respondent_type,
-            age_band=item.age_band,
-            attributes=item.attributes,
-            source_key=item.idempotency_key,
-        )
-        prepared.append(_Prepared(index, publication, response, answers))
+        response = {
+            **link.row,
+            "channel": item.channel,
+            "responded_at": item.responded_at or now,
+            "received_at": now,
+            "language": item.language,
+            "respondent_type": item.respondent_type,
+            "age_band": item.age_band,
+            "attributes": item.attributes,
+            "source_key": item.idempotency_key,
+        }
+        prepared.append(_Prepared(index, response, answers))
     if errors:
         raise BatchRejected(errors)
     return _store(prepared, len(items))
@@ -180,42 +197,90 @@ def _check_fields(index: int, item: IncomingResponse, seen_keys: set[str]) -> li
 
 def _store(prepared: list[_Prepared], count: int) -> IngestResult:
     ids: list[int | None] = [None] * count
-    created: list[int] = []
     duplicates: list[int] = []
-    by_org: dict[int, set[str]] = {}
+    keys_by_org: dict[int, set[str]] = {}
     for entry in prepared:
-        if entry.response.source_key:
-            by_org.setdefault(entry.response.organisation_id, set()).add(entry.response.source_key)
+        if entry.response["source_key"]:
+            keys_by_org.setdefault(entry.response["organisation_id"], set()).add(entry.response["source_key"])
     existing: dict[tuple[int, str | None], int] = {}
-    for organisation_id, keys in by_org.items():
-        for pk, key in Response.objects.filter(
-            organisation_id=organisation_id, source_key__in=keys
-        ).values_list("pk", "source_key"):
+    for organisation_id, keys in keys_by_org.items():
+        stored = Response.objects.filter(organisation_id=organisation_id, source_key__in=keys)
+        for pk, key in stored.values_list("pk", "source_key"):
             existing[(organisation_id, key)] = pk
     new = []
     for entry in prepared:
-        key = entry.response.source_key
-        if key and (entry.response.organisation_id, key) in existing:
-            ids[entry.index] = existing[(entry.response.organisation_id, key)]
+        found = existing.get((entry.response["organisation_id"], entry.response["source_key"]))
+        if entry.response["source_key"] and found is not None:
+            ids[entry.index] = found
             duplicates.append(entry.index)
         else:
             new.append(entry)
     try:
         with transaction.atomic():
-            Response.objects.bulk_create([entry.response for entry in new], batch_size=500)
-            answers = []
-            for entry in new:
-                for answer in entry.answers:
-                    answer.response = entry.response
-                    answers.append(answer)
-            Answer.objects.bulk_create(answers, batch_size=1000)
+            new_ids = _insert_rows(Response, [entry.response for entry in new], returning=True)
+            answer_rows = [
+                {
+                    "response_id": response_id,
+                    "item_version_id": answer.item_version_id,
+                    "number": answer.number,
+                    "choices": answer.choices,
+                    "text": answer.text,
+                }
+                for entry, response_id in zip(new, new_ids, strict=True)
+                for answer in entry.answers
+            ]
+            _insert_rows(Answer, answer_rows, returning=False)
     except IntegrityError:
         # Another request stored one of these keys in the meantime: take them one by one.
         return _store_one_by_one(prepared, count)
-    for entry in new:
-        ids[entry.index] = entry.response.pk
-        created.append(entry.index)
-    return IngestResult(created=created, ids=ids, duplicates=duplicates)
+    for entry, response_id in zip(new, new_ids, strict=True):
+        ids[entry.index] = response_id
+    return IngestResult(ids=ids, created=[entry.index for entry in new], duplicates=duplicates)
+
+
+# Rows per INSERT statement: well under SQLite's and PostgreSQL's limits on parameters.
+INSERT_CHUNK = 400
+
+
+def _insert_rows(model: Any, rows: list[dict[str, Any]], *, returning: bool) -> list[int]:
+    """Insert plain rows with multi-row INSERT statements (RETURNING the new ids, in order).
+
+    This is the hot path of every batch: building thousands of model instances and
+    letting bulk_create compile them costs several times the insert itself. Values
+    still pass through each field's get_db_prep_save, so types are adapted exactly as
+    the ORM would adapt them (JSON, time zones, …)."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-call proxy
+    # Only JSON and date-time values need adapting; integers and text go as they are.
+    adapt = [
+        (lambda value, field=field: field.get_db_prep_save(value, db))
+        if isinstance(field, models.JSONField | models.DateTimeField)
+        else None
+        for field in fields
+    ]
+    columns = ", ".join(db.ops.quote_name(field.column) for field in fields)
+    table = db.ops.quote_name(model._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[int] = []
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params = [
+                convert(row[name]) if convert else row[name]
+                for row in chunk
+                for name, convert in zip(names, adapt, strict=True)
+            ]
+            # Only quoted names from the model and %s placeholders go into the SQL.
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608
+            if returning:
+                cursor.execute(f"{sql} RETURNING {db.ops.quote_name('id')}", params)
+                ids += [row[0] for row in cursor.fetchall()]
+            else:
+                cursor.execute(sql, params)
+    return ids
 
 
 def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
@@ -223,11 +288,10 @@ def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
     created, duplicates = [], []
     with transaction.atomic():
         for entry in prepared:
-            key = entry.response.source_key
+            key = entry.response["source_key"]
+            organisation_id = entry.response["organisation_id"]
             found = (
-                Response.objects.filter(
-                    organisation_id=entry.response.organisation_id, source_key=key
-                ).first()
+                Response.objects.filter(organisation_id=organisation_id, source_key=key).first()
                 if key
                 else None
             )
@@ -235,12 +299,8 @@ def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
                 ids[entry.index] = found.pk
                 duplicates.append(entry.index)
                 continue
-            entry.response.pk = None
-            entry.response.save()
-            for answer in entry.answers:
-                answer.pk = None
-                answer.response = entry.response
-            Answer.objects.bulk_create(entry.answers)
-            ids[entry.index] = entry.response.pk
+            response = Response.objects.create(**entry.response)
+            Answer.objects.bulk_create([answer.as_model(response) for answer in entry.answers])
+            ids[entry.index] = response.pk
             created.append(entry.index)
-    return IngestResult(created=created, ids=ids, duplicates=duplicates)
+    return IngestResult(ids=ids, created=created, duplicates=duplicates)
