@@ -339,6 +339,24 @@ def create_demo_organisation(password: str) -> Organisation:
     return organisation
 
 
+DEMO_API_KEY_FILE = "demo-api-key"
+
+
+def create_demo_api_key(organisation: Organisation) -> str:
+    """An API key for trying the ingest API; its secret is kept in var/ for `demo_info`."""
+    _, secret = services.create_api_key(
+        organisation=organisation,
+        name="Demo e-service",
+        permissions=["responses.submit", "units.view"],
+        units=[],
+    )
+    key_file = Path(settings.VAR_DIR) / DEMO_API_KEY_FILE
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(secret)
+    key_file.chmod(0o600)
+    return secret
+
+
 # (code, fi, sv, en, [(touchpoint code, fi, sv, en)])
 SERVICE_PATHS = [
     ("studies", "Opintopolku", "Studievägen", "Study path", [

@@ -256,7 +256,7 @@ def _complaints(rng: random.Random, organisation: Organisation, today: date, day
         "Opiskelupaikan peruuttamisesta ei ilmoitettu ajoissa.",
     ]
     for n in range(1, 16):
-        received = today - timedelta(days=rng.randint(3, days))
+        received = today - timedelta(days=rng.randint(1, max(days, 1)))
         decided = received + timedelta(days=rng.randint(10, 60))
         done = decided < today
         feedback.save_complaint(

@@ -1,11 +1,15 @@
 """Print where the app runs and how to sign in (used by `make run`)."""
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from kuulo.demo.data import DEMO_USERS, demo_password
+from kuulo.demo.data import DEMO_API_KEY_FILE, DEMO_USERS, demo_password
+from kuulo.feedback.models import SurveyPublication
+from kuulo.organisations.services import authenticate_api_key
 
 
 class Command(BaseCommand):
@@ -30,5 +34,21 @@ class Command(BaseCommand):
         for user in DEMO_USERS[:6]:
             if user.username in users:
                 lines.append(f"    {user.username:<10} {user.description}")
+        key_file = Path(settings.VAR_DIR) / DEMO_API_KEY_FILE
+        if key_file.exists() and authenticate_api_key(key_file.read_text().strip()):
+            link = (
+                SurveyPublication.objects.filter(
+                    active=True, survey__questions__item_version__item__code="csat"
+                )
+                .values_list("code", flat=True)
+                .first()
+            )
+            lines += [
+                "",
+                f"  Demo API key: {key_file.read_text().strip()}",
+                "    curl -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' \\",
+                f'         -d \'{{"link": "{link}", "answers": {{"csat": 5}}}}\' \\',
+                f"         http://127.0.0.1:{port}/api/v1/responses",
+            ]
         lines += ["", "  Stop with Ctrl+C.", ""]
         self.stdout.write("\n".join(lines))

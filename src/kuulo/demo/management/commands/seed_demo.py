@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kuulo.demo.data import create_demo_organisation, demo_password
+from kuulo.demo.data import create_demo_api_key, create_demo_organisation, demo_password
 from kuulo.demo.history import create_history
 from kuulo.organisations.models import Organisation
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
                 return
             raise CommandError("The database already has an organisation; use a fresh database for the demo.")
         organisation = create_demo_organisation(demo_password())
+        create_demo_api_key(organisation)
         self.stdout.write(f"Demo organisation created: {organisation.name_en}")
         if days:
             self.stdout.write(f"Generating {days} days of feedback history…")
