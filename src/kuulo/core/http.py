@@ -33,3 +33,10 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=True,
     )
+
+
+def allow_framing(response: HttpResponse) -> HttpResponse:
+    """Let any site embed this response in an iframe (public survey widgets only)."""
+    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": ["*"]}  # type: ignore[attr-defined]
+    response.xframe_options_exempt = True
+    return response

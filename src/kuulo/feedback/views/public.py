@@ -14,11 +14,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
-from kuulo.core.http import client_ip
+from kuulo.core.http import allow_framing, client_ip
 from kuulo.core.ratelimit import allow
 from kuulo.organisations.access import public
 
@@ -149,6 +153,9 @@ def _render_form(
         "contact_opt_in": params.get("contact_opt_in") == "yes",
         "consent_version": services.CONSENT_TEXT_VERSION,
         "honeypot": HONEYPOT_FIELD,
+        "embedded": _embedded(request),
+        "layout": _layout(_embedded(request)),
+        "requested_language": params.get("lang", ""),
     }
     response = render(request, "feedback/respond.html", context, status=status)
     if DEVICE_COOKIE not in request.COOKIES:
@@ -158,20 +165,56 @@ def _render_form(
     return response
 
 
+def _embedded(request: HttpRequest) -> bool:
+    return (request.POST if request.method == "POST" else request.GET).get("embed") == "1"
+
+
+def _use_requested_language(request: HttpRequest) -> None:
+    """Links and widgets may ask for a language (?lang=sv); otherwise the browser's is used."""
+    language = (request.POST if request.method == "POST" else request.GET).get("lang", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def _thanks(request: HttpRequest, code: str, embedded: bool) -> HttpResponse:
+    url = reverse("feedback:respond_thanks", args=[code])
+    params = {"embed": "1"} if embedded else {}
+    if language := request.POST.get("lang", ""):
+        params["lang"] = language
+    return redirect(f"{url}?{urlencode(params)}" if params else url)
+
+
+# Cross-site widgets cannot carry Django's CSRF cookie; instead every form carries a
+# signed, time-limited token bound to its link (see _filled_too_fast), and nothing here
+# acts on behalf of a signed-in user.
+@csrf_exempt
 @public
 @never_cache
 def respond(request: HttpRequest, code: str) -> HttpResponse:
+    _use_requested_language(request)
+    response = _respond(request, code)
+    return allow_framing(response) if _embedded(request) else response
+
+
+def _respond(request: HttpRequest, code: str) -> HttpResponse:
     publication = _publication(code)
     survey = publication.survey
+    embedded = _embedded(request)
     if survey.status != SurveyStatus.PUBLISHED or not publication.active:
-        return render(request, "feedback/respond_closed.html", {"survey": survey}, status=410)
+        return render(
+            request,
+            "feedback/respond_closed.html",
+            {"survey": survey, "layout": _layout(embedded)},
+            status=410,
+        )
     questions = _questions(publication)
     if request.method != "POST":
         return _render_form(request, publication, questions)
 
     if request.POST.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: pretend success, store nothing.
-        return redirect("feedback:respond_thanks", code=code)
+        return _thanks(request, code, embedded)
     ip_ok = allow("respond-ip", client_ip(request) or "", *settings.KUULO_RESPOND_RATE_IP)
     device_ok = allow(
         "respond-device", request.COOKIES.get(DEVICE_COOKIE, ""), *settings.KUULO_RESPOND_RATE_DEVICE
@@ -206,12 +249,18 @@ def respond(request: HttpRequest, code: str) -> HttpResponse:
         messages.update(contact_errors)
         return _render_form(request, publication, questions, values=raw, errors=messages, status=400)
     # Only now, with the response committed, is the respondent thanked.
-    return redirect("feedback:respond_thanks", code=code)
+    return _thanks(request, code, embedded)
+
+
+def _layout(embedded: bool) -> str:
+    return "embed_base.html" if embedded else "base.html"
 
 
 @public
 def respond_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    _use_requested_language(request)
     publication = _publication(code)
-    return render(
-        request, "feedback/respond_thanks.html", {"publication": publication, "survey": publication.survey}
-    )
+    embedded = _embedded(request)
+    context = {"publication": publication, "survey": publication.survey, "layout": _layout(embedded)}
+    response = render(request, "feedback/respond_thanks.html", context)
+    return allow_framing(response) if embedded else response
