@@ -129,6 +129,11 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
         "question_id": lambda: survey().questions.first().pk,
         "publication_id": lambda: make_publication(unit).pk,
         "fmt": lambda: "svg",
+        "kiosk_id": lambda: (
+            services.create_kiosk(make_publication(unit), name="Lobby", created_by=world.users[Role.ADMIN])[
+                0
+            ].pk
+        ),
         "complaint_id": lambda: (
             Complaint.objects.create(
                 organisation=organisation,

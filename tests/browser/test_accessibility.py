@@ -91,6 +91,8 @@ POST_ONLY = {
     "feedback:survey_publish",
     "feedback:survey_close",
     "organisations:api_key_revoke",
+    "feedback:kiosk_create",
+    "feedback:kiosk_revoke",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",
     "organisations:person_set_active",

@@ -618,3 +618,30 @@ class Complaint(TimestampedModel):
             self.decided_on and self.outcome
         ):
             raise ValidationError(_("A decided case needs its decision date and outcome."))
+
+
+class Kiosk(TimestampedModel):
+    """A tablet at a service point that asks one-tap questions for one publication.
+
+    It authenticates as its own API key (limited to its unit and to sending responses),
+    so it needs no person signed in and can be switched off by revoking the key."""
+
+    publication = models.ForeignKey(SurveyPublication, on_delete=models.PROTECT, related_name="kiosks")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Where the kiosk stands, e.g. Lobby, B building.")
+    )
+    api_key = models.OneToOneField("organisations.ApiKey", on_delete=models.PROTECT, related_name="kiosk")
+
+    access_unit_field = "publication__unit"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kiosk")
+        verbose_name_plural = _("kiosks")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.api_key.revoked_at is None

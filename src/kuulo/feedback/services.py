@@ -17,6 +17,7 @@ from kuulo.audit.services import record
 from kuulo.core.redaction import redact
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.services import create_api_key
 
 from .models import (
     CHOICE_KINDS,
@@ -28,6 +29,7 @@ from .models import (
     Item,
     ItemKind,
     ItemVersion,
+    Kiosk,
     QuestionSet,
     Response,
     ResponseContact,
@@ -607,3 +609,38 @@ def save_complaint(
         details={"status": complaint.status},
     )
     return complaint
+
+
+# --- Kiosks ------------------------------------------------------------------------------------
+
+KIOSK_RATING_KINDS = {ItemKind.CSAT}
+
+
+def kiosk_questions(survey: Survey) -> tuple[SurveyQuestion, SurveyQuestion | None]:
+    """The one-tap question (the survey's first CSAT item) and an optional open follow-up."""
+    questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+    rating = next((q for q in questions if q.item_version.item.kind in KIOSK_RATING_KINDS), None)
+    if rating is None:
+        raise ValidationError(_("A kiosk needs a survey with a satisfaction (CSAT) question."))
+    follow_up = next((q for q in questions if q.item_version.item.kind == ItemKind.TEXT), None)
+    return rating, follow_up
+
+
+@transaction.atomic
+def create_kiosk(
+    publication: SurveyPublication, *, name: str, created_by: Any, request: HttpRequest | None = None
+) -> tuple[Kiosk, str]:
+    """A kiosk and the device token it signs in with (shown once, in its setup link)."""
+    kiosk_questions(publication.survey)
+    api_key, token = create_api_key(
+        organisation=publication.unit.organisation,
+        name=f"Kiosk: {name}",
+        permissions=[Permission.SUBMIT_RESPONSES],
+        units=[publication.unit],
+        created_by=created_by,
+        request=request,
+    )
+    kiosk = Kiosk(publication=publication, name=name, api_key=api_key)
+    kiosk.full_clean()
+    kiosk.save()
+    return kiosk, token

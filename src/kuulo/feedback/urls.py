@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, public, records, surveys
+from .views import catalogue, kiosk, public, records, surveys
 
 app_name = "feedback"
 urlpatterns = [
@@ -35,4 +35,8 @@ urlpatterns = [
     path("feedback/complaints/", records.complaint_list, name="complaint_list"),
     path("feedback/complaints/new/", records.complaint_create, name="complaint_create"),
     path("feedback/complaints/<int:complaint_id>/", records.complaint_edit, name="complaint_edit"),
+    # Kiosks at service points.
+    path("kiosk/<str:code>/", kiosk.kiosk_page, name="kiosk_page"),
+    path("feedback/links/<int:publication_id>/kiosks/", kiosk.kiosk_create, name="kiosk_create"),
+    path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),
 ]

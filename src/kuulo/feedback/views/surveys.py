@@ -68,7 +68,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         if (version := item.latest_version()) is not None
     ]
     versions = ItemVersion.objects.filter(pk__in=[v.pk for v in latest_versions]).select_related("item")
-    publications = survey.publications.select_related("unit")
+    publications = survey.publications.select_related("unit").prefetch_related("kiosks__api_key")
     return {
         "survey": survey,
         "questions": questions,

@@ -1,0 +1,113 @@
+"""Kiosk mode: a tablet at a service point with a one-tap smiley question.
+
+The page works offline: answers queue in the browser (localStorage) and are sent to
+the ingest API with the kiosk's own device token when the network is back. Each
+answer carries an id made on the device, so a resend never stores it twice.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kuulo.core.models import LANGUAGE_CODES
+from kuulo.organisations.access import Permission, get_for_user_or_404, public, requires
+from kuulo.organisations.services import revoke_api_key
+
+from .. import services
+from ..models import Kiosk, SurveyPublication, SurveyStatus, in_language
+
+CONFIGURE = Permission.CONFIGURE_FEEDBACK
+
+
+def kiosk_texts() -> dict[str, dict[str, str]]:
+    """The kiosk's own words in all three languages: it switches language on the spot,
+    offline too, so every translation travels with the page."""
+    texts = {}
+    for code in LANGUAGE_CODES:
+        with translation.override(code):
+            texts[code] = {
+                "send": _("Send"),
+                "skip": _("Skip"),
+                "thanks": _("Thank you for your feedback!"),
+                "privacy": _("You answer anonymously. Do not write your name or other personal details."),
+                "waiting": _("{n} answers waiting to be sent."),
+                "not_activated": _(
+                    "This kiosk has not been set up. Ask your administrator for a setup link."
+                ),
+            }
+    return texts
+
+
+def _texts(values: dict[str, str]) -> dict[str, str]:
+    return {code: in_language(values, code) for code in LANGUAGE_CODES}
+
+
+@public
+def kiosk_page(request: HttpRequest, code: str) -> HttpResponse:
+    publication = get_object_or_404(
+        SurveyPublication.objects.select_related("survey__organisation", "unit"), code=code
+    )
+    survey = publication.survey
+    if survey.status != SurveyStatus.PUBLISHED or not publication.active:
+        return render(
+            request, "feedback/respond_closed.html", {"survey": survey, "layout": "base.html"}, status=410
+        )
+    rating, follow_up = services.kiosk_questions(survey)
+    version = rating.item_version
+    points = version.anchors.get("points", {})
+    config = {
+        "link": publication.code,
+        "api": reverse("api:post_responses"),
+        "rating": {
+            "code": version.item.code,
+            "text": _texts({c: getattr(version, f"text_{c}") for c in LANGUAGE_CODES}),
+            "points": {str(v): _texts(points.get(str(v), {})) for v in version.scale_values()},
+        },
+        "follow_up": {
+            "code": follow_up.item_version.item.code,
+            "text": _texts({c: getattr(follow_up.item_version, f"text_{c}") for c in LANGUAGE_CODES}),
+        }
+        if follow_up
+        else None,
+        "unit": _texts({c: getattr(publication.unit, f"name_{c}") for c in LANGUAGE_CODES}),
+    }
+    return render(
+        request,
+        "feedback/kiosk.html",
+        {"config": config, "publication": publication, "kiosk_texts": kiosk_texts()},
+    )
+
+
+@requires(CONFIGURE)
+@require_POST
+def kiosk_create(request: HttpRequest, publication_id: int) -> HttpResponse:
+    publication = get_for_user_or_404(
+        SurveyPublication.objects.select_related("survey", "unit"), request.user, CONFIGURE, pk=publication_id
+    )
+    name = request.POST.get("name", "").strip()[:100] or publication.unit.name
+    try:
+        kiosk, token = services.create_kiosk(publication, name=name, created_by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("feedback:survey_detail", survey_id=publication.survey_id)
+    # The token travels in the URL fragment, which browsers never send to a server.
+    setup_url = (
+        request.build_absolute_uri(reverse("feedback:kiosk_page", args=[publication.code])) + f"#{token}"
+    )
+    return render(request, "feedback/kiosk_created.html", {"kiosk": kiosk, "setup_url": setup_url})
+
+
+@requires(CONFIGURE)
+@require_POST
+def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
+    kiosk = get_for_user_or_404(
+        Kiosk.objects.select_related("api_key", "publication"), request.user, CONFIGURE, pk=kiosk_id
+    )
+    revoke_api_key(kiosk.api_key, request=request)
+    messages.success(request, _("Kiosk switched off. It can no longer send answers."))
+    return redirect("feedback:survey_detail", survey_id=kiosk.publication.survey_id)

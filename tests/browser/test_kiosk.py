@@ -1,0 +1,96 @@
+"""Kiosk mode in a real browser: one tap per answer, automatic reset, and answers given
+while the network is down are sent exactly once when it is back."""
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page
+
+from kuulo.demo.data import create_demo_organisation
+from kuulo.feedback import services
+from kuulo.feedback.models import Channel, Response, SurveyPublication
+
+from .conftest import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def setup_url(live_server: Any) -> str:
+    create_demo_organisation("demo-Password-2026")
+    publication = SurveyPublication.objects.get(unit__code="kuopio-students")
+    _, token = services.create_kiosk(
+        publication, name="Lobby", created_by=get_user_model().objects.get(username="admin")
+    )
+    return f"{live_server.url}/kiosk/{publication.code}/#{token}"
+
+
+def wait_for_stored(page: Page, count: int) -> None:
+    page.wait_for_function("() => document.getElementById('kiosk-status').textContent === ''")
+    assert Response.objects.filter(channel=Channel.KIOSK).count() == count
+
+
+def test_kiosk_answers_offline_are_sent_exactly_once(page: Page, setup_url: str) -> None:
+    page.goto(setup_url)
+    assert "#" not in page.url  # the device token left the address bar
+    assert axe_violations(page) == []
+
+    # Online: tap, add a comment, thanks, and back to the faces.
+    page.click(".kiosk__face--5")
+    page.fill("#kiosk-text", "Todella ystävällinen palvelu, puh 040 1234567")
+    page.click("#kiosk-send")
+    assert page.locator("#kiosk-thanks").is_visible()
+    page.locator("#kiosk-ask").wait_for(state="visible", timeout=8000)
+    wait_for_stored(page, 1)
+    stored = Response.objects.get()
+    assert stored.answers.get(item_version__item__code="csat").number == 5
+    assert "[PHONE]" in stored.answers.get(item_version__item__code="open").text
+
+    # Offline: three answers queue in the browser.
+    page.context.set_offline(True)
+    for face in (1, 3, 4):
+        page.click(f".kiosk__face--{face}")
+        page.click("#kiosk-skip")
+        page.locator("#kiosk-ask").wait_for(state="visible", timeout=8000)
+    page.wait_for_function("() => /3/.test(document.getElementById('kiosk-status').textContent)")
+    assert Response.objects.count() == 1
+
+    # Back online: the queue is sent, and each answer is stored once.
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_for_stored(page, 4)
+    numbers = Response.objects.filter(answers__number__isnull=False).values_list("answers__number", flat=True)
+    assert sorted(numbers) == [1, 3, 4, 5]
+
+    # Even if the same queued answers were sent again, nothing is stored twice.
+    page.evaluate(
+        """async () => {
+            const tokenKey = Object.keys(localStorage).find(k => k.startsWith('kuulo-kiosk-token'));
+            const headers = {'Content-Type': 'application/json',
+                             'Authorization': 'Bearer ' + localStorage.getItem(tokenKey)};
+            const item = {link: location.pathname.split('/')[2], idempotency_key: 'kiosk-replay',
+                          answers: {csat: 2}};
+            for (const _ of [1, 2]) {
+                await fetch('/api/v1/responses',
+                            {method: 'POST', headers, body: JSON.stringify({responses: [item]})});
+            }
+        }"""
+    )
+    assert Response.objects.filter(source_key="kiosk-replay").count() == 1
+
+
+def test_kiosk_switches_language_and_reports_missing_setup(page: Page, setup_url: str) -> None:
+    page.goto(setup_url.split("#")[0])  # never set up on this device: no token
+    page.click("button[data-set-language='sv']")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert re.search("Hur nöjd", page.locator("#kiosk-question").inner_text())
+    assert page.locator(".kiosk__face--5").get_attribute("aria-label") == "5 – Mycket nöjd"
+    page.click(".kiosk__face--4")
+    page.click("#kiosk-skip")
+    page.wait_for_function(
+        "() => /responsterminal/.test(document.getElementById('kiosk-status').textContent)"
+    )
+    assert Response.objects.count() == 0
+    assert axe_violations(page) == []
