@@ -46,9 +46,15 @@ API_OPERATIONS: dict[str, Permission | None] = {
     "api:list_units": Permission.VIEW_UNITS,
     "api:get_unit": Permission.VIEW_UNITS,
     "api:post_responses": Permission.SUBMIT_RESPONSES,
+    "api:post_service_volumes": Permission.RECORD_VOLUMES,
 }
-# Operations that only take POST: the matrix sends a well-formed body that names no survey.
-API_POST_ONLY = {"api:post_responses"}
+# Operations that only take POST, with a well-formed body that names nothing the caller may reach.
+API_POST_ONLY = {
+    "api:post_responses": '{"link": "no-such-link", "answers": {"csat": 3}}',
+    "api:post_service_volumes": (
+        '{"volumes": [{"unit": "no-such-unit", "date": "2026-11-02", "customers_served": 1}]}'
+    ),
+}
 
 
 @dataclass
@@ -202,14 +208,13 @@ def test_api_operations(route: Route, role: str, world: World) -> None:
     client = client_for(user)
     url = reverse(route.name, kwargs=url_kwargs(route, world, role, in_scope=True))
     if route.name in API_POST_ONLY:
-        body = '{"link": "no-such-link", "answers": {"csat": 3}}'
-        response = client.post(url, data=body, content_type="application/json")
+        response = client.post(url, data=API_POST_ONLY[route.name], content_type="application/json")
         if role == ANONYMOUS:
             assert response.status_code == 401
         elif not holds(role, API_OPERATIONS[route.name]):
             assert response.status_code == 403
         else:
-            assert response.status_code == 422  # allowed; the unknown link is refused
+            assert response.status_code == 422  # allowed; what the body names is refused
         return
     response = client.get(url)
     if role == ANONYMOUS:

@@ -15,6 +15,7 @@ NAVIGATION = [
     (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
     (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),
     (_("Complaints"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS),
+    (_("Service volumes"), "feedback:service_volumes", Permission.RECORD_VOLUMES),
     (_("People"), "organisations:people_list", Permission.MANAGE_ORGANISATION),
     (_("Audit log"), "audit:event_list", Permission.VIEW_AUDIT_LOG),
     (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),

@@ -8,12 +8,13 @@ numbers keep the demo the same on every machine.
 import math
 import random
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 
-from kuulo.feedback import ingest
+from kuulo.feedback import ingest, volumes
 from kuulo.feedback import services as feedback
 from kuulo.feedback.models import Complaint, ComplaintOutcome, ComplaintStatus, SurveyPublication
 from kuulo.organisations.models import Organisation, Unit
@@ -164,7 +165,7 @@ def create_history(organisation: Organisation, *, days: int = 365, seed: int = 2
     today = datetime.now(HELSINKI).date()
     publications = list(
         SurveyPublication.objects.filter(survey__organisation=organisation)
-        .select_related("unit", "survey__touchpoint")
+        .select_related("unit", "survey__touchpoint__service_path")
         .prefetch_related("survey__questions__item_version__item")
     )
     channels = ["link", "qr", "qr", "kiosk", "email", "link"]
@@ -202,9 +203,46 @@ def create_history(organisation: Organisation, *, days: int = 365, seed: int = 2
                     batch = []
     if batch:
         total += len(ingest.ingest(admin, batch).created)
+    _service_volumes(rng, admin, publications, today, days)
     _verbal_feedback(rng, organisation, today, days)
     _complaints(rng, organisation, today, days)
     return total
+
+
+def _service_volumes(
+    rng: random.Random, admin: Any, publications: list[SurveyPublication], today: date, days: int
+) -> None:
+    """Customers served and offered the survey (about a fifth answer), waiting and processing times."""
+    rows = []
+    for publication in publications:
+        touchpoint = publication.survey.touchpoint.code
+        size = 0.9 + 1.2 * random.Random(f"size-{publication.unit.code}").random()
+        for days_ago in range(days, 0, -1):
+            day = today - timedelta(days=days_ago)
+            if day.weekday() >= 5:
+                continue
+            expected = BASE_DAILY[touchpoint] * size * SEASON[touchpoint][day.month - 1]
+            served = max(1, round(expected * rng.uniform(4.0, 6.0)))
+            waiting = max(
+                0.5,
+                rng.gauss(7.0, 2.0)
+                + (9 if publication.unit.code.startswith("varkaus") and 120 <= days_ago <= 200 else 0),
+            )
+            rows.append(
+                {
+                    "unit": publication.unit.code,
+                    "touchpoint": f"{publication.survey.touchpoint.service_path.code}.{touchpoint}",
+                    "date": day,
+                    "customers_served": served,
+                    "customers_offered_survey": round(served * rng.uniform(0.55, 0.75)),
+                    "waiting_minutes": Decimal(f"{waiting:.1f}"),
+                    "processing_days": Decimal(f"{max(0.5, rng.gauss(9, 3)):.1f}")
+                    if touchpoint in ("apply", "training")
+                    else None,
+                }
+            )
+    for start in range(0, len(rows), volumes.MAX_ROWS):
+        volumes.save_batch(admin, rows[start : start + volumes.MAX_ROWS])
 
 
 def _respondent(rng: random.Random, touchpoint: str) -> str:

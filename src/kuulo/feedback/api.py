@@ -6,8 +6,8 @@ from ninja import Router, Status
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.api_auth import principal
 
-from . import ingest
-from .schemas import BatchErrorOut, BatchIn, BatchOut, ResponseIn
+from . import ingest, volumes
+from .schemas import BatchErrorOut, BatchIn, BatchOut, ResponseIn, VolumeBatchIn, VolumeBatchOut
 
 router = Router(tags=["responses"])
 
@@ -44,3 +44,24 @@ def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Statu
     ]
     body = {"created": len(result.created), "duplicates": len(result.duplicates), "results": results}
     return Status(201 if result.created else 200, body)
+
+
+@router.post(
+    "/service-volumes",
+    response={200: VolumeBatchOut, 403: BatchErrorOut, 422: BatchErrorOut},
+    summary="Send daily service volumes, waiting and processing times",
+)
+def post_service_volumes(request: HttpRequest, payload: VolumeBatchIn) -> Status:
+    """One row per unit (and optionally touchpoint) and day. A day sent again replaces the
+    earlier numbers. All rows are checked first; if any has an error, nothing is saved."""
+    caller = principal(request)
+    if not has_permission(caller, Permission.RECORD_VOLUMES):
+        return Status(403, {"detail": "This key may not send service volumes.", "errors": []})
+    try:
+        saved = volumes.save_batch(caller, [row.dict() for row in payload.volumes])
+    except volumes.BatchRejected as rejected:
+        errors = [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
+        return Status(
+            422, {"detail": "Nothing was saved: fix these errors and send again.", "errors": errors}
+        )
+    return Status(200, {"saved": saved})

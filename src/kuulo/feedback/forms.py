@@ -308,3 +308,30 @@ class ComplaintFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *ComplaintKind.choices]
     )
+
+
+class ServiceVolumeForm(forms.Form):
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        empty_label=_("(the whole unit)"),
+    )
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    customers_served = forms.IntegerField(label=_("Customers served"), min_value=0)
+    customers_offered_survey = forms.IntegerField(
+        label=_("Customers offered the survey"), min_value=0, required=False
+    )
+    waiting_minutes = forms.DecimalField(
+        label=_("Average waiting time (minutes)"), min_value=0, max_digits=7, decimal_places=1, required=False
+    )
+    processing_days = forms.DecimalField(
+        label=_("Average processing time (days)"), min_value=0, max_digits=7, decimal_places=1, required=False
+    )
+
+    def __init__(self, *args: Any, units: Any, touchpoints: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit", units)
+        limit_choices(self, "touchpoint", touchpoints)
+        self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]

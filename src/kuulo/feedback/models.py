@@ -645,3 +645,71 @@ class Kiosk(TimestampedModel):
     @property
     def is_active(self) -> bool:
         return self.api_key.revoked_at is None
+
+
+class ServiceVolume(TimestampedModel):
+    """The service's own numbers for one unit (and touchpoint) on one day, read beside the
+    experience: how many were served and offered the survey (so response rates can be
+    computed), how long they waited, and how long their matter took."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="service_volumes")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="service_volumes", verbose_name=_("unit")
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_volumes",
+        verbose_name=_("touchpoint"),
+    )
+    date = models.DateField(_("date"))
+    customers_served = models.PositiveIntegerField(_("customers served"))
+    customers_offered_survey = models.PositiveIntegerField(
+        _("customers offered the survey"), null=True, blank=True
+    )
+    waiting_minutes = models.DecimalField(
+        _("average waiting time (minutes)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    processing_days = models.DecimalField(
+        _("average processing time (days)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+
+    access_unit_field = "unit"
+
+    class Meta:
+        ordering = ["-date", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "touchpoint", "date"],
+                condition=Q(touchpoint__isnull=False),
+                name="volume_unit_touchpoint_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "date"], condition=Q(touchpoint__isnull=True), name="volume_unit_day_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "date"])]
+        verbose_name = _("service volume")
+        verbose_name_plural = _("service volumes")
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.date}: {self.customers_served}"
+
+    def clean(self) -> None:
+        if (
+            self.customers_offered_survey is not None
+            and self.customers_offered_survey > self.customers_served
+        ):
+            raise ValidationError(
+                {
+                    "customers_offered_survey": _(
+                        "More customers cannot be offered the survey than were served."
+                    )
+                }
+            )
+        for name in ("waiting_minutes", "processing_days"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValidationError({name: _("A time cannot be negative.")})

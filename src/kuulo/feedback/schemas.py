@@ -1,6 +1,7 @@
 """API schemas for sending responses."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
@@ -53,3 +54,25 @@ class ItemErrorOut(Schema):
 class BatchErrorOut(Schema):
     detail: str
     errors: list[ItemErrorOut]
+
+
+class VolumeIn(Schema):
+    unit: str = Field(description="The unit's code.")
+    touchpoint: str | None = Field(
+        None, description="Optional touchpoint as <service path code>.<touchpoint code>, e.g. studies.apply"
+    )
+    date: date
+    customers_served: int = Field(ge=0)
+    customers_offered_survey: int | None = Field(None, ge=0)
+    waiting_minutes: Decimal | None = Field(
+        None, ge=0, description="Average waiting or call-back time, minutes."
+    )
+    processing_days: Decimal | None = Field(None, ge=0, description="Average processing time, days.")
+
+
+class VolumeBatchIn(Schema):
+    volumes: list[VolumeIn]
+
+
+class VolumeBatchOut(Schema):
+    saved: int

@@ -35,6 +35,7 @@ from .models import (
     ResponseContact,
     Sentiment,
     ServicePath,
+    ServiceVolume,
     Survey,
     SurveyPublication,
     SurveyQuestion,
@@ -644,3 +645,41 @@ def create_kiosk(
     kiosk.full_clean()
     kiosk.save()
     return kiosk, token
+
+
+# --- Service volumes -------------------------------------------------------------------------------
+
+VOLUME_FIELDS = ("customers_served", "customers_offered_survey", "waiting_minutes", "processing_days")
+
+
+def record_service_volume(
+    *,
+    principal: Any,
+    unit: Unit,
+    touchpoint: Touchpoint | None,
+    date: Any,
+    request: HttpRequest | None = None,
+    **values: Any,
+) -> ServiceVolume:
+    """Set one unit's (and touchpoint's) numbers for one day; sending the same day again
+    replaces them, so a system can resend a corrected day safely."""
+    if unexpected := set(values) - set(VOLUME_FIELDS):
+        raise TypeError(f"record_service_volume cannot set {sorted(unexpected)}")
+    if not has_permission(principal, Permission.RECORD_VOLUMES, unit):
+        raise ValidationError({"unit": _("You cannot record numbers for this unit.")})
+    if touchpoint is not None and touchpoint.service_path.organisation_id != unit.organisation_id:
+        raise ValidationError({"touchpoint": _("The touchpoint belongs to another organisation.")})
+    volume = ServiceVolume.objects.filter(
+        unit=unit, touchpoint=touchpoint, date=date
+    ).first() or ServiceVolume(
+        organisation_id=unit.organisation_id, unit=unit, touchpoint=touchpoint, date=date
+    )
+    for name, value in values.items():
+        setattr(volume, name, value)
+    # The unit and touchpoint are checked above and the day's row was looked up, so only the
+    # values need validating here (skipping a query per foreign key on bulk sends).
+    volume.full_clean(
+        exclude=["organisation", "unit", "touchpoint"], validate_unique=False, validate_constraints=False
+    )
+    volume.save()
+    return volume

@@ -39,4 +39,5 @@ urlpatterns = [
     path("kiosk/<str:code>/", kiosk.kiosk_page, name="kiosk_page"),
     path("feedback/links/<int:publication_id>/kiosks/", kiosk.kiosk_create, name="kiosk_create"),
     path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),
+    path("feedback/volumes/", records.service_volumes, name="service_volumes"),
 ]

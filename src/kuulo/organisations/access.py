@@ -43,6 +43,7 @@ class Permission(StrEnum):
     SUBMIT_RESPONSES = "responses.submit"  # send responses from another system (API keys)
     RECORD_FEEDBACK = "feedback.record"  # record verbal feedback heard at the counter or on the phone
     MANAGE_COMPLAINTS = "complaints.manage"  # the register of formal complaints and reminders
+    RECORD_VOLUMES = "volumes.record"  # customers served, waiting and processing times per day
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -53,10 +54,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CONFIGURE_FEEDBACK,
             Permission.RECORD_FEEDBACK,
             Permission.MANAGE_COMPLAINTS,
+            Permission.RECORD_VOLUMES,
         }
     ),
     Role.MANAGER: frozenset(
-        {Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK, Permission.MANAGE_COMPLAINTS}
+        {
+            Permission.VIEW_UNITS,
+            Permission.RECORD_FEEDBACK,
+            Permission.MANAGE_COMPLAINTS,
+            Permission.RECORD_VOLUMES,
+        }
     ),
     Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK}),
     Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS}),
@@ -67,6 +74,7 @@ PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.CX_LEAD})
 API_KEY_PERMISSIONS = {
     Permission.SUBMIT_RESPONSES: _("Send responses"),
     Permission.VIEW_UNITS: _("Read the unit tree"),
+    Permission.RECORD_VOLUMES: _("Send service volumes and waiting times"),
 }
 
 

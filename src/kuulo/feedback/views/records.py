@@ -1,5 +1,7 @@
 """Feedback that staff write down: verbal feedback and the complaints register."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -21,11 +24,12 @@ from kuulo.organisations.access import (
 )
 
 from .. import services
-from ..forms import ComplaintFilterForm, ComplaintForm, VerbalFeedbackForm
-from ..models import Answer, Channel, Complaint, Response, Touchpoint
+from ..forms import ComplaintFilterForm, ComplaintForm, ServiceVolumeForm, VerbalFeedbackForm
+from ..models import Answer, Channel, Complaint, Response, ServiceVolume, Touchpoint
 
 RECORD = Permission.RECORD_FEEDBACK
 COMPLAINTS = Permission.MANAGE_COMPLAINTS
+VOLUMES = Permission.RECORD_VOLUMES
 
 
 @requires(RECORD)
@@ -110,3 +114,30 @@ def complaint_edit(request: HttpRequest, complaint_id: int) -> HttpResponse:
     return _save(request, form, complaint) or render(
         request, "feedback/complaint_form.html", {"form": form, "complaint": complaint}
     )
+
+
+@requires(VOLUMES)
+def service_volumes(request: HttpRequest) -> HttpResponse:
+    """Daily numbers beside the experience: served, offered the survey, waiting and processing times."""
+    organisation = organisation_for(request.user)
+    units = units_for(request.user, VOLUMES).active()
+    touchpoints = Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
+        "service_path"
+    )
+    initial = {"date": timezone.localdate() - timedelta(days=1)}
+    form = ServiceVolumeForm(request.POST or None, units=units, touchpoints=touchpoints, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_service_volume(
+                principal=request.user,
+                request=request,
+                **{name: data[name] for name in ("unit", "touchpoint", "date", *services.VOLUME_FIELDS)},
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Numbers saved."))
+            return redirect("feedback:service_volumes")
+    recent = restrict(ServiceVolume.objects.select_related("unit", "touchpoint"), request.user, VOLUMES)[:30]
+    return render(request, "feedback/service_volumes.html", {"form": form, "recent": recent})

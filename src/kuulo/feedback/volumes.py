@@ -1,0 +1,65 @@
+"""Service volumes in bulk (API and imports): every row is checked first, then all are
+saved in one transaction, or none."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kuulo.organisations.access import Permission, organisation_for, units_for
+from kuulo.organisations.models import Unit
+
+from . import services
+from .ingest import BatchRejected, ItemError
+from .models import Touchpoint
+
+MAX_ROWS = 5000
+
+
+def save_batch(principal: Any, rows: list[dict[str, Any]]) -> int:
+    if not rows or len(rows) > MAX_ROWS:
+        raise BatchRejected(
+            [ItemError(-1, "volumes", _("Send 1–%(max)s rows at a time.") % {"max": MAX_ROWS})]
+        )
+    organisation = organisation_for(principal)
+    units = {unit.code: unit for unit in units_for(principal, Permission.RECORD_VOLUMES).active()}
+    touchpoints = {
+        f"{tp.service_path.code}.{tp.code}": tp
+        for tp in Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
+            "service_path"
+        )
+    }
+    errors: list[ItemError] = []
+    resolved: list[tuple[Unit, Touchpoint | None]] = []
+    seen = set()
+    for index, row in enumerate(rows):
+        unit = units.get(row["unit"])
+        touchpoint = touchpoints.get(row["touchpoint"]) if row.get("touchpoint") else None
+        if unit is None:
+            errors.append(ItemError(index, "unit", _("No unit with this code is open to you.")))
+        else:
+            resolved.append((unit, touchpoint))
+        if row.get("touchpoint") and touchpoint is None:
+            errors.append(ItemError(index, "touchpoint", _("No touchpoint with this code.")))
+        key = (row["unit"], row.get("touchpoint"), row["date"])
+        if key in seen:
+            errors.append(ItemError(index, "date", _("The same unit, touchpoint and day appear twice.")))
+        seen.add(key)
+    if errors:
+        raise BatchRejected(errors)
+    with transaction.atomic():  # a BatchRejected raised inside rolls every row back
+        for index, (row, (unit, touchpoint)) in enumerate(zip(rows, resolved, strict=True)):
+            values = {name: row.get(name) for name in services.VOLUME_FIELDS}
+            try:
+                services.record_service_volume(
+                    principal=principal, unit=unit, touchpoint=touchpoint, date=row["date"], **values
+                )
+            except ValidationError as error:
+                errors += [
+                    ItemError(index, field, " ".join(messages))
+                    for field, messages in error.message_dict.items()
+                ]
+        if errors:
+            raise BatchRejected(errors)
+    return len(rows)
