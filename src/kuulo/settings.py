@@ -315,6 +315,9 @@ if KUULO_ENV == "test":
 # --- Kuulo ------------------------------------------------------------------
 
 KUULO_SITE_NAME = os.environ.get("KUULO_SITE_NAME", "Kuulo")
+# Where respondents reach the app: links in invitation e-mails and text messages start with it.
+KUULO_PUBLIC_URL = os.environ.get("KUULO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+KUULO_SMS_BACKEND = os.environ.get("SMS_BACKEND", "kuulo.feedback.sms.ConsoleSmsBackend")
 # Public survey forms: the fastest plausible human answer, and (hits, seconds) rate limits.
 KUULO_SURVEY_MIN_SECONDS = int(os.environ.get("SURVEY_MIN_SECONDS", "2"))
 KUULO_RESPOND_RATE_IP = (int(os.environ.get("RESPOND_RATE_IP", "60")), 600)

@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, Page
 
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
-from kuulo.feedback import services
-from kuulo.feedback.models import Complaint, Item, SurveyPublication
+from kuulo.feedback import invitations, services
+from kuulo.feedback.models import Complaint, Invitation, Item, SurveyPublication
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -57,6 +57,11 @@ def kuulo_page_urls() -> list[str]:
     )
     values = {
         "code": publication.code,
+        "token": invitations.token_for(
+            Invitation.objects.create(
+                publication=publication, channel="email", address="a@example.fi", language="fi"
+            )
+        ),
         "complaint_id": complaint.pk,
         "survey_id": publication.survey_id,
         "publication_id": publication.pk,
@@ -92,6 +97,8 @@ POST_ONLY = {
     "feedback:survey_close",
     "organisations:api_key_revoke",
     "feedback:kiosk_create",
+    "feedback:publication_invite",
+    "feedback:publication_remind",
     "feedback:kiosk_revoke",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",

@@ -38,6 +38,7 @@ ACTIONS: dict[str, StrOrPromise] = {
     "survey.updated": _("Survey updated"),
     "survey.published": _("Survey published"),
     "survey.closed": _("Survey closed"),
+    "invitations.created": _("Invitations sent"),
     "feedback.recorded": _("Verbal feedback recorded"),
     "complaint.registered": _("Complaint registered"),
     "complaint.updated": _("Complaint updated"),

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
+from kuulo.core.models import LanguageChoice
 from kuulo.organisations.forms import UnitChoiceField
 from kuulo.organisations.models import Organisation, Unit
 
 from .models import (
     CHOICE_KINDS,
     FIXED_SCALES,
+    Channel,
     Complaint,
     ComplaintKind,
     ComplaintStatus,
@@ -335,3 +337,18 @@ class ServiceVolumeForm(forms.Form):
         limit_choices(self, "unit", units)
         limit_choices(self, "touchpoint", touchpoints)
         self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]
+
+
+class InviteForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Send by"), choices=[(Channel.EMAIL, _("E-mail")), (Channel.SMS, _("Text message"))]
+    )
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=LanguageChoice.choices)
+    recipients = forms.CharField(
+        label=_("Addresses"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One e-mail address or phone number per line. They are used only to send the invitation "
+            "and one reminder."
+        ),
+    )

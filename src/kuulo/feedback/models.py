@@ -713,3 +713,35 @@ class ServiceVolume(TimestampedModel):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValidationError({name: _("A time cannot be negative.")})
+
+
+class Invitation(models.Model):
+    """A personal, single-use invitation to answer a survey, sent by e-mail or text message.
+
+    The recipient's address is kept only to send the invitation and one reminder; the
+    response itself is not linked to it, so answers stay anonymous. The link's token is
+    the invitation id signed with the secret key, so any worker can rebuild it and
+    nobody can guess another."""
+
+    publication = models.ForeignKey(SurveyPublication, on_delete=models.CASCADE, related_name="invitations")
+    channel = models.CharField(
+        max_length=10, choices=[(Channel.EMAIL, Channel.EMAIL.label), (Channel.SMS, Channel.SMS.label)]
+    )
+    address = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=2, choices=LanguageChoice.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    access_unit_field = "publication__unit"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["publication", "answered_at"])]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.address}"

@@ -19,6 +19,7 @@ from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Organisation, Unit
 from kuulo.organisations.services import create_api_key
 
+from . import invitations
 from .models import (
     CHOICE_KINDS,
     FIXED_SCALES,
@@ -359,6 +360,7 @@ class Submission:
     attributes: dict[str, Any] = field(default_factory=dict)
     source_key: str | None = None
     contact: dict[str, str] | None = None  # only with explicit opt-in
+    invitation_id: int | None = None  # a personal invitation this response uses up
 
 
 def visible_questions(questions: list[SurveyQuestion], answers: dict[int, Any]) -> list[SurveyQuestion]:
@@ -489,6 +491,8 @@ def submit_response(publication: SurveyPublication, submission: Submission) -> R
         raise ValidationError(_("Answer at least one question."), code="empty")
     try:
         with transaction.atomic():
+            if submission.invitation_id is not None:
+                invitations.claim(submission.invitation_id)
             response = Response.objects.create(
                 organisation_id=survey.organisation_id,
                 unit_id=publication.unit_id,

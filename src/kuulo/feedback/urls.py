@@ -40,4 +40,11 @@ urlpatterns = [
     path("feedback/links/<int:publication_id>/kiosks/", kiosk.kiosk_create, name="kiosk_create"),
     path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),
     path("feedback/volumes/", records.service_volumes, name="service_volumes"),
+    path("i/<str:token>/", public.invitation, name="invitation"),
+    path(
+        "feedback/links/<int:publication_id>/invite/", surveys.publication_invite, name="publication_invite"
+    ),
+    path(
+        "feedback/links/<int:publication_id>/remind/", surveys.publication_remind, name="publication_remind"
+    ),
 ]

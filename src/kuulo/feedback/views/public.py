@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -26,7 +26,7 @@ from kuulo.core.http import allow_framing, client_ip
 from kuulo.core.ratelimit import allow
 from kuulo.organisations.access import public
 
-from .. import services
+from .. import invitations, services
 from ..models import (
     CHOICE_KINDS,
     AgeBand,
@@ -156,6 +156,7 @@ def _render_form(
         "embedded": _embedded(request),
         "layout": _layout(_embedded(request)),
         "requested_language": params.get("lang", ""),
+        "invitation_token": params.get("inv", ""),
     }
     response = render(request, "feedback/respond.html", context, status=status)
     if DEVICE_COOKIE not in request.COOKIES:
@@ -235,6 +236,7 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         contact=contact,
         respondent_type=segment["respondent_type"],
         age_band=segment["age_band"],
+        invitation_id=_invitation_id(request.POST, publication),
     )
     try:
         if contact_errors:
@@ -264,3 +266,24 @@ def respond_thanks(request: HttpRequest, code: str) -> HttpResponse:
     context = {"publication": publication, "survey": publication.survey, "layout": _layout(embedded)}
     response = render(request, "feedback/respond_thanks.html", context)
     return allow_framing(response) if embedded else response
+
+
+@public
+@never_cache
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """A personal invitation link: record that it was opened, then show the survey."""
+    found = invitations.invitation_for_token(token)
+    if found is None:
+        raise Http404
+    if found.answered_at is not None:
+        context = {"survey": found.publication.survey, "layout": "base.html", "already_answered": True}
+        return render(request, "feedback/respond_closed.html", context, status=410)
+    invitations.mark_opened(found)
+    url = reverse("feedback:respond", args=[found.publication.code])
+    return redirect(f"{url}?{urlencode({'ch': found.channel, 'inv': token, 'lang': found.language})}")
+
+
+def _invitation_id(params: Any, publication: SurveyPublication) -> int | None:
+    """The invitation a response arrives through, if its token is genuine and for this link."""
+    found = invitations.invitation_for_token(params.get("inv", ""))
+    return found.pk if found is not None and found.publication_id == publication.pk else None

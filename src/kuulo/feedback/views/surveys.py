@@ -5,6 +5,7 @@ import io
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +15,8 @@ from django.views.decorators.http import require_POST
 from kuulo.core.forms import add_service_errors
 from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, restrict
 
-from .. import services
-from ..forms import AddQuestionForm, PublishForm, ShowIfForm, SurveyForm
+from .. import invitations, services
+from ..forms import AddQuestionForm, InviteForm, PublishForm, ShowIfForm, SurveyForm
 from ..models import (
     RECOMMENDED_MAX_QUESTIONS,
     ItemVersion,
@@ -25,6 +26,7 @@ from ..models import (
     SurveyStatus,
     Touchpoint,
 )
+from ..tasks import send_reminders
 from .catalogue import visible_items
 
 CONFIGURE = Permission.CONFIGURE_FEEDBACK
@@ -68,7 +70,10 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         if (version := item.latest_version()) is not None
     ]
     versions = ItemVersion.objects.filter(pk__in=[v.pk for v in latest_versions]).select_related("item")
-    publications = survey.publications.select_related("unit").prefetch_related("kiosks__api_key")
+    publications = list(survey.publications.select_related("unit").prefetch_related("kiosks__api_key"))
+    funnels = invitations.funnel([p.pk for p in publications])
+    for publication in publications:
+        publication.invitation_funnel = funnels.get(publication.pk)  # type: ignore[attr-defined]
     return {
         "survey": survey,
         "questions": questions,
@@ -81,6 +86,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
             organisation=survey.organisation, initial={"units": [p.unit_id for p in publications]}
         ),
         "publications": publications,
+        "invite_form": InviteForm(),
         "show_if_forms": {
             q.pk: ShowIfForm(
                 question=q,
@@ -222,3 +228,43 @@ def publication_poster(request: HttpRequest, publication_id: int) -> HttpRespons
         "short_url": public_url(request, publication),
     }
     return render(request, "feedback/poster.html", context)
+
+
+@requires(CONFIGURE)
+@require_POST
+def publication_invite(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """Personal single-use invitations to the addresses given, one per line."""
+    publication = _publication(request, publication_id)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            recipients = invitations.parse_recipients(
+                form.cleaned_data["recipients"], form.cleaned_data["channel"]
+            )
+            created = invitations.invite(
+                publication,
+                recipients,
+                channel=form.cleaned_data["channel"],
+                language=form.cleaned_data["language"],
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(count)s invitations are being sent.") % {"count": len(created)})
+    else:
+        messages.error(request, _("Choose the channel and language and give the addresses."))
+    return redirect(f"{reverse('feedback:survey_detail', args=[publication.survey_id])}#links")
+
+
+@requires(CONFIGURE)
+@require_POST
+def publication_remind(request: HttpRequest, publication_id: int) -> HttpResponse:
+    publication = _publication(request, publication_id)
+    transaction.on_commit(lambda: send_reminders.enqueue(publication.pk))
+    messages.success(
+        request,
+        _("Reminders are being sent to those invited at least %(days)s days ago who have not answered.")
+        % {"days": invitations.REMINDER_AFTER.days},
+    )
+    return redirect(f"{reverse('feedback:survey_detail', args=[publication.survey_id])}#links")

@@ -1,0 +1,17 @@
+"""Background work of the feedback domain. Tasks take ids, re-read state and are safe to run twice."""
+
+from django.tasks import task
+
+from . import invitations
+
+
+@task
+def send_invitations(invitation_ids: list[int]) -> int:
+    """Send the invitations among these that have not been sent yet; returns how many were sent."""
+    return invitations.send_pending(invitation_ids)
+
+
+@task
+def send_reminders(publication_id: int) -> int:
+    """One reminder to everyone invited to this publication who has not answered."""
+    return invitations.send_reminders(publication_id)

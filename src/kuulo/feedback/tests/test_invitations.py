@@ -1,0 +1,154 @@
+"""Personal invitations: sent in the background, opened → answered tracking, single use,
+one reminder, and addresses checked line by line."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from kuulo.feedback import invitations
+from kuulo.feedback.models import Channel, Invitation, Response, SurveyPublication
+from kuulo.feedback.sms import MemorySmsBackend
+from kuulo.feedback.testing import make_publication
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for
+
+
+@pytest.fixture
+def publication(world: World, settings: Any) -> SurveyPublication:
+    settings.KUULO_SURVEY_MIN_SECONDS = 0
+    settings.KUULO_PUBLIC_URL = "https://palaute.example.fi"
+    return make_publication(world.unit, items=("csat", "open"))
+
+
+def invite_by_ui(
+    world: World, publication: SurveyPublication, recipients: str, channel: str = "email"
+) -> Any:
+    return client_for(world.users[Role.CX_LEAD]).post(
+        reverse("feedback:publication_invite", args=[publication.pk]),
+        {"channel": channel, "language": "sv", "recipients": recipients},
+    )
+
+
+def link_in(message: str) -> str:
+    return message.split("https://palaute.example.fi")[1].split()[0]
+
+
+def test_invitations_are_sent_once_committed_and_answered_once(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_by_ui(world, publication, "anna@example.fi\nbertil@example.fi\nanna@example.fi")
+    assert Invitation.objects.count() == 2  # each address once
+    assert len(mail.outbox) == 2 and mail.outbox[0].subject == "En kort fråga om vår service"
+    assert all(invitation.sent_at for invitation in Invitation.objects.all())
+
+    path = link_in(str(mail.outbox[0].body))
+    browser = Client()
+    survey_page = browser.get(path)
+    assert survey_page.status_code == 302
+    invitation = Invitation.objects.get(address=mail.outbox[0].to[0])
+    assert invitation.opened_at is not None and invitation.answered_at is None
+    form = browser.get(survey_page["Location"])
+    assert form.context["channel"] == Channel.EMAIL
+    question = publication.survey.questions.get(item_version__item__code="csat")
+    data = {
+        "started": form.context["started"],
+        "ch": "email",
+        "inv": form.context["invitation_token"],
+        "lang": form.context["requested_language"],
+        f"q{question.pk}": "4",
+    }
+    assert browser.post(survey_page["Location"], data).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.answered_at is not None
+    response = Response.objects.get()
+    assert response.channel == Channel.EMAIL and response.language == "sv"
+    # Not linked to the address: the response row holds nothing about the invitation.
+    assert "anna" not in str(Response.objects.values().get()) and "bertil" not in str(
+        Response.objects.values().get()
+    )
+
+    # The link is single-use.
+    assert browser.post(survey_page["Location"], data).status_code == 400
+    assert Response.objects.count() == 1
+    assert Client().get(path).status_code == 410
+
+
+def test_a_forged_or_foreign_token_is_ignored(world: World, publication: SurveyPublication) -> None:
+    assert Client().get("/i/1:forged/").status_code == 404
+    other = make_publication(world.sibling)
+    foreign = Invitation.objects.create(
+        publication=other, channel="email", address="x@example.fi", language="fi"
+    )
+    from kuulo.feedback.views.public import _invitation_id
+
+    assert _invitation_id({"inv": invitations.token_for(foreign)}, publication) is None
+
+
+def test_one_reminder_only_to_those_who_have_not_answered(
+    world: World, publication: SurveyPublication
+) -> None:
+    old = timezone.now() - timedelta(days=4)
+    answered = Invitation.objects.create(
+        publication=publication,
+        channel="email",
+        address="a@example.fi",
+        language="fi",
+        sent_at=old,
+        answered_at=old,
+    )
+    waiting = Invitation.objects.create(
+        publication=publication, channel="email", address="b@example.fi", language="fi", sent_at=old
+    )
+    recent = Invitation.objects.create(
+        publication=publication,
+        channel="email",
+        address="c@example.fi",
+        language="fi",
+        sent_at=timezone.now(),
+    )
+    assert invitations.send_reminders(publication.pk) == 1
+    assert invitations.send_reminders(publication.pk) == 0  # one reminder, never two
+    assert [m.to for m in mail.outbox] == [["b@example.fi"]]
+    waiting.refresh_from_db()
+    assert waiting.reminded_at is not None
+    assert Invitation.objects.get(pk=answered.pk).reminded_at is None
+    assert Invitation.objects.get(pk=recent.pk).reminded_at is None
+
+
+def test_text_messages_go_through_the_sms_backend(
+    world: World, publication: SurveyPublication, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.KUULO_SMS_BACKEND = "kuulo.feedback.sms.MemorySmsBackend"
+    MemorySmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_by_ui(world, publication, "+358 40 123 4567", channel="sms")
+    assert MemorySmsBackend.outbox[0][0] == "+358 40 123 4567"
+    assert "https://palaute.example.fi/i/" in MemorySmsBackend.outbox[0][1]
+
+
+def test_bad_addresses_are_reported_by_line_and_nothing_is_sent(
+    world: World, publication: SurveyPublication
+) -> None:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        invitations.parse_recipients("ok@example.fi\nnot-an-address\n\nalso bad@", "email")
+    assert any("Line 2" in m for m in caught.value.messages) and any(
+        "Line 4" in m for m in caught.value.messages
+    )
+    invite_by_ui(world, publication, "ok@example.fi\nnot-an-address")
+    assert Invitation.objects.count() == 0 and len(mail.outbox) == 0
+
+
+def test_sending_twice_sends_once(world: World, publication: SurveyPublication) -> None:
+    invitation = Invitation.objects.create(
+        publication=publication, channel="email", address="d@example.fi", language="en"
+    )
+    assert invitations.send_pending([invitation.pk]) == 1
+    assert invitations.send_pending([invitation.pk]) == 0
+    assert len(mail.outbox) == 1
