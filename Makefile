@@ -84,8 +84,11 @@ messages: $(VENV)/.installed
 
 ## Benchmarks print figures (responses/s and ratios against a raw insert); see README.
 bench: setup
+	@command -v wrk >/dev/null || scripts/install-system-packages wrk
 	$(PY) bench/ingest_api.py --engine sqlite
-	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then $(PY) bench/ingest_api.py --engine postgres; fi
+	$(PY) bench/public_form.py --engine sqlite
+	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
+	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/public_form.py --engine postgres; fi
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

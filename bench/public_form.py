@@ -1,0 +1,165 @@
+"""Benchmark: the public survey form under concurrent load, against a trivial view and a
+bare one-row-insert view of the same server and database.
+
+Run:  .venv/bin/python bench/public_form.py [--engine sqlite|postgres] [--seconds 10]
+
+Starts gunicorn with the production settings (bench/settings_bench.py: plain HTTP on
+loopback, abuse limits lifted, persistent database connections), then loads each
+endpoint with wrk from a separate process and prints requests/s and p50/p99 latency.
+Targets: form submit ≥ 0.9 × the bare insert, p99 under 100 ms.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rate": rate,
+        "p50": percentile("50"),
+        "p99": percentile("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("This benchmark needs wrk (Debian package 'wrk').")
+
+    work = Path(tempfile.mkdtemp(prefix="kuulo-bench-"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
+        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+        "KUULO_VAR_DIR": str(work),
+        "DB_CONN_MAX_AGE": "600",
+        "KUULO_DEMO_PASSWORD": "bench-Password-2026",
+    }
+    if args.engine == "postgres":
+        env["DATABASE_URL"] = os.environ.get(
+            "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/kuulo_bench_form"
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS kuulo_bench_form"],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE kuulo_bench_form"],
+            check=True,
+        )
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (
+        ["migrate", "-v0"],
+        ["createcachetable"],
+        ["createcachetable", "django_cache_bench"],
+        ["seed_demo", "--days", "0"],
+        ["collectstatic", "--noinput", "-v0"],
+    ):
+        subprocess.run(manage + command, env=env, check=True, stdout=subprocess.DEVNULL)
+    code = subprocess.run(
+        [
+            *manage,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from kuulo.feedback.models import SurveyPublication as P; "
+            "print(P.objects.get(unit__code='kuopio-students').code)",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "kuulo.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={args.workers}",
+            "--worker-class=sync",
+            "--log-level=warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"{base}/f/{code}/", timeout=1).read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        started = re.search(r'name="started" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        question = re.search(r'name="(q\d+)" value="4"', page).group(1)  # type: ignore[union-attr]
+        body = f"started={started}&ch=link&{question}=4"
+        script = work / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f'wrk.body = "{body}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        )
+        results = {
+            "trivial view": wrk(f"{base}/bench/trivial", args.seconds, args.connections),
+            "bare one-row insert": wrk(f"{base}/bench/insert", args.seconds, args.connections, str(script)),
+            "public form submit": wrk(f"{base}/f/{code}/", args.seconds, args.connections, str(script)),
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+    print(
+        f"engine {args.engine}, gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
+        f"{args.seconds} s each"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<22} {r['rate']:>8.0f} req/s   p50 {r['p50']:>7.1f} ms   p99 {r['p99']:>7.1f} ms"
+            f"   non-2xx/3xx {r['errors']}"
+        )
+    ratio = results["public form submit"]["rate"] / results["bare one-row insert"]["rate"]
+    print(f"form / bare insert     {ratio:>8.2f}   (target >= 0.9; p99 target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
