@@ -1,5 +1,7 @@
 """Base pieces shared by every domain app."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -50,3 +52,28 @@ class TranslatedNameModel(models.Model):
             if value:
                 return value
         return ""
+
+
+def unique_with_optional(
+    *fields: str,
+    optional: str,
+    names: tuple[str, str],
+    messages: tuple[Any, Any] = (None, None),
+) -> list[models.BaseConstraint]:
+    """`fields` + `optional` unique, where `optional` may be NULL and NULL counts as one
+    value (e.g. one organisation-wide target and one per unit). Two partial constraints,
+    named (when NULL, when set), because SQLite has no NULLS NOT DISTINCT."""
+    return [
+        models.UniqueConstraint(
+            fields=list(fields),
+            condition=models.Q(**{f"{optional}__isnull": True}),
+            name=names[0],
+            violation_error_message=messages[0],
+        ),
+        models.UniqueConstraint(
+            fields=[*fields, optional],
+            condition=models.Q(**{f"{optional}__isnull": False}),
+            name=names[1],
+            violation_error_message=messages[1],
+        ),
+    ]

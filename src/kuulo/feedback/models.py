@@ -19,7 +19,13 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kuulo.core.models import LANGUAGE_CODES, LanguageChoice, TimestampedModel, TranslatedNameModel
+from kuulo.core.models import (
+    LANGUAGE_CODES,
+    LanguageChoice,
+    TimestampedModel,
+    TranslatedNameModel,
+    unique_with_optional,
+)
 from kuulo.organisations.models import Organisation, Unit
 
 
@@ -267,20 +273,16 @@ class Target(TimestampedModel):
 
     class Meta:
         ordering = ["item", "unit__path"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "item"],
-                condition=Q(unit__isnull=True),
-                name="target_default_unique",
-                violation_error_message=_("The organisation already has a default target for this item."),
+        constraints = unique_with_optional(
+            "organisation",
+            "item",
+            optional="unit",
+            names=("target_default_unique", "target_unit_unique"),
+            messages=(
+                _("The organisation already has a default target for this item."),
+                _("This unit already has a target for this item."),
             ),
-            models.UniqueConstraint(
-                fields=["organisation", "item", "unit"],
-                condition=Q(unit__isnull=False),
-                name="target_unit_unique",
-                violation_error_message=_("This unit already has a target for this item."),
-            ),
-        ]
+        )
         verbose_name = _("target level")
         verbose_name_plural = _("target levels")
 
@@ -680,16 +682,12 @@ class ServiceVolume(TimestampedModel):
 
     class Meta:
         ordering = ["-date", "unit__path"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "touchpoint", "date"],
-                condition=Q(touchpoint__isnull=False),
-                name="volume_unit_touchpoint_day_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["unit", "date"], condition=Q(touchpoint__isnull=True), name="volume_unit_day_unique"
-            ),
-        ]
+        constraints = unique_with_optional(
+            "unit",
+            "date",
+            optional="touchpoint",
+            names=("volume_unit_day_unique", "volume_unit_touchpoint_day_unique"),
+        )
         indexes = [models.Index(fields=["unit", "date"])]
         verbose_name = _("service volume")
         verbose_name_plural = _("service volumes")

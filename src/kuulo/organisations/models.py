@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kuulo.core.models import LanguageChoice, TimestampedModel, TranslatedNameModel
+from kuulo.core.models import LanguageChoice, TimestampedModel, TranslatedNameModel, unique_with_optional
 from kuulo.core.validators import validate_business_id
 
 
@@ -176,20 +176,16 @@ class RoleAssignment(TimestampedModel):
 
     class Meta:
         ordering = ["role", "unit__path"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["membership", "role"],
-                condition=Q(unit__isnull=True),
-                name="role_org_wide_unique",
-                violation_error_message=_("The user already has this role."),
+        constraints = unique_with_optional(
+            "membership",
+            "role",
+            optional="unit",
+            names=("role_org_wide_unique", "role_unit_unique"),
+            messages=(
+                _("The user already has this role."),
+                _("The user already has this role in this unit."),
             ),
-            models.UniqueConstraint(
-                fields=["membership", "role", "unit"],
-                condition=Q(unit__isnull=False),
-                name="role_unit_unique",
-                violation_error_message=_("The user already has this role in this unit."),
-            ),
-        ]
+        )
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
 
