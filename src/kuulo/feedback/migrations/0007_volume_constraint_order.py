@@ -4,19 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0006_invitations'),
-        ('organisations', '0002_api_keys'),
+        ("feedback", "0006_invitations"),
+        ("organisations", "0002_api_keys"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='servicevolume',
-            name='volume_unit_touchpoint_day_unique',
+            model_name="servicevolume",
+            name="volume_unit_touchpoint_day_unique",
         ),
         migrations.AddConstraint(
-            model_name='servicevolume',
-            constraint=models.UniqueConstraint(condition=models.Q(('touchpoint__isnull', False)), fields=('unit', 'date', 'touchpoint'), name='volume_unit_touchpoint_day_unique'),
+            model_name="servicevolume",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("touchpoint__isnull", False)),
+                fields=("unit", "date", "touchpoint"),
+                name="volume_unit_touchpoint_day_unique",
+            ),
         ),
     ]
