@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +126,13 @@ class Item(TimestampedModel):
         return self.versions.order_by("-number").first()
 
 
+class ItemVersionQuerySet(models.QuerySet["ItemVersion"]):
+    def latest_of(self, items: models.QuerySet[Item]) -> "ItemVersionQuerySet":
+        """The newest version of each of these items, in one query."""
+        newest = ItemVersion.objects.filter(item=OuterRef("item")).order_by("-number").values("pk")[:1]
+        return self.filter(item__in=items, pk=Subquery(newest))
+
+
 class ItemVersion(models.Model):
     """The wording and scale of an item at one point in time. Never edited once created."""
 
@@ -144,6 +151,8 @@ class ItemVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = ItemVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["item", "number"]

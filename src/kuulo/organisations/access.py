@@ -153,11 +153,11 @@ def access_for(user: Any) -> Access:
 
 def _api_key_access(key: ApiKey) -> Access:
     permissions = frozenset(Permission(p) for p in key.permissions if p in API_KEY_PERMISSIONS)
-    units = [unit for unit in key.units.all() if not unit.is_archived]
-    if not key.units.exists():
+    units = list(key.units.all())
+    if not units:  # no units chosen: the whole organisation
         grants = [Grant("api_key", permissions, None, None)]
-    else:
-        grants = [Grant("api_key", permissions, unit.pk, unit.path) for unit in units]
+    else:  # a unit archived since grants nothing
+        grants = [Grant("api_key", permissions, u.pk, u.path) for u in units if not u.is_archived]
     return Access(organisation_id=key.organisation_id, grants=tuple(grants))
 
 

@@ -136,3 +136,27 @@ def test_publication_only_for_own_active_units(world: World) -> None:
     again = services.publish_survey(survey, [world.unit])
     assert again[0].code == publications[0].code  # the link does not change
     assert not survey.publications.get(unit=world.sibling).active  # left out: closed
+
+
+def test_editor_offers_the_newest_version_of_each_unused_item_in_few_queries(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    from django.urls import reverse
+
+    from kuulo.organisations.models import Role
+    from kuulo.organisations.testing import client_for
+
+    item = services.create_item(
+        organisation=world.org, code="guidance", kind=ItemKind.YES_NO, dimension="quality", text_fi="v1"
+    )
+    services.revise_item(item, text_fi="v2")
+    newest = services.revise_item(item, text_fi="v3")
+    survey = make_survey(world.org, items=("csat",))
+    client = client_for(world.users[Role.CX_LEAD])
+    with django_assert_max_num_queries(20):  # not one query per catalogue item
+        page = client.get(reverse("feedback:survey_detail", args=[survey.pk]))
+    offered = list(page.context["add_form"].fields["item_version"].queryset)
+    assert newest in offered
+    assert not any(v.item_id == item.pk and v != newest for v in offered)
+    assert not any(v.item.code == "csat" and v.item.organisation_id is None for v in offered)
+    assert len({v.item_id for v in offered}) == len(offered) == Item.objects.count() - 1

@@ -24,16 +24,14 @@ def visible_items(request: HttpRequest) -> QuerySet[Item]:
 
 @requires(CONFIGURE)
 def item_list(request: HttpRequest) -> HttpResponse:
-    items = visible_items(request).prefetch_related(
-        Prefetch("versions", queryset=ItemVersion.objects.order_by("-number"))
-    )
-    kind = request.GET.get("kind", "")
-    if kind:
+    items = visible_items(request)
+    if kind := request.GET.get("kind", ""):
         items = items.filter(kind=kind)
+    versions = ItemVersion.objects.latest_of(items).select_related("item").order_by("item__code")
     standard: list[dict[str, object]] = []
     custom: list[dict[str, object]] = []
-    for item in items:
-        (standard if item.is_standard else custom).append({"item": item, "version": item.versions.all()[0]})
+    for version in versions:
+        (standard if version.item.is_standard else custom).append({"item": version.item, "version": version})
     return render(request, "feedback/item_list.html", {"standard": standard, "custom": custom})
 
 

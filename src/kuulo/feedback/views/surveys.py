@@ -6,6 +6,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,17 +60,16 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/survey_list.html", {"surveys": surveys, "form": form})
 
 
+def _addable_versions(request: HttpRequest, survey: Survey) -> QuerySet[ItemVersion]:
+    """The newest version of each catalogue item the survey does not ask yet."""
+    items = visible_items(request).exclude(pk__in=survey.questions.values("item_version__item"))
+    return ItemVersion.objects.latest_of(items).select_related("item").order_by("item__code")
+
+
 def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> dict[str, object]:
     questions = list(
         survey.questions.select_related("item_version__item", "show_if_question").order_by("order")
     )
-    used_items = {q.item_version.item_id for q in questions}
-    latest_versions = [
-        version
-        for item in visible_items(request).exclude(pk__in=used_items)
-        if (version := item.latest_version()) is not None
-    ]
-    versions = ItemVersion.objects.filter(pk__in=[v.pk for v in latest_versions]).select_related("item")
     publications = list(survey.publications.select_related("unit").prefetch_related("kiosks__api_key"))
     funnels = invitations.funnel([p.pk for p in publications])
     for publication in publications:
@@ -80,7 +80,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         "editable": survey.status == SurveyStatus.DRAFT,
         "too_long": len(questions) > RECOMMENDED_MAX_QUESTIONS,
         "recommended_max": RECOMMENDED_MAX_QUESTIONS,
-        "add_form": forms.get("add_form") or AddQuestionForm(versions=versions),
+        "add_form": forms.get("add_form") or AddQuestionForm(versions=_addable_versions(request, survey)),
         "publish_form": forms.get("publish_form")
         or PublishForm(
             organisation=survey.organisation, initial={"units": [p.unit_id for p in publications]}
@@ -109,8 +109,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 @require_POST
 def survey_add_question(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(request, survey_id)
-    context = _editor_context(request, survey)
-    form = AddQuestionForm(request.POST, versions=context["add_form"].fields["item_version"].queryset)  # type: ignore[attr-defined]
+    form = AddQuestionForm(request.POST, versions=_addable_versions(request, survey))
     if form.is_valid():
         try:
             services.add_question(
