@@ -9,6 +9,21 @@ from django.utils.translation import gettext_lazy as _
 LANGUAGE_CODES = ("fi", "sv", "en")
 
 
+def in_language(values: dict[str, str], language: str | None = None) -> str:
+    """Pick the text for the active language from {"fi": ..., "sv": ..., "en": ...},
+    falling back to Finnish, then Swedish, then English."""
+    language = (language or get_language() or "fi")[:2]
+    for code in [language, *LANGUAGE_CODES]:
+        if values.get(code):
+            return values[code]
+    return ""
+
+
+def translations(obj: Any, field: str) -> dict[str, str]:
+    """An object's `<field>_fi/_sv/_en` values as {"fi": ..., "sv": ..., "en": ...}."""
+    return {code: getattr(obj, f"{field}_{code}", "") for code in LANGUAGE_CODES}
+
+
 class LanguageChoice(models.TextChoices):
     FINNISH = "fi", _("Finnish")
     SWEDISH = "sv", _("Swedish")
@@ -45,13 +60,7 @@ class TranslatedNameModel(models.Model):
         return self.name_in(get_language() or "fi")
 
     def name_in(self, language: str) -> str:
-        language = (language or "fi")[:2]
-        order = [language, *[code for code in LANGUAGE_CODES if code != language]]
-        for code in order:
-            value = getattr(self, f"name_{code}", "")
-            if value:
-                return value
-        return ""
+        return in_language(translations(self, "name"), language or "fi")
 
 
 def unique_with_optional(

@@ -16,27 +16,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import (
-    LANGUAGE_CODES,
     LanguageChoice,
     TimestampedModel,
     TranslatedNameModel,
+    in_language,
+    translations,
     unique_with_optional,
 )
 from kuulo.organisations.models import Organisation, Unit
-
-
-def in_language(values: dict[str, str], language: str | None = None) -> str:
-    """Pick the text for the active language from {"fi": ..., "sv": ..., "en": ...},
-    falling back to Finnish, then Swedish, then English."""
-    language = (language or get_language() or "fi")[:2]
-    for code in [language, *LANGUAGE_CODES]:
-        if values.get(code):
-            return values[code]
-    return ""
 
 
 class ItemKind(models.TextChoices):
@@ -165,7 +155,7 @@ class ItemVersion(models.Model):
 
     @property
     def text(self) -> str:
-        return in_language({code: getattr(self, f"text_{code}") for code in LANGUAGE_CODES})
+        return in_language(translations(self, "text"))
 
     @property
     def kind(self) -> str:
@@ -190,7 +180,7 @@ class ItemVersion(models.Model):
     def content(self) -> dict[str, Any]:
         """Everything that defines this version: two versions with equal content are the same question."""
         return {
-            "text": {code: getattr(self, f"text_{code}") for code in LANGUAGE_CODES},
+            "text": translations(self, "text"),
             "scale": [self.scale_min, self.scale_max],
             "anchors": self.anchors,
             "choices": self.choices,
@@ -236,7 +226,7 @@ class QuestionSet(TimestampedModel, TranslatedNameModel):
 
     @property
     def description(self) -> str:
-        return in_language({code: getattr(self, f"description_{code}") for code in LANGUAGE_CODES})
+        return in_language(translations(self, "description"))
 
 
 class QuestionSetItem(models.Model):
@@ -389,7 +379,7 @@ class Survey(TimestampedModel, TranslatedNameModel):
 
     @property
     def intro(self) -> str:
-        return in_language({code: getattr(self, f"intro_{code}") for code in LANGUAGE_CODES})
+        return in_language(translations(self, "intro"))
 
 
 class SurveyQuestion(models.Model):

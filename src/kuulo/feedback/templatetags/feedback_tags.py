@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from ..models import in_language
+from kuulo.core.models import in_language
 
 register = template.Library()
 

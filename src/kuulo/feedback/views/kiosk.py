@@ -14,12 +14,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kuulo.core.models import LANGUAGE_CODES
+from kuulo.core.models import LANGUAGE_CODES, in_language, translations
 from kuulo.organisations.access import Permission, get_for_user_or_404, public, requires
 from kuulo.organisations.services import revoke_api_key
 
 from .. import services
-from ..models import Kiosk, SurveyPublication, SurveyStatus, in_language
+from ..models import Kiosk, SurveyPublication, SurveyStatus
 
 CONFIGURE = Permission.CONFIGURE_FEEDBACK
 
@@ -65,16 +65,16 @@ def kiosk_page(request: HttpRequest, code: str) -> HttpResponse:
         "api": reverse("api:post_responses"),
         "rating": {
             "code": version.item.code,
-            "text": _texts({c: getattr(version, f"text_{c}") for c in LANGUAGE_CODES}),
+            "text": _texts(translations(version, "text")),
             "points": {str(v): _texts(points.get(str(v), {})) for v in version.scale_values()},
         },
         "follow_up": {
             "code": follow_up.item_version.item.code,
-            "text": _texts({c: getattr(follow_up.item_version, f"text_{c}") for c in LANGUAGE_CODES}),
+            "text": _texts(translations(follow_up.item_version, "text")),
         }
         if follow_up
         else None,
-        "unit": _texts({c: getattr(publication.unit, f"name_{c}") for c in LANGUAGE_CODES}),
+        "unit": _texts(translations(publication.unit, "name")),
     }
     return render(
         request,
