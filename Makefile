@@ -80,7 +80,7 @@ lock:
 
 ## Refresh the fi/sv/en catalogues after changing UI strings.
 messages: $(VENV)/.installed
-	cd src/kuulo && ../../$(MANAGE) makemessages -l fi -l sv -l en --no-obsolete --add-location file
+	cd src/kuulo && ../../$(PY) ../../manage.py makemessages -l fi -l sv -l en --no-obsolete --add-location file --ignore 'tests/*'
 
 ## Benchmarks print figures (responses/s and ratios against a raw insert); see README.
 bench: setup

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuulo.organisations.access import Permission, has_permission
+from kuulo.organisations.models import ApiKey
 
 from . import services
 from .models import (
@@ -85,22 +87,37 @@ class _Link:
     by_code: dict[str, SurveyQuestion]
     code_of: dict[int, str]
     row: dict[str, Any]  # the response columns every response through this link shares
+    channel: str | None  # the only channel allowed (a kiosk's token answers only as the kiosk)
 
 
 def _links(principal: Any, codes: set[str]) -> dict[str, _Link]:
-    publications = SurveyPublication.objects.select_related("survey", "unit").filter(code__in=codes)
+    # A kiosk's device token reaches only the kiosk's own survey link, not its whole unit.
+    kiosk = getattr(principal, "kiosk", None) if isinstance(principal, ApiKey) else None
+    kiosk_publication = kiosk.publication_id if kiosk is not None else None
+    publications = (
+        SurveyPublication.objects.select_related("survey", "unit")
+        .filter(code__in=codes)
+        .prefetch_related(
+            Prefetch(
+                "survey__questions",
+                queryset=SurveyQuestion.objects.select_related("item_version__item").order_by("order"),
+            )
+        )
+    )
     links = {}
     for publication in publications:
         survey = publication.survey
-        questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+        questions = list(survey.questions.all())
         by_code = {q.item_version.item.code: q for q in questions}
         links[publication.code] = _Link(
-            open_to_caller=has_permission(principal, Permission.SUBMIT_RESPONSES, publication.unit),
+            open_to_caller=has_permission(principal, Permission.SUBMIT_RESPONSES, publication.unit)
+            and kiosk_publication in (None, publication.pk),
             taking_answers=survey.status == SurveyStatus.PUBLISHED and publication.active,
             survey=survey,
             questions=questions,
             by_code=by_code,
             code_of={q.pk: code for code, q in by_code.items()},
+            channel=Channel.KIOSK if kiosk_publication else None,
             row={
                 "organisation_id": survey.organisation_id,
                 "unit_id": publication.unit_id,
@@ -156,7 +173,7 @@ def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
             continue
         response = {
             **link.row,
-            "channel": item.channel,
+            "channel": link.channel or item.channel,
             "responded_at": item.responded_at or now,
             "received_at": now,
             "language": item.language,

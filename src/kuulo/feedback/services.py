@@ -256,6 +256,12 @@ def move_question(question: SurveyQuestion, offset: int) -> None:
     if not 0 <= other < len(questions):
         return
     questions[index], questions[other] = questions[other], questions[index]
+    position = {q.pk: n for n, q in enumerate(questions)}
+    if any(q.show_if_question_id and position[q.show_if_question_id] > position[q.pk] for q in questions):
+        # A conditional question would come before the answer it depends on and never be asked.
+        raise ValidationError(
+            _("A question cannot move above the question its show-if condition depends on.")
+        )
     for n, q in enumerate(questions, start=1):
         if q.order != n:
             SurveyQuestion.objects.filter(pk=q.pk).update(order=n)

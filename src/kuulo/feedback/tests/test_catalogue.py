@@ -160,3 +160,53 @@ def test_editor_offers_the_newest_version_of_each_unused_item_in_few_queries(
     assert not any(v.item_id == item.pk and v != newest for v in offered)
     assert not any(v.item.code == "csat" and v.item.organisation_id is None for v in offered)
     assert len({v.item_id for v in offered}) == len(offered) == Item.objects.count() - 1
+
+
+def test_a_question_cannot_move_above_its_show_if_condition(world: World) -> None:
+    survey = make_survey(world.org, items=("resolved", "open", "csat"))
+    resolved, follow_up, csat = survey.questions.order_by("order")
+    services.set_show_if(follow_up, resolved, ["0"])
+    with pytest.raises(ValidationError):
+        services.move_question(follow_up, -1)
+    with pytest.raises(ValidationError):
+        services.move_question(resolved, +1)
+    services.move_question(csat, -1)  # unrelated moves are fine
+    assert [q.pk for q in survey.questions.order_by("order")] == [resolved.pk, csat.pk, follow_up.pk]
+
+
+def test_surveys_and_questions_stay_within_the_organisation(world: World) -> None:
+    from kuulo.feedback.testing import make_touchpoint
+
+    foreign_touchpoint = make_touchpoint(world.other_org)
+    with pytest.raises(ValidationError):
+        services.create_survey(organisation=world.org, touchpoint=foreign_touchpoint, name_fi="X")
+    foreign_item = services.create_item(
+        organisation=world.other_org, code="theirs", kind=ItemKind.YES_NO, dimension="other", text_fi="?"
+    )
+    survey = make_survey(world.org, items=())
+    with pytest.raises(ValidationError):
+        services.add_question(survey, foreign_item.latest_version())  # type: ignore[arg-type]
+    assert survey.questions.count() == 0
+
+
+def test_publication_refuses_archived_units(world: World) -> None:
+    from kuulo.organisations import services as org_services
+
+    org_services.archive_unit(world.sibling)
+    world.sibling.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.publish_survey(make_survey(world.org), [world.sibling])
+
+
+def test_show_if_conditions_chain_and_stay_in_one_survey(world: World) -> None:
+    survey = make_survey(world.org, items=("resolved", "csat", "open"))
+    resolved, csat, comment = survey.questions.order_by("order")
+    services.set_show_if(csat, resolved, ["0"])
+    services.set_show_if(comment, csat, ["1", "2"])  # asked only if csat was asked and was low
+    shown = services.visible_questions(
+        [resolved, csat, comment], {resolved.pk: "1", comment.pk: "x", csat.pk: 1}
+    )
+    assert shown == [resolved]
+    other = make_survey(world.org, items=("nps",))
+    with pytest.raises(ValidationError):
+        services.set_show_if(comment, other.questions.get(), ["5"])

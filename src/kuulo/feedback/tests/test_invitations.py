@@ -80,15 +80,23 @@ def test_invitations_are_sent_once_committed_and_answered_once(
     assert Client().get(path).status_code == 410
 
 
-def test_a_forged_or_foreign_token_is_ignored(world: World, publication: SurveyPublication) -> None:
+def test_forged_or_foreign_invitation_tokens_are_refused(
+    world: World, publication: SurveyPublication
+) -> None:
     assert Client().get("/i/1:forged/").status_code == 404
     other = make_publication(world.sibling)
     foreign = Invitation.objects.create(
         publication=other, channel="email", address="x@example.fi", language="fi"
     )
-    from kuulo.feedback.views.public import _invitation_id
-
-    assert _invitation_id({"inv": invitations.token_for(foreign)}, publication) is None
+    question = publication.survey.questions.get(item_version__item__code="csat")
+    url = reverse("feedback:respond", args=[publication.code])
+    for token in ("1:forged", invitations.token_for(foreign)):
+        client = Client()
+        started = client.get(url).context["started"]
+        response = client.post(url, {"started": started, "inv": token, f"q{question.pk}": "4"})
+        assert response.status_code == 400
+    assert Response.objects.count() == 0
+    assert Invitation.objects.get(pk=foreign.pk).answered_at is None
 
 
 def test_one_reminder_only_to_those_who_have_not_answered(

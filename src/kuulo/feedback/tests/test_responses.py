@@ -226,3 +226,15 @@ def test_minimum_time_passes_after_waiting(publication: SurveyPublication, setti
     started = client.get(url).context["started"]
     time.sleep(2.1)
     assert client.post(url, {"started": started, f"q{ids['csat']}": "5"}).status_code == 302
+
+
+def test_a_form_token_from_another_link_is_refused(world: World, publication: SurveyPublication) -> None:
+    other = make_publication(world.unit, items=("csat",))
+    client = Client()
+    started_elsewhere = client.get(reverse("feedback:respond", args=[other.code])).context["started"]
+    ids = question_ids(publication)
+    response = client.post(
+        reverse("feedback:respond", args=[publication.code]),
+        {"started": started_elsewhere, f"q{ids['csat']}": "5"},
+    )
+    assert response.status_code == 400 and Response.objects.count() == 0

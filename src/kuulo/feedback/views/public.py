@@ -236,11 +236,11 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         contact=contact,
         respondent_type=segment["respondent_type"],
         age_band=segment["age_band"],
-        invitation_id=_invitation_id(request.POST, publication),
     )
     try:
         if contact_errors:
             raise ValidationError(contact_errors)
+        submission.invitation_id = _invitation_id(request.POST, publication)
         services.submit_response(publication, submission)
     except ValidationError as error:
         messages = {
@@ -284,6 +284,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _invitation_id(params: Any, publication: SurveyPublication) -> int | None:
-    """The invitation a response arrives through, if its token is genuine and for this link."""
-    found = invitations.invitation_for_token(params.get("inv", ""))
-    return found.pk if found is not None and found.publication_id == publication.pk else None
+    """The invitation a response arrives through (None without one). A forged token, or one
+    for another link, is refused rather than ignored, so no invitation is answered twice."""
+    token = params.get("inv", "")
+    if not token:
+        return None
+    found = invitations.invitation_for_token(token)
+    if found is None or found.publication_id != publication.pk:
+        raise ValidationError(_("This invitation link is not valid for this survey."))
+    return found.pk
