@@ -12,27 +12,9 @@ API / raw (the target is ≥ 0.5).
 
 import argparse
 import json
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-
-def configure(engine: str) -> None:
-    if engine == "postgres":
-        os.environ["DATABASE_URL"] = os.environ.get(
-            "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/kuulo_bench"
-        )
-    else:
-        path = Path("/tmp/kuulo-bench.sqlite3")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["KUULO_ENV"] = "test"  # fast password hashing; nothing else differs for ingest
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuulo.settings")
+from common import setup_django
 
 
 def main() -> None:
@@ -41,19 +23,8 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    configure(args.engine)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django(args.engine, "kuulo_bench")
     from django.db import connection, transaction
-
-    if args.engine == "postgres":
-        _recreate_postgres_database()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-
     from django.test import Client
 
     from kuulo.demo.data import create_demo_organisation
@@ -158,18 +129,6 @@ def main() -> None:
     print(f"raw insert             {raw_rate:>10,.0f} responses/s  ({raw_seconds:.2f} s)")
     print(f"API batch ingest       {api_rate:>10,.0f} responses/s  ({api_seconds:.2f} s)")
     print(f"ratio API / raw        {api_rate / raw_rate:>10.3f}   (target >= 0.5)")
-
-
-def _recreate_postgres_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kuulo.feedback import invitations, services
-from kuulo.feedback.models import Complaint, Invitation
+from kuulo.feedback.models import Complaint, Invitation, ResponseImport
 from kuulo.feedback.testing import make_publication, make_survey
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
@@ -152,6 +152,14 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
                 kind="complaint",
                 case_number=f"C-{unit.pk}",
                 received_on="2026-10-01",
+            ).pk
+        ),
+        "import_id": lambda: (
+            ResponseImport.objects.create(
+                publication=make_publication(unit),
+                file_name="export.csv",
+                file_format="csv",
+                columns=["csat"],
             ).pk
         ),
         "key_id": lambda: (

@@ -80,3 +80,15 @@ def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.press("input[name=password]", "Enter")
     page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An SQLite test database in a file, not in memory: the live server then has its own
+    connection, as a real server has, and work that a test runs in another thread (a task
+    worker) writes concurrently with the browser's requests."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "browser.sqlite3")

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
-from kuulo.feedback import invitations, services
+from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, SurveyPublication
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
@@ -47,9 +47,10 @@ def kuulo_page_urls() -> list[str]:
     unit = Unit.objects.get(code="kuopio-students")
     publication = SurveyPublication.objects.filter(unit=unit).first()
     assert publication is not None
+    admin = get_user_model().objects.get(username="admin")
     complaint = services.save_complaint(
         Complaint(),
-        user=get_user_model().objects.get(username="admin"),
+        user=admin,
         kind="reminder",
         case_number="A11Y-1",
         unit=unit,
@@ -63,6 +64,9 @@ def kuulo_page_urls() -> list[str]:
             )
         ),
         "complaint_id": complaint.pk,
+        "import_id": imports.upload_file(
+            admin, publication, file_name="export.csv", content="id;csat;open\n1;5;Hyvä\n".encode()
+        ).pk,
         "survey_id": publication.survey_id,
         "publication_id": publication.pk,
         "item_id": Item.objects.get(organisation=None, code="csat").pk,
@@ -88,7 +92,7 @@ def kuulo_page_urls() -> list[str]:
     return urls
 
 
-NOT_PAGES = {"healthz", "feedback:publication_qr"}  # JSON and image downloads
+NOT_PAGES = {"healthz", "feedback:publication_qr", "feedback:import_progress"}  # JSON and image downloads
 POST_ONLY = {
     "core:set_language",
     "feedback:survey_add_question",

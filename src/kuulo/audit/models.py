@@ -42,6 +42,8 @@ ACTIONS: dict[str, StrOrPromise] = {
     "feedback.recorded": _("Verbal feedback recorded"),
     "complaint.registered": _("Complaint registered"),
     "complaint.updated": _("Complaint updated"),
+    "import.uploaded": _("Response file uploaded"),
+    "import.finished": _("Responses imported"),
 }
 
 

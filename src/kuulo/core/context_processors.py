@@ -16,6 +16,7 @@ NAVIGATION = [
     (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),
     (_("Complaints"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS),
     (_("Service volumes"), "feedback:service_volumes", Permission.RECORD_VOLUMES),
+    (_("Imports"), "feedback:import_list", Permission.IMPORT_RESPONSES),
     (_("People"), "organisations:people_list", Permission.MANAGE_ORGANISATION),
     (_("Audit log"), "audit:event_list", Permission.VIEW_AUDIT_LOG),
     (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),

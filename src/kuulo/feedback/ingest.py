@@ -90,7 +90,7 @@ class _Link:
     channel: str | None  # the only channel allowed (a kiosk's token answers only as the kiosk)
 
 
-def _links(principal: Any, codes: set[str]) -> dict[str, _Link]:
+def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str, _Link]:
     # A kiosk's device token reaches only the kiosk's own survey link, not its whole unit.
     kiosk = getattr(principal, "kiosk", None) if isinstance(principal, ApiKey) else None
     kiosk_publication = kiosk.publication_id if kiosk is not None else None
@@ -110,7 +110,7 @@ def _links(principal: Any, codes: set[str]) -> dict[str, _Link]:
         questions = list(survey.questions.all())
         by_code = {q.item_version.item.code: q for q in questions}
         links[publication.code] = _Link(
-            open_to_caller=has_permission(principal, Permission.SUBMIT_RESPONSES, publication.unit)
+            open_to_caller=has_permission(principal, permission, publication.unit)
             and kiosk_publication in (None, publication.pk),
             taking_answers=survey.status == SurveyStatus.PUBLISHED and publication.active,
             survey=survey,
@@ -139,12 +139,31 @@ def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
         raise BatchRejected(
             [ItemError(-1, "responses", _("At most %(max)s responses per batch.") % {"max": MAX_BATCH})]
         )
-    links = _links(principal, {item.link for item in items})
+    prepared, errors = prepare(principal, items, Permission.SUBMIT_RESPONSES)
+    if errors:
+        raise BatchRejected(errors)
+    return store(prepared, len(items))
+
+
+def prepare(
+    principal: Any,
+    items: list[IncomingResponse],
+    permission: Permission,
+    *,
+    first_index: int = 0,
+    seen_keys: set[str] | None = None,
+) -> tuple[list[_Prepared], list[ItemError]]:
+    """Check every item; return the rows ready to store and the errors found.
+
+    An import checks its file in slices: `first_index` numbers this slice's items
+    within the whole file and `seen_keys` carries the keys of earlier slices, so a
+    key repeated anywhere in the file is caught."""
+    links = _links(principal, {item.link for item in items}, permission)
     errors: list[ItemError] = []
     now = timezone.now()
     prepared: list[_Prepared] = []
-    seen_keys: set[str] = set()
-    for index, item in enumerate(items):
+    seen_keys = set() if seen_keys is None else seen_keys
+    for index, item in enumerate(items, start=first_index):
         link = links.get(item.link)
         if link is None or not link.open_to_caller:
             # Unknown and not-allowed links look the same: no leak of other units' links.
@@ -183,9 +202,7 @@ def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
             "source_key": item.idempotency_key,
         }
         prepared.append(_Prepared(index, response, answers))
-    if errors:
-        raise BatchRejected(errors)
-    return _store(prepared, len(items))
+    return prepared, errors
 
 
 def _check_fields(index: int, item: IncomingResponse, seen_keys: set[str]) -> list[ItemError]:
@@ -212,7 +229,13 @@ def _check_fields(index: int, item: IncomingResponse, seen_keys: set[str]) -> li
     return errors
 
 
-def _store(prepared: list[_Prepared], count: int) -> IngestResult:
+# Keys looked up per query: far below the databases' limits on query parameters.
+LOOKUP_CHUNK = 500
+
+
+def store(prepared: list[_Prepared], count: int) -> IngestResult:
+    """Store checked rows in one transaction; rows whose key is stored already are
+    reported as duplicates. `count` is the size of the whole batch or file."""
     ids: list[int | None] = [None] * count
     duplicates: list[int] = []
     keys_by_org: dict[int, set[str]] = {}
@@ -221,9 +244,12 @@ def _store(prepared: list[_Prepared], count: int) -> IngestResult:
             keys_by_org.setdefault(entry.response["organisation_id"], set()).add(entry.response["source_key"])
     existing: dict[tuple[int, str | None], int] = {}
     for organisation_id, keys in keys_by_org.items():
-        stored = Response.objects.filter(organisation_id=organisation_id, source_key__in=keys)
-        for pk, key in stored.values_list("pk", "source_key"):
-            existing[(organisation_id, key)] = pk
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            chunk = ordered[start : start + LOOKUP_CHUNK]
+            stored = Response.objects.filter(organisation_id=organisation_id, source_key__in=chunk)
+            for pk, key in stored.values_list("pk", "source_key"):
+                existing[(organisation_id, key)] = pk
     new = []
     for entry in prepared:
         found = existing.get((entry.response["organisation_id"], entry.response["source_key"]))

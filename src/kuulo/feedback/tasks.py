@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from . import invitations
+from . import imports, invitations
 
 
 @task
@@ -15,3 +15,9 @@ def send_invitations(invitation_ids: list[int]) -> int:
 def send_reminders(publication_id: int) -> int:
     """One reminder to everyone invited to this publication who has not answered."""
     return invitations.send_reminders(publication_id)
+
+
+@task
+def run_import(import_id: int) -> None:
+    """Check a queued response import row by row and store it if it has no errors."""
+    imports.run_import(import_id)

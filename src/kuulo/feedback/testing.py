@@ -47,3 +47,18 @@ def make_survey(
 def make_publication(unit: Unit, **kwargs: Any) -> SurveyPublication:
     survey = make_survey(unit.organisation, **kwargs)
     return services.publish_survey(survey, [unit])[0]
+
+
+EXPORT_COMMENTS = ["Kiitos nopeasta palvelusta!", "Jonotin pitkään puhelimessa.", "Tack för hjälpen.", "", ""]
+
+
+def limesurvey_export(rows: int) -> bytes:
+    """A CSV file as LimeSurvey exports it (response id, submit date, start language),
+    answering the demo surveys' CSAT, CES and open questions: for import tests and the
+    import benchmark."""
+    lines = ["id;submitdate;startlanguage;csat;ces;open"]
+    for n in range(rows):
+        answered = f"2026-0{1 + n % 9}-{1 + n % 28:02d} {8 + n % 9:02d}:{n % 60:02d}"
+        comment = EXPORT_COMMENTS[n % len(EXPORT_COMMENTS)]
+        lines.append(f"{n + 1};{answered};{('fi', 'sv', 'en')[n % 3]};{1 + n % 5};{1 + n % 7};{comment}")
+    return ("\n".join(lines) + "\n").encode()

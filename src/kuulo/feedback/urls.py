@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, kiosk, public, records, surveys
+from .views import catalogue, imports, kiosk, public, records, surveys
 
 app_name = "feedback"
 urlpatterns = [
@@ -41,6 +41,10 @@ urlpatterns = [
     path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),
     path("feedback/volumes/", records.service_volumes, name="service_volumes"),
     path("i/<str:token>/", public.invitation, name="invitation"),
+    # Responses from another tool's export.
+    path("feedback/imports/", imports.import_list, name="import_list"),
+    path("feedback/imports/<int:import_id>/", imports.import_detail, name="import_detail"),
+    path("feedback/imports/<int:import_id>/progress/", imports.import_progress, name="import_progress"),
     path(
         "feedback/links/<int:publication_id>/invite/", surveys.publication_invite, name="publication_invite"
     ),

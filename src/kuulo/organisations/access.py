@@ -44,6 +44,7 @@ class Permission(StrEnum):
     RECORD_FEEDBACK = "feedback.record"  # record verbal feedback heard at the counter or on the phone
     MANAGE_COMPLAINTS = "complaints.manage"  # the register of formal complaints and reminders
     RECORD_VOLUMES = "volumes.record"  # customers served, waiting and processing times per day
+    IMPORT_RESPONSES = "responses.import"  # bring in responses from another tool's CSV/XLSX export
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_FEEDBACK,
             Permission.MANAGE_COMPLAINTS,
             Permission.RECORD_VOLUMES,
+            Permission.IMPORT_RESPONSES,
         }
     ),
     Role.MANAGER: frozenset(
@@ -63,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_FEEDBACK,
             Permission.MANAGE_COMPLAINTS,
             Permission.RECORD_VOLUMES,
+            Permission.IMPORT_RESPONSES,
         }
     ),
     Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK}),

@@ -1,0 +1,45 @@
+"""What the in-process benchmarks share: a fresh database on the chosen engine and Django set up."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def setup_django(engine: str, name: str) -> None:
+    """Point Django at a fresh, migrated database called `name` and set it up."""
+    if engine == "postgres":
+        os.environ["DATABASE_URL"] = os.environ.get(
+            "BENCH_PG_URL", f"postgres://postgres@127.0.0.1:5432/{name}"
+        )
+    else:
+        path = Path(f"/tmp/{name}.sqlite3")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["KUULO_ENV"] = "test"  # fast password hashing, tasks run in process
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuulo.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if engine == "postgres":
+        _recreate_postgres_database()
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+def _recreate_postgres_database() -> None:
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        conn.execute(f'CREATE DATABASE "{db["NAME"]}"')

@@ -1,0 +1,554 @@
+"""Importing responses from another tool's export (LimeSurvey, Webropol, any spreadsheet).
+
+An import goes in three steps:
+
+1. `upload_file` reads the file's header and keeps the file in the database, with a
+   first guess of what each column holds.
+2. `set_mapping` takes the person's column choices and queues the import.
+3. `run_import` (a background task) checks every row first, through the same checks as
+   the ingest API, and reports errors by row and column. Only a file without a single
+   error is stored, in one transaction: all or nothing.
+
+Every row gets a key (the other tool's response id, or the file's fingerprint and the
+row number), so importing the same file twice stores nothing the second time.
+"""
+
+import csv
+import hashlib
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kuulo.audit.services import record
+from kuulo.organisations.access import Permission, has_permission
+
+from . import ingest
+from .models import (
+    CHOICE_KINDS,
+    AgeBand,
+    Channel,
+    ImportStatus,
+    ItemKind,
+    RespondentType,
+    ResponseImport,
+    SurveyPublication,
+    SurveyQuestion,
+    SurveyStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+PERMISSION = Permission.IMPORT_RESPONSES
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+CHECK_SLICE = 1000  # rows checked between progress updates
+MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
+
+ENCODINGS = [
+    ("utf-8", gettext_lazy("UTF-8 (LimeSurvey, Webropol and most tools)")),
+    ("cp1252", gettext_lazy("Windows-1252 (CSV saved by older Excel)")),
+]
+# What a column can hold besides an answer to one of the survey's questions.
+FIELDS = {
+    "responded_at": gettext_lazy("Answer time"),
+    "language": gettext_lazy("Language (fi, sv, en)"),
+    "respondent_type": gettext_lazy("Respondent"),
+    "age_band": gettext_lazy("Age group"),
+    "external_id": gettext_lazy("Response id in the other tool"),
+    "attribute": gettext_lazy("Other attribute (kept with the response)"),
+}
+# Column names other tools use for these fields (compared in lower case).
+FIELD_HEADERS = {
+    "responded_at": {
+        "submitdate", "date submitted", "datestamp", "responded_at", "timestamp", "time",
+        "date", "vastausaika", "vastattu", "aika", "päivämäärä", "svarstid", "datum",
+    },
+    "language": {"language", "startlanguage", "start language", "lang", "kieli", "språk"},
+    "external_id": {"id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id"},
+    "respondent_type": {"respondent", "respondent_type", "respondent type", "vastaaja", "vastaajaryhmä"},
+    "age_band": {"age", "age group", "age_band", "ikä", "ikäryhmä", "ålder", "åldersgrupp"},
+}  # fmt: skip
+LANGUAGE_NAMES = {
+    "suomi": "fi", "finnish": "fi", "finska": "fi",
+    "svenska": "sv", "ruotsi": "sv", "swedish": "sv",
+    "english": "en", "englanti": "en", "engelska": "en",
+}  # fmt: skip
+YES_NO_WORDS = {
+    "yes": 1, "kyllä": 1, "ja": 1, "true": 1, "y": 1, "k": 1,
+    "no": 0, "ei": 0, "nej": 0, "false": 0, "n": 0, "e": 0,
+}  # fmt: skip
+TIME_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S"]
+
+
+# --- Reading the file ----------------------------------------------------------------------------
+
+
+def file_format_of(file_name: str) -> str:
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    if name.endswith((".csv", ".txt", ".tsv")):
+        return "csv"
+    raise ValidationError(
+        {"file": _("Choose a CSV or XLSX file. Save older Excel files (.xls) as XLSX first.")}
+    )
+
+
+def read_rows(content: bytes, file_format: str, encoding: str) -> Iterator[tuple[int, list[Any]]]:
+    """The file's non-empty rows as (row number as the file shows it, cells), header first.
+    Raises ValidationError naming the line when the file cannot be read at all."""
+    rows = _xlsx_rows(content) if file_format == "xlsx" else _csv_rows(content, encoding)
+    for number, cells in rows:
+        if any(cell not in (None, "") for cell in cells):
+            yield number, cells
+
+
+def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise ValidationError(
+            {
+                "file": _(
+                    "The file is not %(encoding)s text: line %(line)s has bytes that cannot be read. "
+                    "Choose the encoding the file was saved in, or save it as UTF-8."
+                )
+                % {"encoding": dict(ENCODINGS).get(encoding, encoding), "line": line}
+            }
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    try:
+        # Rows are numbered as a spreadsheet shows them (a quoted cell may span lines).
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise ValidationError(
+            {"file": _("Line %(line)s cannot be read: %(error)s") % {"line": reader.line_num, "error": error}}
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel with Finnish settings) or tab: whichever the header uses most."""
+    header = text.split("\n", 1)[0]
+    return max([",", ";", "\t"], key=header.count)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl  # imported here: only imports need it, and it is slow to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ValidationError({"file": _("The file is not a readable XLSX workbook.")}) from None
+    try:
+        for number, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            values = list(cells)
+            while values and values[-1] in (None, ""):
+                values.pop()
+            yield number, values
+    finally:
+        workbook.close()
+
+
+# --- Step 1: upload ----------------------------------------------------------------------------
+
+
+def upload_file(
+    user: Any,
+    publication: SurveyPublication,
+    *,
+    file_name: str,
+    content: bytes,
+    encoding: str = "utf-8",
+    request: Any = None,
+) -> ResponseImport:
+    """Keep the file and read its header; nothing is imported yet."""
+    if not has_permission(user, PERMISSION, publication.unit):
+        raise ValidationError({"publication": _("You cannot import responses for this unit.")})
+    file_format = file_format_of(file_name)
+    if len(content) > MAX_FILE_BYTES:
+        raise ValidationError({"file": _("The file is larger than 50 MB. Split it into smaller files.")})
+    if encoding not in dict(ENCODINGS):
+        raise ValidationError({"encoding": _("Choose one of the encodings.")})
+    header = next(read_rows(content, file_format, encoding), None)
+    if header is None:
+        raise ValidationError({"file": _("The file is empty.")})
+    columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
+    columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
+    job = ResponseImport.objects.create(
+        publication=publication,
+        created_by=user,
+        file_name=file_name[:255],
+        file_format=file_format,
+        encoding=encoding if file_format == "csv" else "",
+        content=content,
+        content_hash=hashlib.sha256(content).hexdigest(),
+        columns=columns,
+        mapping=guess_mapping(columns, survey_questions(publication)),
+        language=(translation.get_language() or "fi")[:2],
+    )
+    record("import.uploaded", request=request, actor=user, target=job, details={"columns": len(columns)})
+    return job
+
+
+def survey_questions(publication: SurveyPublication) -> list[SurveyQuestion]:
+    return list(publication.survey.questions.select_related("item_version__item").order_by("order"))
+
+
+def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[str, str]:
+    """A first guess from the column names: item codes, question wording in any language,
+    and the names other tools give to the answer time, language and response id."""
+    by_name: dict[str, str] = {}
+    for question in questions:
+        version = question.item_version
+        target = f"q:{version.item.code}"
+        for name in (version.item.code, version.text_fi, version.text_sv, version.text_en):
+            if name:
+                by_name.setdefault(name.strip().casefold(), target)
+    for field, names in FIELD_HEADERS.items():
+        for name in names:
+            by_name.setdefault(name, field)
+    mapping, used = {}, set()
+    for index, column in enumerate(columns):
+        target = by_name.get(column.strip().casefold(), "")
+        if target and target not in used:
+            mapping[str(index)] = target
+            used.add(target)
+    return mapping
+
+
+# --- Step 2: the column choices ---------------------------------------------------------------------
+
+
+def preview(job: ResponseImport, count: int = 3) -> list[list[str]]:
+    """The first rows under the header, as text, to show beside the column choices."""
+    if not job.content:
+        return []
+    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    try:
+        next(rows)  # the header
+        return [
+            ["" if cell is None else str(cell)[:40] for cell in cells] for _n, cells in islice(rows, count)
+        ]
+    except ValidationError:
+        return []
+
+
+def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
+    return [
+        ("", _("Do not import")),
+        *((f"q:{q.item_version.item.code}", q.item_version.text) for q in questions),
+        *((field, str(label)) for field, label in FIELDS.items()),
+    ]
+
+
+def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = None) -> None:
+    """Check the column choices against the survey and queue the import."""
+    if job.status not in (ImportStatus.MAPPING, ImportStatus.REJECTED):
+        raise ValidationError(_("This import has already run."))
+    questions = survey_questions(job.publication)
+    allowed = {value for value, _label in mapping_choices(questions)}
+    mapping = {index: target for index, target in mapping.items() if target}
+    errors = []
+    columns_of: dict[str, list[str]] = {}
+    for index, target in mapping.items():
+        if not index.isdigit() or int(index) >= len(job.columns) or target not in allowed:
+            raise ValidationError(_("Choose what each column holds from the list."))
+        columns_of.setdefault(target, []).append(job.columns[int(index)])
+    for target, names in columns_of.items():
+        if len(names) > 1 and target != "attribute":
+            errors.append(
+                _("Only one column can hold “%(target)s”; now %(columns)s do.")
+                % {"target": dict(mapping_choices(questions))[target], "columns": ", ".join(names)}
+            )
+    if not any(target.startswith("q:") for target in mapping.values()):
+        errors.append(_("Choose at least one column that holds answers to the survey's questions."))
+    for question in questions:
+        if question.required and f"q:{question.item_version.item.code}" not in columns_of:
+            errors.append(
+                _("The file has no column for the required question “%(question)s”.")
+                % {"question": question.item_version.text}
+            )
+    if errors:
+        raise ValidationError(errors)
+    job.mapping = mapping
+    job.status = ImportStatus.QUEUED
+    job.checked_rows = job.error_count = 0
+    job.errors = []
+    job.save(update_fields=["mapping", "status", "checked_rows", "error_count", "errors", "updated_at"])
+    from .tasks import run_import  # the tasks module imports this one
+
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+
+
+# --- Step 3: checking and storing -----------------------------------------------------------------
+
+
+@dataclass
+class _RowError:
+    row: int
+    column: str
+    message: str
+
+
+class _RowReader:
+    """Turns one row of the file into an IncomingResponse, as the ingest API receives them."""
+
+    def __init__(self, job: ResponseImport, questions: list[SurveyQuestion]) -> None:
+        self.job = job
+        self.columns = job.columns
+        self.targets = {int(index): target for index, target in job.mapping.items() if target}
+        self.kinds = {q.item_version.item.code: q.item_version.item.kind for q in questions}
+        self.choices = {
+            q.item_version.item.code: {
+                str(label).strip().casefold(): str(choice["value"])
+                for choice in q.item_version.choices
+                for label in (choice["value"], choice.get("fi"), choice.get("sv"), choice.get("en"))
+                if label
+            }
+            for q in questions
+        }
+        self.segments = {
+            "respondent_type": _labels_to_values(RespondentType),
+            "age_band": _labels_to_values(AgeBand),
+        }
+        self.has_external_id = "external_id" in self.targets.values()
+        self.column_of = {target: self.columns[index] for index, target in self.targets.items()}
+
+    def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[_RowError]]:
+        errors = []
+        if self.job.file_format == "csv" and len(cells) != len(self.columns):
+            errors.append(
+                _RowError(
+                    number,
+                    "",
+                    _("This row has %(cells)s cells; the header has %(columns)s.")
+                    % {"cells": len(cells), "columns": len(self.columns)},
+                )
+            )
+        item = ingest.IncomingResponse(
+            link=self.job.publication.code,
+            answers={},
+            channel=Channel.IMPORT,
+            idempotency_key=f"import:{self.job.content_hash[:16]}:{number}",
+        )
+        for index, target in self.targets.items():
+            value = cells[index] if index < len(cells) else None
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, ""):
+                continue
+            try:
+                self._apply(item, target, self.columns[index], value)
+            except ValidationError as error:
+                errors.append(_RowError(number, self.columns[index], " ".join(error.messages)))
+        return item, errors
+
+    def _apply(self, item: ingest.IncomingResponse, target: str, column: str, value: Any) -> None:
+        if target.startswith("q:"):
+            code = target[2:]
+            item.answers[code] = self._answer(code, value)
+        elif target == "responded_at":
+            item.responded_at = _parse_time(value)
+        elif target == "language":
+            text = str(value).casefold()
+            item.language = LANGUAGE_NAMES.get(text, text[:2] if "-" in text or "_" in text else text)
+        elif target in self.segments:
+            text = str(value).casefold()
+            setattr(item, target, self.segments[target].get(text, text))
+        elif target == "external_id":
+            item.idempotency_key = f"import:{self.job.publication.code}:{value}"[:200]
+        elif target == "attribute":
+            item.attributes[column] = str(value)[:200]
+
+    def _answer(self, code: str, value: Any) -> Any:
+        kind = self.kinds[code]
+        if kind in CHOICE_KINDS:
+            values = re.split(r"\s*[;|]\s*", str(value)) if isinstance(value, str) else [str(value)]
+            return [self.choices[code].get(v.casefold(), v) for v in values if v]
+        if kind == ItemKind.TEXT:
+            return str(value)
+        if kind == ItemKind.YES_NO and str(value).casefold() in YES_NO_WORDS:
+            return YES_NO_WORDS[str(value).casefold()]
+        return _whole_number(value)
+
+
+def _labels_to_values(choices: Any) -> dict[str, str]:
+    """Segment values by their code or their label in any of our languages."""
+    found = {}
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            for value, label in choices.choices:
+                found[str(label).casefold()] = value
+                found[str(value).casefold()] = value
+    return found
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value})
+    text = str(value).strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value}) from None
+    if not number.is_integer():
+        raise ValidationError(_("%(value)s is not a whole number.") % {"value": value})
+    return int(number)
+
+
+def _parse_time(value: Any) -> datetime:
+    """Spreadsheet dates, ISO 8601 and Finnish day.month.year; a time without a zone
+    is the organisation's local time."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        parsed = _parse_time_text(text)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _parse_time_text(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in TIME_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("“%(value)s” is not a date and time. Use e.g. 2026-03-31 14:05 or 31.3.2026 14:05.")
+        % {"value": text}
+    )
+
+
+def run_import(job_id: int) -> None:
+    """Check and store one queued import; safe to run twice (only a queued import runs)."""
+    if not ResponseImport.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CHECKING, checked_rows=0
+    ):
+        return
+    job = ResponseImport.objects.select_related("publication__survey", "publication__unit", "created_by").get(
+        pk=job_id
+    )
+    with translation.override(job.language or "fi"):
+        try:
+            _check_and_store(job)
+        except Exception:
+            logger.exception("Import %s stopped", job_id)
+            _finish(
+                job,
+                ImportStatus.FAILED,
+                [_RowError(0, "", _("The import stopped because of an error. Nothing was saved."))],
+                1,
+            )
+
+
+def _check_and_store(job: ResponseImport) -> None:
+    publication = job.publication
+    if job.created_by is None or not has_permission(job.created_by, PERMISSION, publication.unit):
+        _finish(
+            job,
+            ImportStatus.REJECTED,
+            [_RowError(0, "", _("You can no longer import responses for this unit."))],
+            1,
+        )
+        return
+    if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
+        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", _("This survey is not open for answers."))], 1)
+        return
+    try:
+        rows = list(read_rows(bytes(job.content), job.file_format, job.encoding))[1:]
+    except ValidationError as error:
+        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", " ".join(error.messages))], 1)
+        return
+    if not rows or len(rows) > MAX_ROWS:
+        message = (
+            _("The file has no rows under the header.")
+            if not rows
+            else _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": MAX_ROWS}
+        )
+        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", message)], 1)
+        return
+    ResponseImport.objects.filter(pk=job.pk).update(total_rows=len(rows))
+    job.total_rows = len(rows)
+
+    reader = _RowReader(job, survey_questions(publication))
+    errors: list[_RowError] = []
+    prepared: list[Any] = []
+    row_of: list[int] = []  # the file row of each item handed to the ingest checks
+    seen_keys: set[str] = set()
+    for start in range(0, len(rows), CHECK_SLICE):
+        items = []
+        first_index = len(row_of)
+        for number, cells in rows[start : start + CHECK_SLICE]:
+            item, row_errors = reader.read(number, cells)
+            errors += row_errors
+            items.append(item)
+            row_of.append(number)
+        ready, item_errors = ingest.prepare(
+            job.created_by, items, PERMISSION, first_index=first_index, seen_keys=seen_keys
+        )
+        prepared += ready
+        errors += [
+            _RowError(row_of[error.index], _column_of(reader, error.field), error.message)
+            for error in item_errors
+        ]
+        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=min(start + CHECK_SLICE, len(rows)))
+    job.checked_rows = len(rows)
+    if errors:
+        errors.sort(key=lambda error: error.row)
+        _finish(job, ImportStatus.REJECTED, errors[:MAX_REPORTED_ERRORS], len(errors))
+        return
+    ResponseImport.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
+    with transaction.atomic():  # the responses and the import's "done" are stored together
+        result = ingest.store(prepared, len(row_of))
+        job.created_count, job.duplicate_count = len(result.created), len(result.duplicates)
+        _finish(job, ImportStatus.DONE, [], 0)
+        record(
+            "import.finished",
+            actor=job.created_by,
+            target=job,
+            details={"created": job.created_count, "duplicates": job.duplicate_count},
+        )
+
+
+def _column_of(reader: _RowReader, field: str) -> str:
+    """The file column behind an ingest error's field ("answers.csat" → the CSAT column)."""
+    if field.startswith("answers."):
+        return reader.column_of.get(f"q:{field.removeprefix('answers.')}", "")
+    if field == "idempotency_key":
+        return reader.column_of.get("external_id", "")
+    return reader.column_of.get(field, "")
+
+
+def _finish(job: ResponseImport, status: str, errors: list[_RowError], error_count: int) -> None:
+    job.status = status
+    job.errors = [{"row": e.row or None, "column": e.column, "message": e.message} for e in errors]
+    job.error_count = error_count
+    job.finished_at = timezone.now()
+    fields = ["status", "errors", "error_count", "finished_at", "checked_rows", "created_count"]
+    fields += ["duplicate_count", "updated_at"]
+    if status == ImportStatus.DONE:
+        job.content = b""  # the file may hold personal data: keep it no longer than needed
+        fields.append("content")
+    job.save(update_fields=fields)

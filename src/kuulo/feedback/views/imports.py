@@ -1,0 +1,101 @@
+"""Importing responses from another tool's CSV or XLSX export: upload, column choices, progress."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kuulo.core.forms import add_service_errors
+from kuulo.organisations.access import Permission, get_for_user_or_404, requires, restrict
+
+from .. import imports
+from ..forms import ImportMappingForm, ImportUploadForm
+from ..models import ImportStatus, ResponseImport, SurveyPublication, SurveyStatus
+
+IMPORT = Permission.IMPORT_RESPONSES
+
+
+def _jobs(request: HttpRequest) -> QuerySet[ResponseImport]:
+    return restrict(
+        ResponseImport.objects.select_related("publication__survey", "publication__unit", "created_by").defer(
+            "content"
+        ),
+        request.user,
+        IMPORT,
+    )
+
+
+@requires(IMPORT)
+def import_list(request: HttpRequest) -> HttpResponse:
+    publications = restrict(
+        SurveyPublication.objects.filter(active=True, survey__status=SurveyStatus.PUBLISHED).select_related(
+            "survey", "unit"
+        ),
+        request.user,
+        IMPORT,
+    ).order_by("survey__name_fi", "unit__name_fi")
+    form = ImportUploadForm(request.POST or None, request.FILES or None, publications=publications)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.upload_file(
+                request.user,
+                form.cleaned_data["publication"],
+                file_name=upload.name,
+                content=upload.read(),
+                encoding=form.cleaned_data["encoding"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("feedback:import_detail", import_id=job.pk)
+    return render(request, "feedback/import_list.html", {"form": form, "jobs": _jobs(request)[:50]})
+
+
+@requires(IMPORT)
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    job = get_for_user_or_404(_jobs(request).defer(None), request.user, IMPORT, pk=import_id)
+    form = None
+    if job.status in (ImportStatus.MAPPING, ImportStatus.REJECTED) and job.content:
+        questions = imports.survey_questions(job.publication)
+        form = ImportMappingForm(
+            request.POST or None,
+            columns=job.columns,
+            mapping=job.mapping,
+            questions=questions,
+            samples=imports.preview(job),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                imports.set_mapping(job, form.mapping(), request=request)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.info(request, _("The import started. You can leave this page; it runs on its own."))
+                return redirect("feedback:import_detail", import_id=job.pk)
+    return render(request, "feedback/import_detail.html", {"job": job, "form": form})
+
+
+@requires(IMPORT)
+def import_progress(request: HttpRequest, import_id: int) -> JsonResponse:
+    """What the progress bar polls: the import's status, in the person's language."""
+    job = get_for_user_or_404(_jobs(request), request.user, IMPORT, pk=import_id)
+    return JsonResponse(
+        {
+            "running": job.is_running,
+            "percent": job.percent,
+            "text": _progress_text(job),
+        }
+    )
+
+
+def _progress_text(job: ResponseImport) -> str:
+    if job.status == ImportStatus.CHECKING and job.total_rows:
+        return _("Checking rows: %(checked)s of %(total)s") % {
+            "checked": job.checked_rows,
+            "total": job.total_rows,
+        }
+    return str(job.get_status_display())
