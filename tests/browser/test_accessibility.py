@@ -88,7 +88,7 @@ def kuulo_page_urls() -> list[str]:
     return urls
 
 
-NOT_PAGES = {"healthz", "feedback:publication_qr"}  # JSON and image downloads
+NOT_PAGES = {"healthz", "feedback:publication_qr", "feedback:kiosk_service_worker"}  # JSON, images, scripts
 POST_ONLY = {
     "core:set_language",
     "feedback:survey_add_question",
