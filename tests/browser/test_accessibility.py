@@ -92,7 +92,13 @@ def kuulo_page_urls() -> list[str]:
     return urls
 
 
-NOT_PAGES = {"healthz", "feedback:publication_qr", "feedback:import_progress"}  # JSON and image downloads
+# JSON, images and scripts
+NOT_PAGES = {
+    "healthz",
+    "feedback:publication_qr",
+    "feedback:import_progress",
+    "feedback:kiosk_service_worker",
+}
 POST_ONLY = {
     "core:set_language",
     "feedback:survey_add_question",

@@ -1,16 +1,18 @@
-"""Kiosk mode in a real browser: one tap per answer, automatic reset, and answers given
-while the network is down are sent exactly once when it is back."""
+"""Kiosk mode in a real browser: one tap per answer, automatic reset, answers given
+while the network is down are sent exactly once when it is back, and the page comes
+up again from the service worker's copy when it is reloaded offline."""
 
 import re
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import services
 from kuulo.feedback.models import Channel, Response, SurveyPublication
+from kuulo.organisations.models import Unit
 
 from .conftest import axe_violations
 
@@ -94,3 +96,49 @@ def test_kiosk_switches_language_and_reports_missing_setup(page: Page, setup_url
     )
     assert Response.objects.count() == 0
     assert axe_violations(page) == []
+
+
+def rename_unit(name: str) -> None:
+    Unit.objects.filter(code="kuopio-students").update(name_fi=name, name_sv=name, name_en=name)
+
+
+def test_kiosk_reloaded_offline_comes_up_from_the_service_worker(page: Page, setup_url: str) -> None:
+    page.goto(setup_url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    # The server's page changes while the tablet is offline: what the reload shows is the
+    # worker's copy, not something the server sent.
+    page.context.set_offline(True)
+    rename_unit("Renamed while offline")
+    page.reload()
+    assert page.locator(".kiosk__unit").inner_text() != "Renamed while offline"
+    assert page.locator("#kiosk-question").inner_text() != ""  # kiosk.js came from the copy too
+    assert page.evaluate("() => document.styleSheets[0].cssRules.length") > 0
+    assert page.evaluate("async () => (await fetch('/static/kuulo/faces.svg')).ok")
+    assert axe_violations(page) == []
+
+    page.click(".kiosk__face--2")
+    page.click("#kiosk-skip")
+    page.locator("#kiosk-ask").wait_for(state="visible", timeout=8000)
+    page.wait_for_function("() => /1/.test(document.getElementById('kiosk-status').textContent)")
+    assert Response.objects.count() == 0
+
+    # Back online: the answer is sent once, and the page itself comes from the network again.
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_for_stored(page, 1)
+    assert Response.objects.get().answers.get(item_version__item__code="csat").number == 2
+    page.reload()
+    assert page.locator(".kiosk__unit").inner_text() == "Renamed while offline"
+    wait_for_stored(page, 1)
+
+
+def test_kiosk_works_without_service_workers(browser: Browser, setup_url: str) -> None:
+    context = browser.new_context(service_workers="block", locale="fi")
+    page = context.new_page()
+    page.goto(setup_url)
+    page.click(".kiosk__face--4")
+    page.click("#kiosk-skip")
+    wait_for_stored(page, 1)
+    assert page.evaluate("() => navigator.serviceWorker === undefined || !navigator.serviceWorker.controller")
+    context.close()

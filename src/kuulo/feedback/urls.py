@@ -36,6 +36,7 @@ urlpatterns = [
     path("feedback/complaints/new/", records.complaint_create, name="complaint_create"),
     path("feedback/complaints/<int:complaint_id>/", records.complaint_edit, name="complaint_edit"),
     # Kiosks at service points.
+    path("kiosk/sw.js", kiosk.kiosk_service_worker, name="kiosk_service_worker"),
     path("kiosk/<str:code>/", kiosk.kiosk_page, name="kiosk_page"),
     path("feedback/links/<int:publication_id>/kiosks/", kiosk.kiosk_create, name="kiosk_create"),
     path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),

@@ -2,16 +2,26 @@
 
 The page works offline: answers queue in the browser (localStorage) and are sent to
 the ingest API with the kiosk's own device token when the network is back. Each
-answer carries an id made on the device, so a resend never stores it twice.
+answer carries an id made on the device, so a resend never stores it twice. A small
+service worker keeps a copy of the page and its static files, so the kiosk also comes
+up again when the tablet reloads or restarts while the network is down.
 """
 
+import hashlib
+import json
+from pathlib import Path
+
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kuulo.core.models import LANGUAGE_CODES, in_language, translations
@@ -22,6 +32,8 @@ from .. import services
 from ..models import Kiosk, SurveyPublication, SurveyStatus
 
 CONFIGURE = Permission.CONFIGURE_FEEDBACK
+# Every static file kiosk.html loads: the service worker keeps these for offline reloads.
+KIOSK_ASSETS = ("kuulo/kuulo.css", "kuulo/kiosk.js", "kuulo/faces.svg")
 
 
 def kiosk_texts() -> dict[str, dict[str, str]]:
@@ -63,6 +75,7 @@ def kiosk_page(request: HttpRequest, code: str) -> HttpResponse:
     config = {
         "link": publication.code,
         "api": reverse("api:post_responses"),
+        "service_worker": reverse("feedback:kiosk_service_worker"),
         "rating": {
             "code": version.item.code,
             "text": _texts(translations(version, "text")),
@@ -81,6 +94,35 @@ def kiosk_page(request: HttpRequest, code: str) -> HttpResponse:
         "feedback/kiosk.html",
         {"config": config, "publication": publication, "kiosk_texts": kiosk_texts()},
     )
+
+
+def _worker_source(version: str, assets: list[str]) -> str:
+    return render_to_string("feedback/kiosk_sw.js", {"version": version, "assets": json.dumps(assets)})
+
+
+def _asset_bytes(name: str) -> bytes:
+    path = finders.find(name)
+    return Path(path).read_bytes() if isinstance(path, str) else b""
+
+
+def kiosk_worker_version(assets: list[str]) -> str:
+    """Changes whenever the worker or any file it keeps changes (also where static file
+    names carry no content hash), so each deploy gets a fresh cache and drops the old one."""
+    digest = hashlib.sha256(_worker_source("", assets).encode())
+    for name in KIOSK_ASSETS:
+        digest.update(_asset_bytes(name))
+    return digest.hexdigest()[:16]
+
+
+@public
+@never_cache
+def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
+    """The kiosk page's service worker. It is served from /kiosk/ rather than /static/
+    because a worker may only control pages below its own path; never_cache makes
+    browsers pick up a new version on the next page load."""
+    assets = [static(name) for name in KIOSK_ASSETS]
+    source = _worker_source(kiosk_worker_version(assets), assets)
+    return HttpResponse(source, content_type="application/javascript; charset=utf-8")
 
 
 @requires(CONFIGURE)

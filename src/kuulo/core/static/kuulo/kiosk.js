@@ -131,6 +131,17 @@
       .finally(function () { sending = false; showStatus(); if (queue().length) setTimeout(flush, 10000); });
   }
 
+  // The service worker keeps a copy of this page so that it comes up after a reload or a
+  // browser restart while the network is down. Without service workers (an old browser,
+  // a plain-http address) the kiosk works as before, it just needs the network to load.
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !config.service_worker) return;
+    try {
+      navigator.serviceWorker.register(config.service_worker, { scope: location.pathname })
+        .catch(function () { /* no offline reloads on this device; answering still works */ });
+    } catch (error) { /* service workers refused here (privacy settings): same as above */ }
+  }
+
   main.querySelectorAll("[data-value]").forEach(function (button) {
     button.addEventListener("click", function () { tap(button.dataset.value); });
   });
@@ -140,6 +151,7 @@
   document.getElementById("kiosk-send").addEventListener("click", function () { complete(true); });
   document.getElementById("kiosk-skip").addEventListener("click", function () { complete(false); });
   window.addEventListener("online", flush);
+  window.addEventListener("load", registerWorker);
   render();
   flush();
 })();
