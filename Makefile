@@ -86,9 +86,11 @@ messages: $(VENV)/.installed
 bench: setup
 	@command -v wrk >/dev/null || scripts/install-system-packages wrk
 	$(PY) bench/ingest_api.py --engine sqlite
+	$(PY) bench/import_file.py --engine sqlite
 	$(PY) bench/public_form.py --engine sqlite
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
-	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/public_form.py --engine postgres; fi
+	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/import_file.py --engine postgres && \
+	  $(PY) bench/public_form.py --engine postgres; fi
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

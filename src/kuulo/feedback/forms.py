@@ -354,6 +354,9 @@ class InviteForm(forms.Form):
             "and one reminder."
         ),
     )
+    remind = forms.BooleanField(
+        label=_("Remind those who have not answered after three days"), required=False, initial=True
+    )
 
 
 class ImportUploadForm(forms.Form):

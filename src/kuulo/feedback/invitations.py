@@ -76,10 +76,12 @@ def invite(
     *,
     channel: str,
     language: str,
+    remind: bool = False,
     request: HttpRequest | None = None,
 ) -> list[Invitation]:
-    """Create invitations; they are sent in the background once committed."""
-    from .tasks import send_invitations
+    """Create invitations; they are sent in the background once committed. With `remind`,
+    the one reminder is scheduled too (when the task backend can run tasks later)."""
+    from .tasks import send_invitations, send_reminders
 
     if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."))
@@ -89,6 +91,11 @@ def invite(
     )
     ids = [invitation.pk for invitation in created]
     transaction.on_commit(lambda: send_invitations.enqueue(ids))
+    if remind:
+        # A little after REMINDER_AFTER, so that the invitations sent just now are due by then.
+        later = send_reminders.using(run_after=timezone.now() + REMINDER_AFTER + timedelta(hours=1))
+        if later.get_backend().supports_defer:
+            transaction.on_commit(lambda: later.enqueue(publication.pk))
     record(
         "invitations.created",
         request=request,

@@ -160,3 +160,26 @@ def test_sending_twice_sends_once(world: World, publication: SurveyPublication) 
     assert invitations.send_pending([invitation.pk]) == 1
     assert invitations.send_pending([invitation.pk]) == 0
     assert len(mail.outbox) == 1
+
+
+def test_the_reminder_is_scheduled_with_the_invitations_when_asked(
+    world: World, publication: SurveyPublication, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.tasks import default_task_backend
+
+    # A backend that keeps tasks for later, as the database and Redis workers do.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    client = client_for(world.users[Role.CX_LEAD])
+    url = reverse("feedback:publication_invite", args=[publication.pk])
+    page = client.get(reverse("feedback:survey_detail", args=[publication.survey_id])).content.decode()
+    assert f'id="inv-{publication.pk}-remind" name="remind" checked' in page  # on unless unticked
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"channel": "email", "language": "fi", "recipients": "a@example.fi", "remind": "on"})
+        client.post(url, {"channel": "email", "language": "fi", "recipients": "b@example.fi"})
+    queued = default_task_backend.results  # type: ignore[attr-defined]
+    reminders = [r for r in queued if r.task.name == "send_reminders"]
+    assert [r.args for r in reminders] == [[publication.pk]]  # only the first batch asked for it
+    run_after = reminders[0].task.run_after
+    assert before + invitations.REMINDER_AFTER < run_after < timezone.now() + invitations.REMINDER_AFTER * 2
+    assert sum(r.task.name == "send_invitations" for r in queued) == 2

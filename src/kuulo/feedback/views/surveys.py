@@ -245,6 +245,7 @@ def publication_invite(request: HttpRequest, publication_id: int) -> HttpRespons
                 recipients,
                 channel=form.cleaned_data["channel"],
                 language=form.cleaned_data["language"],
+                remind=form.cleaned_data["remind"],
                 request=request,
             )
         except ValidationError as error:
