@@ -197,26 +197,33 @@ class AddQuestionForm(forms.Form):
 
 
 class ShowIfForm(forms.Form):
-    condition = forms.ModelChoiceField(
-        label=_("Ask only if the answer to"),
-        queryset=SurveyQuestion.objects.none(),
-        required=False,
-        empty_label=_("(always ask)"),
+    """Show a question only after certain answers to an earlier one. Built from the
+    survey's questions already at hand: the editor shows one of these per question."""
+
+    condition = forms.TypedChoiceField(
+        label=_("Ask only if the answer to"), coerce=int, required=False, empty_value=None
     )
     values = forms.MultipleChoiceField(
         label=_("is one of"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, question: SurveyQuestion, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, question: SurveyQuestion, questions: list[SurveyQuestion], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        earlier = question.survey.questions.filter(order__lt=question.order).select_related(
-            "item_version__item"
-        )
-        limit_choices(self, "condition", earlier)
+        self.earlier = {q.pk: q for q in questions if q.order < question.order}
+        self.fields["condition"].choices = [("", _("(always ask)"))] + [  # type: ignore[attr-defined]
+            (q.pk, str(q)) for q in self.earlier.values()
+        ]
         values = sorted(
-            {v for q in earlier for v in answer_values(q.item_version)}, key=lambda v: (len(v), v)
+            {v for q in self.earlier.values() for v in answer_values(q.item_version)},
+            key=lambda v: (len(v), v),
         )
         self.fields["values"].choices = [(v, v) for v in values]  # type: ignore[attr-defined]
+
+    def clean_condition(self) -> SurveyQuestion | None:
+        pk = self.cleaned_data["condition"]
+        return None if pk is None else self.earlier[pk]
 
 
 class PublishForm(forms.Form):

@@ -197,15 +197,11 @@ def upload_file(
         content=content,
         content_hash=hashlib.sha256(content).hexdigest(),
         columns=columns,
-        mapping=guess_mapping(columns, survey_questions(publication)),
+        mapping=guess_mapping(columns, publication.survey.ordered_questions()),
         language=(translation.get_language() or "fi")[:2],
     )
     record("import.uploaded", request=request, actor=user, target=job, details={"columns": len(columns)})
     return job
-
-
-def survey_questions(publication: SurveyPublication) -> list[SurveyQuestion]:
-    return list(publication.survey.questions.select_related("item_version__item").order_by("order"))
 
 
 def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[str, str]:
@@ -259,7 +255,7 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
     """Check the column choices against the survey and queue the import."""
     if job.status not in (ImportStatus.MAPPING, ImportStatus.REJECTED):
         raise ValidationError(_("This import has already run."))
-    questions = survey_questions(job.publication)
+    questions = job.publication.survey.ordered_questions()
     allowed = {value for value, _label in mapping_choices(questions)}
     mapping = {index: target for index, target in mapping.items() if target}
     errors = []
@@ -492,7 +488,7 @@ def _check_and_store(job: ResponseImport) -> None:
     ResponseImport.objects.filter(pk=job.pk).update(total_rows=len(rows))
     job.total_rows = len(rows)
 
-    reader = _RowReader(job, survey_questions(publication))
+    reader = _RowReader(job, publication.survey.ordered_questions())
     errors: list[_RowError] = []
     prepared: list[Any] = []
     row_of: list[int] = []  # the file row of each item handed to the ingest checks

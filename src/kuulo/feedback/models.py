@@ -381,6 +381,10 @@ class Survey(TimestampedModel, TranslatedNameModel):
     def intro(self) -> str:
         return in_language(translations(self, "intro"))
 
+    def ordered_questions(self) -> list["SurveyQuestion"]:
+        """The questions in the order they are asked, with their item versions and items."""
+        return list(self.questions.select_related("item_version__item").order_by("order"))
+
 
 class SurveyQuestion(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")

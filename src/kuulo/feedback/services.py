@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
@@ -364,7 +364,6 @@ class Submission:
     respondent_type: str = ""
     age_band: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
-    source_key: str | None = None
     contact: dict[str, str] | None = None  # only with explicit opt-in
     invitation_id: int | None = None  # a personal invitation this response uses up
 
@@ -462,7 +461,7 @@ def validate_submission(
     questions the respondent was not shown are dropped. `questions` (the survey's, in
     order) saves a query when many responses to one survey are validated."""
     if questions is None:
-        questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+        questions = survey.ordered_questions()
     answers, errors = [], {}
     for question in visible_questions(questions, submission.answers):
         try:
@@ -475,61 +474,47 @@ def validate_submission(
     return answers, errors
 
 
-class DuplicateSubmission(Exception):
-    """A response with this source key exists already; `response` is the stored one."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(f"response {response.pk} already stored")
-        self.response = response
-
-
-def submit_response(publication: SurveyPublication, submission: Submission) -> Response:
+def submit_response(
+    publication: SurveyPublication, submission: Submission, questions: list[SurveyQuestion] | None = None
+) -> Response:
     """Validate and durably store one response. Raises ValidationError (with
     per-question errors in .error_dict keyed "q<id>") and stores nothing if any
-    answer is invalid; raises DuplicateSubmission for a repeated source key."""
+    answer is invalid. `questions` (the survey's, in order) saves a query when the
+    caller has them already. Bulk and keyed (idempotent) responses go through ingest.py."""
     survey = publication.survey
     if survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."), code="closed")
-    answers, errors = validate_submission(survey, submission)
+    answers, errors = validate_submission(survey, submission, questions)
     if errors:
         raise ValidationError({f"q{question_id}": error for question_id, error in errors.items()})
     if not answers:
         raise ValidationError(_("Answer at least one question."), code="empty")
-    try:
-        with transaction.atomic():
-            if submission.invitation_id is not None:
-                invitations.claim(submission.invitation_id)
-            response = Response.objects.create(
-                organisation_id=survey.organisation_id,
-                unit_id=publication.unit_id,
-                touchpoint_id=survey.touchpoint_id,
-                survey=survey,
-                publication=publication,
-                channel=submission.channel,
-                responded_at=submission.responded_at or timezone.now(),
-                language=submission.language,
-                respondent_type=submission.respondent_type,
-                age_band=submission.age_band,
-                attributes=submission.attributes,
-                source_key=submission.source_key,
+    with transaction.atomic():
+        if submission.invitation_id is not None:
+            invitations.claim(submission.invitation_id)
+        response = Response.objects.create(
+            organisation_id=survey.organisation_id,
+            unit_id=publication.unit_id,
+            touchpoint_id=survey.touchpoint_id,
+            survey=survey,
+            publication=publication,
+            channel=submission.channel,
+            responded_at=submission.responded_at or timezone.now(),
+            language=submission.language,
+            respondent_type=submission.respondent_type,
+            age_band=submission.age_band,
+            attributes=submission.attributes,
+        )
+        Answer.objects.bulk_create([answer.as_model(response) for answer in answers])
+        if submission.contact:
+            ResponseContact.objects.create(
+                response=response,
+                name=submission.contact.get("name", "")[:200],
+                email=submission.contact.get("email", ""),
+                phone=submission.contact.get("phone", "")[:40],
+                consent_version=CONSENT_TEXT_VERSION,
+                consented_at=timezone.now(),
             )
-            Answer.objects.bulk_create([answer.as_model(response) for answer in answers])
-            if submission.contact:
-                ResponseContact.objects.create(
-                    response=response,
-                    name=submission.contact.get("name", "")[:200],
-                    email=submission.contact.get("email", ""),
-                    phone=submission.contact.get("phone", "")[:40],
-                    consent_version=CONSENT_TEXT_VERSION,
-                    consented_at=timezone.now(),
-                )
-    except IntegrityError:
-        existing = Response.objects.filter(
-            organisation_id=survey.organisation_id, source_key=submission.source_key
-        ).first()
-        if submission.source_key and existing is not None:
-            raise DuplicateSubmission(existing) from None
-        raise
     return response
 
 
@@ -629,7 +614,7 @@ KIOSK_RATING_KINDS = {ItemKind.CSAT}
 
 def kiosk_questions(survey: Survey) -> tuple[SurveyQuestion, SurveyQuestion | None]:
     """The one-tap question (the survey's first CSAT item) and an optional open follow-up."""
-    questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+    questions = survey.ordered_questions()
     rating = next((q for q in questions if q.item_version.item.kind in KIOSK_RATING_KINDS), None)
     if rating is None:
         raise ValidationError(_("A kiosk needs a survey with a satisfaction (CSAT) question."))
@@ -679,17 +664,29 @@ def record_service_volume(
         raise ValidationError({"unit": _("You cannot record numbers for this unit.")})
     if touchpoint is not None and touchpoint.service_path.organisation_id != unit.organisation_id:
         raise ValidationError({"touchpoint": _("The touchpoint belongs to another organisation.")})
-    volume = ServiceVolume.objects.filter(
-        unit=unit, touchpoint=touchpoint, date=date
-    ).first() or ServiceVolume(
+    stored = ServiceVolume.objects.filter(unit=unit, touchpoint=touchpoint, date=date).first()
+    volume = fill_service_volume(stored, unit=unit, touchpoint=touchpoint, date=date, values=values)
+    volume.save()
+    return volume
+
+
+def fill_service_volume(
+    stored: ServiceVolume | None,
+    *,
+    unit: Unit,
+    touchpoint: Touchpoint | None,
+    date: Any,
+    values: dict[str, Any],
+) -> ServiceVolume:
+    """The day's row (the stored one, or a new one) with these numbers, validated, not saved.
+    The caller has checked the unit and touchpoint (and looked up the stored row), so only
+    the values are validated: no query per foreign key when a batch of days arrives."""
+    volume = stored or ServiceVolume(
         organisation_id=unit.organisation_id, unit=unit, touchpoint=touchpoint, date=date
     )
     for name, value in values.items():
         setattr(volume, name, value)
-    # The unit and touchpoint are checked above and the day's row was looked up, so only the
-    # values need validating here (skipping a query per foreign key on bulk sends).
     volume.full_clean(
         exclude=["organisation", "unit", "touchpoint"], validate_unique=False, validate_constraints=False
     )
-    volume.save()
     return volume

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuulo.organisations.access import Permission, organisation_for, units_for
@@ -12,7 +13,7 @@ from kuulo.organisations.models import Unit
 
 from . import services
 from .ingest import BatchRejected, ItemError
-from .models import Touchpoint
+from .models import ServiceVolume, Touchpoint
 
 MAX_ROWS = 5000
 
@@ -48,18 +49,36 @@ def save_batch(principal: Any, rows: list[dict[str, Any]]) -> int:
         seen.add(key)
     if errors:
         raise BatchRejected(errors)
-    with transaction.atomic():  # a BatchRejected raised inside rolls every row back
-        for index, (row, (unit, touchpoint)) in enumerate(zip(rows, resolved, strict=True)):
-            values = {name: row.get(name) for name in services.VOLUME_FIELDS}
-            try:
-                services.record_service_volume(
-                    principal=principal, unit=unit, touchpoint=touchpoint, date=row["date"], **values
+    # Units come from the principal's own (units_for) and touchpoints from its organisation,
+    # so what record_service_volume checks per row holds for the whole batch already.
+    stored = {
+        (volume.unit_id, volume.touchpoint_id, volume.date): volume
+        for volume in ServiceVolume.objects.filter(
+            unit__in={unit for unit, _touchpoint in resolved}, date__in={row["date"] for row in rows}
+        )
+    }
+    volumes = []
+    for index, (row, (unit, touchpoint)) in enumerate(zip(rows, resolved, strict=True)):
+        values = {name: row.get(name) for name in services.VOLUME_FIELDS}
+        key = (unit.pk, touchpoint.pk if touchpoint else None, row["date"])
+        try:
+            volumes.append(
+                services.fill_service_volume(
+                    stored.get(key), unit=unit, touchpoint=touchpoint, date=row["date"], values=values
                 )
-            except ValidationError as error:
-                errors += [
-                    ItemError(index, field, " ".join(messages))
-                    for field, messages in error.message_dict.items()
-                ]
-        if errors:
-            raise BatchRejected(errors)
+            )
+        except ValidationError as error:
+            errors += [
+                ItemError(index, field, " ".join(messages)) for field, messages in error.message_dict.items()
+            ]
+    if errors:
+        raise BatchRejected(errors)
+    now = timezone.now()
+    for volume in volumes:
+        volume.updated_at = now  # bulk_update does not touch auto_now fields
+    with transaction.atomic():
+        ServiceVolume.objects.bulk_create([volume for volume in volumes if volume.pk is None])
+        ServiceVolume.objects.bulk_update(
+            [volume for volume in volumes if volume.pk is not None], [*services.VOLUME_FIELDS, "updated_at"]
+        )
     return len(rows)

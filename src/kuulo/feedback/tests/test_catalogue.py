@@ -210,3 +210,29 @@ def test_show_if_conditions_chain_and_stay_in_one_survey(world: World) -> None:
     other = make_survey(world.org, items=("nps",))
     with pytest.raises(ValidationError):
         services.set_show_if(comment, other.questions.get(), ["5"])
+
+
+def test_the_editor_needs_no_more_queries_for_more_questions_and_conditions(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from kuulo.organisations.models import Role
+    from kuulo.organisations.testing import client_for
+
+    client = client_for(world.users[Role.CX_LEAD])
+
+    def queries_for(codes: tuple[str, ...]) -> int:
+        survey = make_survey(world.org, items=codes)
+        questions = list(survey.questions.order_by("order"))
+        for question in questions[1:]:
+            services.set_show_if(question, questions[0], ["5"])
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("feedback:survey_detail", args=[survey.pk]))
+        assert page.status_code == 200
+        assert len(page.context["show_if_forms"]) == len(codes) - 1
+        return len(captured)
+
+    assert queries_for(("csat", "ces")) == queries_for(
+        ("csat", "ces", "nps", "resolved", "open", "omb-trust")
+    )

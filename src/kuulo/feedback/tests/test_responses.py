@@ -96,16 +96,6 @@ def test_contact_details_only_with_opt_in_and_consent_version(publication: Surve
     assert named.contact.consent_version == services.CONSENT_TEXT_VERSION
 
 
-def test_a_repeated_source_key_never_creates_a_second_response(publication: SurveyPublication) -> None:
-    ids = question_ids(publication)
-    submission = services.Submission(answers={ids["csat"]: "5"}, language="fi", source_key="kiosk-1:42")
-    first = services.submit_response(publication, submission)
-    with pytest.raises(services.DuplicateSubmission) as caught:
-        services.submit_response(publication, submission)
-    assert caught.value.response == first
-    assert Response.objects.count() == 1
-
-
 def test_closed_surveys_take_no_answers(publication: SurveyPublication) -> None:
     services.close_survey(publication.survey)
     publication.refresh_from_db()

@@ -1,7 +1,7 @@
 """Service volumes, waiting and processing times: entered in the UI or sent by API."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -106,3 +106,28 @@ def test_keys_need_the_volume_permission(world: World) -> None:
     )
     row = {"unit": world.unit.code, "date": "2026-11-02", "customers_served": 1}
     assert post_volumes(key, [row]).status_code == 403
+
+
+def test_a_batch_of_many_days_is_saved_in_a_few_queries(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    _, key = org_services.create_api_key(
+        organisation=world.org,
+        name="Queue system",
+        permissions=[Permission.RECORD_VOLUMES],
+        units=[world.area],
+    )
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(200)]
+    rows = [{"unit": world.unit.code, "date": str(day), "customers_served": 10} for day in days]
+    assert post_volumes(key, rows[:100]).json() == {"saved": 100}
+    first = ServiceVolume.objects.get(date=days[0])
+    # Half of these days are stored already (a resend corrects them), half are new.
+    corrected = [{**row, "customers_served": 20, "waiting_minutes": 3.5} for row in rows]
+    with django_assert_max_num_queries(25):
+        assert post_volumes(key, corrected).json() == {"saved": 200}
+    assert ServiceVolume.objects.count() == 200
+    assert set(ServiceVolume.objects.values_list("customers_served", "waiting_minutes")) == {
+        (20, Decimal("3.5"))
+    }
+    first.refresh_from_db()
+    assert first.updated_at > first.created_at

@@ -12,7 +12,16 @@ from kuulo.organisations.access import Permission, get_for_user_or_404, organisa
 
 from .. import services
 from ..forms import ItemForm, ReviseItemForm, ServicePathForm, TargetForm
-from ..models import Item, ItemVersion, QuestionSet, QuestionSetItem, ServicePath, Target
+from ..models import (
+    RATING_KINDS,
+    Item,
+    ItemKind,
+    ItemVersion,
+    QuestionSet,
+    QuestionSetItem,
+    ServicePath,
+    Target,
+)
 
 CONFIGURE = Permission.CONFIGURE_FEEDBACK
 
@@ -89,7 +98,8 @@ def question_set_list(request: HttpRequest) -> HttpResponse:
 @requires(CONFIGURE)
 def target_list(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request.user)
-    rated = visible_items(request).exclude(kind__in=["text", "single_choice", "multiple_choice"])
+    # Targets are levels of a number: rating scales, and the share of "yes" for yes/no items.
+    rated = visible_items(request).filter(kind__in=RATING_KINDS | {ItemKind.YES_NO})
     form = TargetForm(request.POST or None, items=rated, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:

@@ -60,7 +60,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     job = get_for_user_or_404(_jobs(request).defer(None), request.user, IMPORT, pk=import_id)
     form = None
     if job.status in (ImportStatus.MAPPING, ImportStatus.REJECTED) and job.content:
-        questions = imports.survey_questions(job.publication)
+        questions = job.publication.survey.ordered_questions()
         form = ImportMappingForm(
             request.POST or None,
             columns=job.columns,

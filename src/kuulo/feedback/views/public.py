@@ -51,10 +51,6 @@ def _publication(code: str) -> SurveyPublication:
     )
 
 
-def _questions(publication: SurveyPublication) -> list[SurveyQuestion]:
-    return list(publication.survey.questions.select_related("item_version__item").order_by("order"))
-
-
 def _raw_answers(request: HttpRequest, questions: list[SurveyQuestion]) -> dict[int, Any]:
     answers: dict[int, Any] = {}
     for question in questions:
@@ -209,7 +205,7 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
             {"survey": survey, "layout": _layout(embedded)},
             status=410,
         )
-    questions = _questions(publication)
+    questions = survey.ordered_questions()
     if request.method != "POST":
         return _render_form(request, publication, questions)
 
@@ -241,7 +237,7 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         if contact_errors:
             raise ValidationError(contact_errors)
         submission.invitation_id = _invitation_id(request.POST, publication)
-        services.submit_response(publication, submission)
+        services.submit_response(publication, submission, questions)
     except ValidationError as error:
         messages = {
             key: " ".join(str(m) for m in value) for key, value in getattr(error, "message_dict", {}).items()

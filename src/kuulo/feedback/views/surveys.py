@@ -68,7 +68,9 @@ def _addable_versions(request: HttpRequest, survey: Survey) -> QuerySet[ItemVers
 
 def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> dict[str, object]:
     questions = list(
-        survey.questions.select_related("item_version__item", "show_if_question").order_by("order")
+        survey.questions.select_related("item_version__item", "show_if_question__item_version").order_by(
+            "order"
+        )
     )
     publications = list(survey.publications.select_related("unit").prefetch_related("kiosks__api_key"))
     funnels = invitations.funnel([p.pk for p in publications])
@@ -90,6 +92,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         "show_if_forms": {
             q.pk: ShowIfForm(
                 question=q,
+                questions=questions,
                 prefix=f"q{q.pk}",
                 initial={"condition": q.show_if_question_id, "values": q.show_if_values},
             )
@@ -143,7 +146,12 @@ def survey_question_action(request: HttpRequest, survey_id: int, question_id: in
         elif action == "remove":
             services.remove_question(question)
         elif action == "show_if":
-            form = ShowIfForm(request.POST, question=question, prefix=f"q{question.pk}")
+            form = ShowIfForm(
+                request.POST,
+                question=question,
+                questions=survey.ordered_questions(),
+                prefix=f"q{question.pk}",
+            )
             if not form.is_valid():
                 raise ValidationError(" ".join(str(e) for errors in form.errors.values() for e in errors))
             services.set_show_if(question, form.cleaned_data["condition"], form.cleaned_data["values"])
