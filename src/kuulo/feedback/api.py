@@ -13,7 +13,7 @@ router = Router(tags=["responses"])
 
 
 def _incoming(item: ResponseIn) -> ingest.IncomingResponse:
-    return ingest.IncomingResponse(**item.dict())
+    return ingest.IncomingResponse(**item.model_dump())
 
 
 @router.post(
@@ -58,7 +58,7 @@ def post_service_volumes(request: HttpRequest, payload: VolumeBatchIn) -> Status
     if not has_permission(caller, Permission.RECORD_VOLUMES):
         return Status(403, {"detail": "This key may not send service volumes.", "errors": []})
     try:
-        saved = volumes.save_batch(caller, [row.dict() for row in payload.volumes])
+        saved = volumes.save_batch(caller, [row.model_dump() for row in payload.volumes])
     except volumes.BatchRejected as rejected:
         errors = [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
         return Status(
