@@ -2,11 +2,16 @@
 per-item errors with nothing stored, and keys that cannot reach other units."""
 
 import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
+from kuulo.feedback import ingest, services
 from kuulo.feedback.models import Channel, Response, SurveyPublication
 from kuulo.feedback.testing import make_publication
 from kuulo.organisations import services as org_services
@@ -129,6 +134,96 @@ def test_permissions_and_revocation(world: World, publication: SurveyPublication
     assert post(item(publication), key).status_code == 401
     assert post(item(publication), "kuulo_nothing_here").status_code == 401
     assert Response.objects.count() == 0
+
+
+def test_a_closed_survey_refuses_the_whole_batch(world: World, publication: SurveyPublication) -> None:
+    closed = make_publication(world.unit)
+    services.close_survey(closed.survey)
+    batch = {
+        "responses": [item(publication, "open-1"), item(closed, "closed-1"), item(publication, "open-2")]
+    }
+    response = post(batch, new_key(world))
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(1, "link")]
+    assert Response.objects.count() == 0
+
+
+def test_verbal_feedback_cannot_be_sent_through_the_api(world: World, publication: SurveyPublication) -> None:
+    batch = {"responses": [item(publication, "ok-1"), {**item(publication, "verbal-1"), "channel": "verbal"}]}
+    response = post(batch, new_key(world))
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(1, "channel")]
+    assert Response.objects.count() == 0
+
+
+def test_answer_times_must_be_zoned_and_not_in_the_future(
+    world: World, publication: SurveyPublication
+) -> None:
+    key = new_key(world)
+    future = (timezone.now() + timedelta(minutes=10)).isoformat()
+    batch = {
+        "responses": [
+            {**item(publication), "responded_at": future},
+            {**item(publication), "responded_at": "2026-10-01T09:30:00"},  # no zone
+            {**item(publication), "responded_at": "2025-03-04T05:06:07+02:00"},
+        ]
+    }
+    response = post(batch, key)
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [
+        (0, "responded_at"),
+        (1, "responded_at"),
+    ]
+    assert Response.objects.count() == 0
+    # A past time is stored as given; a minute ahead (a sender's clock skew) is allowed.
+    skewed = (timezone.now() + timedelta(minutes=1)).isoformat()
+    batch = {"responses": [batch["responses"][2], {**item(publication), "responded_at": skewed}]}
+    response = post(batch, key)
+    assert response.status_code == 201, response.content
+    stored = Response.objects.get(pk=response.json()["results"][0]["id"])
+    assert stored.responded_at == datetime(2025, 3, 4, 3, 6, 7, tzinfo=UTC)
+
+
+def test_a_key_stored_by_another_request_meanwhile_is_a_duplicate(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raced: list[Response] = []
+
+    def racing_atomic(*args: Any, **kwargs: Any) -> Any:
+        # store() looks up the batch's keys, then opens its transaction to insert. Just
+        # before that first transaction, another request stores "race-2", so the insert
+        # hits the unique key and store() must fall back to _store_one_by_one.
+        if not raced:
+            raced.append(
+                Response.objects.create(
+                    organisation=world.org,
+                    unit=world.unit,
+                    survey=publication.survey,
+                    publication=publication,
+                    channel=Channel.API,
+                    responded_at=timezone.now(),
+                    language="fi",
+                    source_key="race-2",
+                )
+            )
+        return transaction.atomic(*args, **kwargs)
+
+    # Only the ingest module's reference is replaced: Django's own atomic is untouched.
+    monkeypatch.setattr(ingest, "transaction", SimpleNamespace(atomic=racing_atomic))
+    batch = {"responses": [item(publication, f"race-{n}", csat=n) for n in (1, 2, 3)]}
+    response = post(batch, new_key(world))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["created"], body["duplicates"]) == (2, 1)
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate", "created"]
+    assert body["results"][1]["id"] == raced[0].pk
+    for n in (1, 2, 3):
+        assert Response.objects.filter(source_key=f"race-{n}").count() == 1
+    assert Response.objects.count() == 3
+    for result, csat in ((body["results"][0], 1), (body["results"][2], 3)):
+        stored = Response.objects.get(pk=result["id"])
+        assert [a.number for a in stored.answers.all()] == [csat]
+    assert not raced[0].answers.exists()  # the other request's response is left as it was
 
 
 def test_schema_describes_the_endpoint(db: Any) -> None:

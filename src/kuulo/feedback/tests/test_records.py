@@ -67,6 +67,31 @@ def test_recent_verbal_feedback_is_scoped(world: World) -> None:
     assert "Sisarkanavan salaisuus" not in page
 
 
+def test_verbal_feedback_refuses_another_organisations_touchpoint(world: World) -> None:
+    staff = world.users[Role.STAFF]
+    foreign = make_touchpoint(world.other_org)
+    with pytest.raises(ValidationError) as refused:
+        services.record_verbal_feedback(
+            recorded_by=staff, unit=world.unit, touchpoint=foreign, sentiment="positive", text="Hyvä"
+        )
+    assert set(refused.value.message_dict) == {"touchpoint"}
+    response = client_for(staff).post(
+        reverse("feedback:verbal_feedback"),
+        {
+            "unit": world.unit.pk,
+            "touchpoint": foreign.pk,
+            "how": "counter",
+            "sentiment": "positive",
+            "text": "Hyvä",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"touchpoint"}
+    assert foreign not in form.fields["touchpoint"].queryset
+    assert Response.objects.count() == 0
+
+
 def complaint_data(world: World, **overrides: Any) -> dict[str, Any]:
     return {
         "kind": "reminder",
@@ -137,3 +162,34 @@ def test_complaints_are_listed_only_for_own_units(world: World) -> None:
     )
     page = client_for(world.users[Role.MANAGER]).get(reverse("feedback:complaint_list")).content.decode()
     assert "OWN-1" in page and "SIBLING-1" not in page
+
+
+def test_managers_cannot_reach_or_move_complaints_outside_their_units(world: World) -> None:
+    admin, manager = world.users[Role.ADMIN], world.users[Role.MANAGER]
+    received = date(2026, 10, 1)
+    sibling_case = services.save_complaint(
+        Complaint(),
+        user=admin,
+        kind="complaint",
+        case_number="SIB-1",
+        unit=world.sibling,
+        received_on=received,
+    )
+    own_case = services.save_complaint(
+        Complaint(), user=admin, kind="complaint", case_number="OWN-1", unit=world.unit, received_on=received
+    )
+    client = client_for(manager)
+    sibling_edit = reverse("feedback:complaint_edit", args=[sibling_case.pk])
+    assert client.get(sibling_edit).status_code == 404
+    data = complaint_data(world, case_number="SIB-1", unit=world.sibling.pk, summary="Muutettu")
+    assert client.post(sibling_edit, data).status_code == 404
+    # Moving their own unit's case to the sibling unit is refused on the form.
+    own_edit = reverse("feedback:complaint_edit", args=[own_case.pk])
+    response = client.post(own_edit, complaint_data(world, case_number="OWN-1", unit=world.sibling.pk))
+    assert response.status_code == 200 and "unit" in response.context["form"].errors
+    # ...and by the service, whatever calls it.
+    with pytest.raises(ValidationError) as refused:
+        services.save_complaint(Complaint.objects.get(pk=own_case.pk), user=manager, unit=world.sibling)
+    assert "unit" in refused.value.message_dict
+    stored = {c.case_number: (c.unit, c.summary) for c in Complaint.objects.all()}
+    assert stored == {"SIB-1": (world.sibling, ""), "OWN-1": (world.unit, "")}

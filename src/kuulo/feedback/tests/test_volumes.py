@@ -56,6 +56,29 @@ def test_volume_rules(world: World) -> None:
     assert ServiceVolume.objects.count() == 0
 
 
+def test_another_organisations_touchpoint_is_refused(world: World) -> None:
+    manager = world.users[Role.MANAGER]
+    foreign = make_touchpoint(world.other_org)
+    with pytest.raises(ValidationError) as refused:
+        services.record_service_volume(
+            principal=manager,
+            unit=world.unit,
+            touchpoint=foreign,
+            date=date(2026, 11, 2),
+            customers_served=10,
+        )
+    assert set(refused.value.message_dict) == {"touchpoint"}
+    response = client_for(manager).post(
+        reverse("feedback:service_volumes"),
+        {"unit": world.unit.pk, "touchpoint": foreign.pk, "date": "2026-11-02", "customers_served": 10},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"touchpoint"}
+    assert foreign not in form.fields["touchpoint"].queryset
+    assert ServiceVolume.objects.count() == 0
+
+
 def post_volumes(key: str, rows: list[dict[str, Any]]) -> Any:
     return Client(headers={"authorization": f"Bearer {key}"}).post(
         "/api/v1/service-volumes", data=json.dumps({"volumes": rows}), content_type="application/json"
