@@ -15,6 +15,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## Set up and start the app on SQLite with the demo organisation.
 run: setup
 	@$(MANAGE) seed_demo --if-empty
+	@$(MANAGE) rebuild_aggregates --if-empty
 	@$(MANAGE) demo_info --port $(PORT)
 	@trap 'kill 0' EXIT; \
 	$(MANAGE) db_worker --interval 1 >var/worker.log 2>&1 & \

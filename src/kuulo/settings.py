@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kuulo.organisations",
     "kuulo.audit",
     "kuulo.feedback",
+    "kuulo.insights",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

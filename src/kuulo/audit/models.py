@@ -43,6 +43,7 @@ ACTIONS: dict[str, StrOrPromise] = {
     "complaint.registered": _("Complaint registered"),
     "complaint.updated": _("Complaint updated"),
     "import.uploaded": _("Response file uploaded"),
+    "responses.deleted": _("Responses deleted"),
     "import.finished": _("Responses imported"),
 }
 

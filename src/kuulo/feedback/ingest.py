@@ -30,6 +30,7 @@ from .models import (
     SurveyQuestion,
     SurveyStatus,
 )
+from .signals import ResponseFacts, responses_stored
 
 MAX_BATCH = 1000
 INGEST_CHANNELS = set(Channel.values) - {Channel.VERBAL}  # verbal feedback is recorded by staff
@@ -274,6 +275,9 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
                 for answer in entry.answers
             ]
             _insert_rows(Answer, answer_rows, returning=False)
+            responses_stored.send(
+                sender=Response, responses=[ResponseFacts.of(entry.response, entry.answers) for entry in new]
+            )
     except IntegrityError:
         # Another request stored one of these keys in the meantime: take them one by one.
         return _store_one_by_one(prepared, count)
@@ -342,6 +346,7 @@ def _memoised(field: Any, db: Any) -> Any:
 def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
     ids: list[int | None] = [None] * count
     created, duplicates = [], []
+    stored: list[ResponseFacts] = []
     with transaction.atomic():
         for entry in prepared:
             key = entry.response["source_key"]
@@ -359,4 +364,6 @@ def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
             Answer.objects.bulk_create([answer.as_model(response) for answer in entry.answers])
             ids[entry.index] = response.pk
             created.append(entry.index)
+            stored.append(ResponseFacts.of(entry.response, entry.answers))
+        responses_stored.send(sender=Response, responses=stored)
     return IngestResult(ids=ids, created=created, duplicates=duplicates)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ from .models import (
     Target,
     Touchpoint,
 )
+from .signals import ResponseFacts, responses_deleted, responses_stored
 
 # The version of the consent text shown next to the contact-details opt-in.
 CONSENT_TEXT_VERSION = "2026-11"
@@ -506,6 +507,7 @@ def submit_response(
             attributes=submission.attributes,
         )
         Answer.objects.bulk_create([answer.as_model(response) for answer in answers])
+        responses_stored.send(sender=Response, responses=[ResponseFacts.of_response(response, answers)])
         if submission.contact:
             ResponseContact.objects.create(
                 response=response,
@@ -516,6 +518,31 @@ def submit_response(
                 consented_at=timezone.now(),
             )
     return response
+
+
+@transaction.atomic
+def delete_responses(responses: QuerySet[Response], *, request: HttpRequest | None = None) -> int:
+    """Delete these responses with their answers and contact details (spam, a respondent's
+    erasure request, retention); the aggregates lose them in the same transaction."""
+    doomed = list(responses.prefetch_related("answers"))
+    if not doomed:
+        return 0
+    responses_deleted.send(
+        sender=Response,
+        responses=[ResponseFacts.of_response(r, list(r.answers.all())) for r in doomed],
+    )
+    ids = [r.pk for r in doomed]
+    ResponseContact.objects.filter(response_id__in=ids).delete()
+    Answer.objects.filter(response_id__in=ids).delete()
+    Response.objects.filter(pk__in=ids).delete()
+    for organisation_id in {r.organisation_id for r in doomed}:
+        record(
+            "responses.deleted",
+            request=request,
+            organisation=Organisation.objects.get(pk=organisation_id),
+            details={"count": sum(r.organisation_id == organisation_id for r in doomed)},
+        )
+    return len(doomed)
 
 
 # --- Verbal feedback and complaints -------------------------------------------------------------
@@ -558,7 +585,8 @@ def record_verbal_feedback(
         attributes={"how": how} if how else {},
         recorded_by=recorded_by,
     )
-    Answer.objects.create(response=response, item_version=version, text=redact(text[:5000]))
+    answer = Answer.objects.create(response=response, item_version=version, text=redact(text[:5000]))
+    responses_stored.send(sender=Response, responses=[ResponseFacts.of_response(response, [answer])])
     record("feedback.recorded", request=request, target=response, organisation=unit.organisation)
     return response
 

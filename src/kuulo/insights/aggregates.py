@@ -1,0 +1,216 @@
+"""Keeping the aggregates in step with the responses, and rebuilding them.
+
+`apply` turns responses into sums per grain and adds (or, for deleted responses,
+subtracts) them with one upsert statement per table: INSERT … ON CONFLICT (key) DO
+UPDATE SET n = n + excluded.n. It runs inside the transaction that stores or deletes
+the responses (via feedback's signals), so a dashboard sees a response as soon as it
+is committed, and the sums can never disagree with the rows they count. A response
+that arrives late or is imported lands on the day it was answered.
+
+`rebuild` recomputes every table from the raw responses with GROUP BY queries: a
+second, independent computation, used after bulk changes made outside the services
+and by the tests that check the two agree.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from kuulo.feedback.models import Answer, ItemVersion, Response
+from kuulo.feedback.signals import ResponseFacts
+
+from .models import SCALE_POINTS, DailyChoiceCount, DailyItemStats, DailyResponseCount, DailySegmentStats
+
+STATS_FIELDS = ["n", "total", "total_sq", *(f"c{i}" for i in range(SCALE_POINTS)), "texts"]
+ITEM_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id"]
+SEGMENT = ["channel", "language", "respondent_type", "age_band"]
+SEGMENT_KEY = [*ITEM_KEY, *SEGMENT]
+CHOICE_KEY = [*SEGMENT_KEY, "choice"]
+RESPONSE_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "survey_id", *SEGMENT, "sentiment"]
+# Rows per upsert statement: well under the databases' limits on query parameters.
+UPSERT_CHUNK = 400
+
+
+def on_stored(sender: Any, responses: list[ResponseFacts], **kwargs: Any) -> None:
+    apply(responses, +1)
+
+
+def on_deleted(sender: Any, responses: list[ResponseFacts], **kwargs: Any) -> None:
+    apply(responses, -1)
+
+
+def apply(responses: list[ResponseFacts], sign: int) -> None:
+    """Add (sign +1) or subtract (sign -1) these responses in every aggregate table."""
+    if not responses:
+        return
+    version_ids = {a.item_version_id for facts in responses for a in facts.answers}
+    scale_min = dict(ItemVersion.objects.filter(pk__in=version_ids).values_list("pk", "scale_min"))
+    items: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
+    segments: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
+    choices: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    counts: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    for facts in responses:
+        day = timezone.localdate(facts.responded_at)
+        where = (facts.organisation_id, day, facts.unit_id, facts.touchpoint_id or 0)
+        segment = (facts.channel, facts.language, facts.respondent_type, facts.age_band)
+        counts[(*where, facts.survey_id or 0, *segment, facts.sentiment)] += sign
+        for answer in facts.answers:
+            item_key = (*where, answer.item_version_id)
+            if answer.number is not None:
+                point = answer.number - (scale_min.get(answer.item_version_id) or 0)
+                for sums in (items[item_key], segments[(*item_key, *segment)]):
+                    sums[0] += sign
+                    sums[1] += sign * answer.number
+                    sums[2] += sign * answer.number * answer.number
+                    sums[3 + point] += sign
+            elif answer.choices:
+                for choice in answer.choices:
+                    choices[(*item_key, *segment, choice)] += sign
+            elif answer.text:
+                items[item_key][-1] += sign
+                segments[(*item_key, *segment)][-1] += sign
+    with transaction.atomic():
+        _upsert(DailyItemStats, ITEM_KEY, STATS_FIELDS, [(*k, *v) for k, v in items.items()])
+        _upsert(DailySegmentStats, SEGMENT_KEY, STATS_FIELDS, [(*k, *v) for k, v in segments.items()])
+        _upsert(DailyChoiceCount, CHOICE_KEY, ["count"], [(*k, v) for k, v in choices.items()])
+        _upsert(DailyResponseCount, RESPONSE_KEY, ["count"], [(*k, v) for k, v in counts.items()])
+        if sign < 0:
+            _drop_empty_rows({k[1] for k in counts}, {k[2] for k in counts})
+
+
+def _upsert(model: Any, key: list[str], values: list[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    columns = [*key, *values]
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    conflict = ", ".join(ops.quote_name(c) for c in key)
+    updates = ", ".join(
+        f"{ops.quote_name(v)} = {table}.{ops.quote_name(v)} + excluded.{ops.quote_name(v)}" for v in values
+    )
+    day_index = columns.index("day")
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            chunk = rows[start : start + UPSERT_CHUNK]
+            params = [
+                ops.adapt_datefield_value(value) if i == day_index else value
+                for row in chunk
+                for i, value in enumerate(row)
+            ]
+            # Only quoted names from the model and %s placeholders go into the SQL.
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def _drop_empty_rows(days: set[date], unit_ids: set[int]) -> None:
+    """Rows that deletions brought to zero say nothing: remove them."""
+    scope = Q(day__in=days, unit_id__in=unit_ids)
+    DailyItemStats.objects.filter(scope, n=0, texts=0).delete()
+    DailySegmentStats.objects.filter(scope, n=0, texts=0).delete()
+    DailyChoiceCount.objects.filter(scope, count=0).delete()
+    DailyResponseCount.objects.filter(scope, count=0).delete()
+
+
+# --- Rebuilding from raw data -------------------------------------------------------------------
+
+
+def rebuild(organisation_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Recompute all aggregate tables (of these organisations) from raw responses."""
+    tables: list[Any] = [DailyItemStats, DailySegmentStats, DailyChoiceCount, DailyResponseCount]
+    written = {}
+    with transaction.atomic():
+        for model in tables:
+            rows = model.objects.all()
+            if organisation_ids is not None:
+                rows = rows.filter(organisation_id__in=list(organisation_ids))
+            rows.delete()
+        answers = Answer.objects.all()
+        responses = Response.objects.all()
+        if organisation_ids is not None:
+            answers = answers.filter(response__organisation_id__in=list(organisation_ids))
+            responses = responses.filter(organisation_id__in=list(organisation_ids))
+        written["item"] = _rebuild_stats(DailyItemStats, answers, [])
+        written["segment"] = _rebuild_stats(DailySegmentStats, answers, SEGMENT)
+        written["choice"] = _rebuild_choices(answers)
+        written["response"] = _rebuild_responses(responses)
+    return written
+
+
+def _local_day(field: str) -> Any:
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+def _answer_groups(answers: Any, segment: list[str]) -> Any:
+    return answers.annotate(
+        organisation_id=F("response__organisation_id"),
+        day=_local_day("response__responded_at"),
+        unit_id=F("response__unit_id"),
+        touchpoint_id=Coalesce("response__touchpoint_id", Value(0)),
+        **{name: F(f"response__{name}") for name in segment},
+    ).values("organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id", *segment)
+
+
+def _rebuild_stats(model: Any, answers: Any, segment: list[str]) -> int:
+    numeric = Q(number__isnull=False)
+    point = F("number") - Coalesce("item_version__scale_min", Value(0))
+    sums: dict[str, Any] = {
+        "n": Count("pk", filter=numeric),
+        "total": Coalesce(Sum("number"), Value(0)),
+        "total_sq": Coalesce(Sum(F("number") * F("number")), Value(0)),
+        "texts": Count("pk", filter=Q(number__isnull=True, choices__isnull=True) & ~Q(text="")),
+    }
+    for i in range(SCALE_POINTS):
+        sums[f"c{i}"] = Sum(
+            Case(When(numeric & Q(point=i), then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+    groups = _answer_groups(answers.annotate(point=point), segment).annotate(**sums)
+    rows = [model(**group) for group in groups if group["n"] or group["texts"]]
+    model.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _rebuild_choices(answers: Any) -> int:
+    """Choices are a JSON list per answer, which SQL cannot group portably: count in Python."""
+    totals: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    picked = _answer_groups(answers.filter(choices__isnull=False), SEGMENT).values_list(
+        *CHOICE_KEY[:-1], "choices"
+    )
+    for *key, choices in picked:
+        for choice in choices or []:
+            totals[(*key, choice)] += 1
+    DailyChoiceCount.objects.bulk_create(
+        [DailyChoiceCount(**dict(zip(CHOICE_KEY, key, strict=True)), count=n) for key, n in totals.items()],
+        batch_size=1000,
+    )
+    return len(totals)
+
+
+def _rebuild_responses(responses: Any) -> int:
+    groups = (
+        responses.annotate(
+            day=_local_day("responded_at"),
+            touchpoint_key=Coalesce("touchpoint_id", Value(0)),
+            survey_key=Coalesce("survey_id", Value(0)),
+        )
+        .values("organisation_id", "day", "unit_id", "touchpoint_key", "survey_key", *SEGMENT, "sentiment")
+        .annotate(count=Count("pk"))
+    )
+    rows = [
+        DailyResponseCount(
+            touchpoint_id=group.pop("touchpoint_key"), survey_id=group.pop("survey_key"), **group
+        )
+        for group in groups
+    ]
+    DailyResponseCount.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

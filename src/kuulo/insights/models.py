@@ -1,0 +1,174 @@
+"""Aggregates: what dashboards read instead of raw responses.
+
+Each table holds sums for one grain (day × unit × touchpoint × …), kept up to date in
+the transaction that stores or deletes responses (`aggregates.py`) and rebuildable
+from raw data (`manage.py rebuild_aggregates`). Keys are plain integers, not foreign
+keys: rows are derived data, upserted by key, and 0 stands for "none" (a unique key
+with NULL in it would never conflict, so the upsert could not find its row).
+
+Distributions are counts per scale point, counted from the scale's minimum: c0 is the
+lowest point (0 for NPS, 1 for CSAT), c10 the eleventh. Means, NPS, top-2-box shares
+and confidence intervals all come from n, total, total_sq and these counts.
+"""
+
+from django.db import models
+
+SCALE_POINTS = 11  # the longest scale (NPS 0–10) has 11 points
+
+
+class Stats(models.Model):
+    """Sums over numeric answers (and a count of free-text answers) of one group."""
+
+    n = models.IntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    total_sq = models.BigIntegerField(default=0)
+    c0 = models.IntegerField(default=0)
+    c1 = models.IntegerField(default=0)
+    c2 = models.IntegerField(default=0)
+    c3 = models.IntegerField(default=0)
+    c4 = models.IntegerField(default=0)
+    c5 = models.IntegerField(default=0)
+    c6 = models.IntegerField(default=0)
+    c7 = models.IntegerField(default=0)
+    c8 = models.IntegerField(default=0)
+    c9 = models.IntegerField(default=0)
+    c10 = models.IntegerField(default=0)
+    texts = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyItemStats(Stats):
+    """Per day × unit × touchpoint × item version: what unfiltered dashboards read."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()  # 0: no touchpoint
+    item_version_id = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id"],
+                name="daily_item_stats_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} item version {self.item_version_id}: n={self.n}"
+
+
+class DailySegmentStats(Stats):
+    """The same sums split by channel and respondent segment, for filtered views."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()
+    item_version_id = models.IntegerField()
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=2)
+    respondent_type = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organisation_id",
+                    "day",
+                    "unit_id",
+                    "touchpoint_id",
+                    "item_version_id",
+                    "channel",
+                    "language",
+                    "respondent_type",
+                    "age_band",
+                ],
+                name="daily_segment_stats_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} unit {self.unit_id} item version {self.item_version_id} {self.channel}: n={self.n}"
+        )
+
+
+class DailyChoiceCount(models.Model):
+    """How often each choice of a choice item was picked."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()
+    item_version_id = models.IntegerField()
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=2)
+    respondent_type = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+    choice = models.CharField(max_length=50)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organisation_id",
+                    "day",
+                    "unit_id",
+                    "touchpoint_id",
+                    "item_version_id",
+                    "channel",
+                    "language",
+                    "respondent_type",
+                    "age_band",
+                    "choice",
+                ],
+                name="daily_choice_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.choice}: {self.count}"
+
+
+class DailyResponseCount(models.Model):
+    """Responses (not answers) per day, unit, touchpoint, survey, channel, segment and
+    sentiment: response rates, verbal feedback volumes, channel mix."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()
+    survey_id = models.IntegerField()  # 0: not through a survey (verbal feedback)
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=2)
+    respondent_type = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+    sentiment = models.CharField(max_length=10)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organisation_id",
+                    "day",
+                    "unit_id",
+                    "touchpoint_id",
+                    "survey_id",
+                    "channel",
+                    "language",
+                    "respondent_type",
+                    "age_band",
+                    "sentiment",
+                ],
+                name="daily_response_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
