@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", include("kuulo.accounts.urls")),
     path("organisation/", include("kuulo.organisations.urls")),
     path("audit/", include("kuulo.audit.urls")),
+    path("dashboards/", include("kuulo.insights.urls")),
     path("", include("kuulo.feedback.urls")),
     path("api/docs", api_docs, name="api_docs"),
     path("api/", api.urls),

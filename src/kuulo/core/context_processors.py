@@ -11,6 +11,7 @@ from kuulo.organisations.access import Permission, has_permission, organisation_
 # (label, url name, permission; None = any signed-in member)
 NAVIGATION = [
     (_("Home"), "core:home", None),
+    (_("Dashboards"), "insights:overview", Permission.VIEW_INSIGHTS),
     (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
     (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
     (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),

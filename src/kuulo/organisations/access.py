@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_COMPLAINTS = "complaints.manage"  # the register of formal complaints and reminders
     RECORD_VOLUMES = "volumes.record"  # customers served, waiting and processing times per day
     IMPORT_RESPONSES = "responses.import"  # bring in responses from another tool's CSV/XLSX export
+    VIEW_INSIGHTS = "insights.view"  # dashboards and reports of the units one's role covers
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.CX_LEAD: frozenset(
         {
             Permission.VIEW_UNITS,
+            Permission.VIEW_INSIGHTS,
             Permission.CONFIGURE_FEEDBACK,
             Permission.RECORD_FEEDBACK,
             Permission.MANAGE_COMPLAINTS,
@@ -62,15 +64,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.MANAGER: frozenset(
         {
             Permission.VIEW_UNITS,
+            Permission.VIEW_INSIGHTS,
             Permission.RECORD_FEEDBACK,
             Permission.MANAGE_COMPLAINTS,
             Permission.RECORD_VOLUMES,
             Permission.IMPORT_RESPONSES,
         }
     ),
-    Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.RECORD_FEEDBACK}),
-    Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS}),
-    Role.VIEWER: frozenset({Permission.VIEW_UNITS}),
+    Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS, Permission.RECORD_FEEDBACK}),
+    Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS}),
+    Role.VIEWER: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS}),
 }
 PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.CX_LEAD})
 # What an API key can be given (people get permissions through their roles).

@@ -67,7 +67,15 @@ class UnitTypeForm(forms.ModelForm):
 class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name_fi", "name_sv", "name_en", "business_id", "require_mfa_for_privileged"]
+        fields = [
+            "name_fi",
+            "name_sv",
+            "name_en",
+            "business_id",
+            "require_mfa_for_privileged",
+            "reporting_threshold",
+            "text_threshold",
+        ]
 
 
 class MemberForm(forms.ModelForm):

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import LanguageChoice, TimestampedModel, TranslatedNameModel, unique_with_optional
@@ -19,9 +20,36 @@ class Organisation(TranslatedNameModel, TimestampedModel):
         _("require two-factor authentication for administrators and CX leads"),
         default=False,
     )
+    # Privacy: no figure built from fewer answers than this is ever shown or exported.
+    reporting_threshold = models.PositiveSmallIntegerField(
+        _("smallest group shown"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(10)],
+        help_text=_("Results of fewer respondents than this are hidden everywhere (3–10)."),
+    )
+    text_threshold = models.PositiveSmallIntegerField(
+        _("smallest group whose comments are shown"),
+        default=10,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+        help_text=_("Free-text comments of smaller groups are hidden: a comment can reveal its writer."),
+    )
 
     class Meta:
         ordering = ["name_fi"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reporting_threshold__gte=3, reporting_threshold__lte=10),
+                name="organisation_reporting_threshold_range",
+                violation_error_message=_("The smallest group shown must be 3–10."),
+            ),
+            models.CheckConstraint(
+                condition=Q(text_threshold__gte=F("reporting_threshold"), text_threshold__lte=50),
+                name="organisation_text_threshold_range",
+                violation_error_message=_(
+                    "Comments need a group at least as large as other results (and at most 50)."
+                ),
+            ),
+        ]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 

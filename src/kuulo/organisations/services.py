@@ -224,7 +224,15 @@ def save_unit_type(unit_type: UnitType, *, request: HttpRequest | None = None) -
 def update_organisation(
     organisation: Organisation, *, request: HttpRequest | None = None, **changes: Any
 ) -> Organisation:
-    allowed = {"name_fi", "name_sv", "name_en", "business_id", "require_mfa_for_privileged"}
+    allowed = {
+        "name_fi",
+        "name_sv",
+        "name_en",
+        "business_id",
+        "require_mfa_for_privileged",
+        "reporting_threshold",
+        "text_threshold",
+    }
     apply_changes(organisation, changes, allowed=allowed, action="organisation.updated", request=request)
     return organisation
 

@@ -1,0 +1,87 @@
+"""The dashboards' filter form: period, touchpoint, channel and respondent segment."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.core.forms import limit_choices
+from kuulo.core.models import LanguageChoice
+from kuulo.feedback.models import AgeBand, Channel, RespondentType, Touchpoint
+
+from .metrics import Filters
+
+PERIODS = [
+    ("7", _("Last 7 days")),
+    ("28", _("Last 28 days")),
+    ("90", _("Last 90 days")),
+    ("365", _("Last 12 months")),
+    ("custom", _("Chosen days")),
+]
+MAX_DAYS = 3 * 366
+
+
+def _all(label: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+class DashboardFilterForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="28", required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        empty_label=_("All touchpoints"),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=_all(_("All channels"), Channel.choices), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=_all(_("All languages"), LanguageChoice.choices), required=False
+    )
+    respondent_type = forms.ChoiceField(
+        label=_("Respondent"), choices=_all(_("All respondents"), RespondentType.choices), required=False
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age group"), choices=_all(_("All ages"), AgeBand.choices), required=False
+    )
+
+    def __init__(self, *args: Any, touchpoints: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "touchpoint", touchpoints)
+        self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("period") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                raise ValidationError(_("Give both the first and the last day."))
+            if start > end:
+                raise ValidationError(_("The first day must come before the last."))
+            if (end - start).days >= MAX_DAYS:
+                raise ValidationError(_("Choose at most three years."))
+        return data
+
+    def filters(self, today: date) -> Filters:
+        """The chosen filters; the defaults (last 28 days, everything) when the form is invalid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        period = data.get("period") or "28"
+        if period == "custom":
+            start, end = data["start"], data["end"]
+        else:
+            start, end = today - timedelta(days=int(period) - 1), today
+        touchpoint = data.get("touchpoint")
+        return Filters(
+            start=start,
+            end=end,
+            touchpoint_id=touchpoint.pk if touchpoint else None,
+            channel=data.get("channel", ""),
+            language=data.get("language", ""),
+            respondent_type=data.get("respondent_type", ""),
+            age_band=data.get("age_band", ""),
+        )

@@ -1,0 +1,349 @@
+"""Reading the aggregates for dashboards.
+
+Every figure is read from the aggregate tables (never from raw responses), for the units
+the caller may see, filtered by period, touchpoint, channel and segment, and rolled up
+the unit tree (a unit's row covers its whole subtree). Every figure built from fewer
+respondents than the organisation's reporting threshold is hidden, and so is one more
+figure wherever a hidden one could be worked out as "parent minus the other children".
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from kuulo.feedback.models import Channel, Complaint, Item, ItemVersion, ServiceVolume, Target, TargetMeasure
+from kuulo.organisations.models import Unit
+
+from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats
+from .stats import Summary, change_p_value
+
+# The standard items every organisation's overview shows, and how each is summed up.
+HEADLINE: dict[str, str] = {"csat": TargetMeasure.MEAN, "nps": TargetMeasure.NPS, "ces": TargetMeasure.MEAN}
+SIGNIFICANCE = 0.05
+# Decimals each kind of figure is shown with (a change too small to show is no change).
+DECIMALS = {"count": 0, "mean": 1, "nps": 0, "percent": 0, "minutes": 1}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard shows: a period (both days included) and optional narrowing."""
+
+    start: date
+    end: date
+    touchpoint_id: int | None = None
+    channel: str = ""
+    language: str = ""
+    respondent_type: str = ""
+    age_band: str = ""
+
+    @property
+    def segmented(self) -> bool:
+        return bool(self.channel or self.language or self.respondent_type or self.age_band)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Filters":
+        """The same filters over the equally long period just before."""
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+    def segment_q(self) -> Q:
+        q = Q(day__range=(self.start, self.end))
+        if self.touchpoint_id:
+            q &= Q(touchpoint_id=self.touchpoint_id)
+        for name in ("channel", "language", "respondent_type", "age_band"):
+            if value := getattr(self, name):
+                q &= Q(**{name: value})
+        return q
+
+
+@dataclass
+class Figure:
+    """One cell of a dashboard: a value, or the reason there is none."""
+
+    value: float | None = None
+    kind: str = "count"  # how it is written: count, mean, nps, percent or minutes
+    n: int = 0
+    hidden: bool = False  # built from fewer respondents than the threshold
+    interval: tuple[float, float] | None = None
+    small: bool = False  # shown, but resting on few answers
+    change: float | None = None  # against the previous period
+    significant: bool = False
+    target: float | None = None
+    meets_target: bool | None = None
+    summary: Summary | None = None  # what a shown metric was computed from (for tests of change)
+    measure: str = ""
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None and not self.hidden
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    responses: Figure = field(default_factory=Figure)
+    response_rate: Figure = field(default_factory=Figure)
+    metrics: dict[str, Figure] = field(default_factory=dict)
+    verbal: Figure = field(default_factory=Figure)
+    complaints: Figure = field(default_factory=Figure)
+    waiting_minutes: Figure = field(default_factory=Figure)
+
+
+def headline_versions() -> dict[str, ItemVersion]:
+    """The newest version of each headline item: results of versions are never mixed."""
+    versions = ItemVersion.objects.latest_of(Item.objects.filter(organisation=None, code__in=HEADLINE))
+    by_code = {version.item.code: version for version in versions.select_related("item")}
+    return {code: by_code[code] for code in HEADLINE if code in by_code}
+
+
+def summaries(
+    unit_ids: Iterable[int], versions: Iterable[ItemVersion], filters: Filters
+) -> dict[Any, Summary]:
+    """Summed answers per (unit id, item version id) from the aggregates."""
+    by_id = {version.pk: version for version in versions}
+    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
+    q = Q(day__range=(filters.start, filters.end))
+    if filters.touchpoint_id:
+        q &= Q(touchpoint_id=filters.touchpoint_id)
+    if filters.segmented:
+        q = filters.segment_q()
+    rows = (
+        table.objects.filter(q, unit_id__in=list(unit_ids), item_version_id__in=list(by_id))
+        .values("unit_id", "item_version_id")
+        .annotate(
+            n_=Sum("n"),
+            total_=Sum("total"),
+            total_sq_=Sum("total_sq"),
+            **{f"c{i}_": Sum(f"c{i}") for i in range(SCALE_POINTS)},
+        )
+    )
+    found = {}
+    for row in rows:
+        version = by_id[row["item_version_id"]]
+        low, high = version.scale_min or 0, version.scale_max or 0
+        found[(row["unit_id"], version.pk)] = Summary(
+            row["n_"],
+            row["total_"],
+            row["total_sq_"],
+            tuple(row[f"c{i}_"] for i in range(high - low + 1)),
+            low,
+            high,
+        )
+    return found
+
+
+def response_counts(unit_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
+    """Survey responses and verbal feedback per unit."""
+    rows = (
+        DailyResponseCount.objects.filter(filters.segment_q(), unit_id__in=list(unit_ids))
+        .values("unit_id", "channel")
+        .annotate(count_=Sum("count"))
+    )
+    counts: defaultdict[int, dict[str, int]] = defaultdict(lambda: {"responses": 0, "verbal": 0})
+    for row in rows:
+        kind = "verbal" if row["channel"] == Channel.VERBAL else "responses"
+        counts[row["unit_id"]][kind] += row["count_"]
+    return counts
+
+
+def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitRow]:
+    """The organisation overview: one row per unit (its subtree), every figure checked
+    against the threshold, changes tested against the previous period."""
+    # Figures of a unit cover its subtree: read every unit below the shown ones.
+    subtree = list(Unit.objects.subtree_of(*units)) if units else []
+    versions = headline_versions()
+    targets = _targets(units, versions)
+    rows = _period_rows(units, subtree, versions, targets, filters, threshold)
+    # The previous period is suppressed the same way before any change is worked out:
+    # a change reveals the earlier figure it was measured from.
+    earlier = _period_rows(units, subtree, versions, targets, filters.previous(), threshold)
+    for row, before in zip(rows, earlier, strict=True):
+        for code, figure in row.metrics.items():
+            _set_change(figure, before.metrics[code])
+    return rows
+
+
+def _period_rows(
+    units: list[Unit],
+    subtree: list[Unit],
+    versions: dict[str, ItemVersion],
+    targets: dict[tuple[int, str], Target],
+    filters: Filters,
+    threshold: int,
+) -> list[UnitRow]:
+    all_ids = [unit.pk for unit in subtree]
+    found = summaries(all_ids, versions.values(), filters)
+    counts = response_counts(all_ids, filters)
+    complaints = _complaints(all_ids, filters)
+    volumes = _volumes(all_ids, filters)
+    rows = []
+    for unit in units:
+        members = [u.pk for u in subtree if u.path.startswith(unit.path)]
+        row = UnitRow(unit=unit)
+        row.responses = _count(sum(counts[m]["responses"] for m in members if m in counts), threshold)
+        row.verbal = _count(sum(counts[m]["verbal"] for m in members if m in counts), threshold)
+        row.complaints = _count(sum(complaints.get(m, 0) for m in members), threshold)
+        offered = sum(volumes[m]["offered"] for m in members if m in volumes)
+        if offered:
+            row.response_rate = Figure(kind="percent", n=int(offered))
+        served = sum(volumes[m]["served"] for m in members if m in volumes)
+        waiting = sum(volumes[m]["waiting_total"] for m in members if m in volumes)
+        if served:
+            row.waiting_minutes = Figure(value=waiting / served, kind="minutes", n=int(served))
+        for code, version in versions.items():
+            row.metrics[code] = _metric(
+                _sum(found, members, version), HEADLINE[code], threshold, targets.get((unit.pk, code))
+            )
+        rows.append(row)
+    _suppress_complements(rows)
+    for row in rows:  # a rate only beside a response count that may be shown
+        if row.response_rate.n and row.responses.value is not None:
+            row.response_rate.value = 100 * min(row.responses.value / row.response_rate.n, 1.0)
+    return rows
+
+
+def _sum(found: dict[Any, Summary], unit_ids: list[int], version: ItemVersion) -> Summary:
+    total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
+    for unit_id in unit_ids:
+        if (unit_id, version.pk) in found:
+            total = total + found[(unit_id, version.pk)]
+    return total
+
+
+def measure_value(summary: Summary, measure: str) -> tuple[float | None, tuple[float, float] | None]:
+    if measure == TargetMeasure.NPS:
+        return summary.nps(), summary.nps_interval()
+    if measure == TargetMeasure.TOP_BOX:
+        share, interval = summary.top_box(), summary.top_box_interval()
+        return (
+            None if share is None else 100 * share,
+            None if interval is None else (100 * interval[0], 100 * interval[1]),
+        )
+    return summary.mean(), summary.mean_interval()
+
+
+def _metric(current: Summary, measure: str, threshold: int, target: Target | None) -> Figure:
+    if target is not None:
+        measure = target.measure
+    kind = {str(TargetMeasure.NPS): "nps", str(TargetMeasure.TOP_BOX): "percent"}.get(measure, "mean")
+    if current.n < threshold:
+        return Figure(kind=kind, n=current.n, hidden=current.n > 0)
+    value, interval = measure_value(current, measure)
+    figure = Figure(value=value, kind=kind, n=current.n, interval=interval, small=current.small)
+    figure.summary, figure.measure = current, measure
+    if target is not None and value is not None:
+        figure.target = float(target.value)
+        figure.meets_target = value >= float(target.value)
+    return figure
+
+
+def _set_change(figure: Figure, before: Figure) -> None:
+    """The change from the previous period, if both figures may be shown, and whether it
+    is more than chance would explain."""
+    if not (figure.shown and before.shown and figure.summary and before.summary):
+        return
+    assert figure.value is not None and before.value is not None
+    figure.change = round(figure.value - before.value, DECIMALS[figure.kind]) + 0.0  # + 0.0: no "-0"
+    p = change_p_value(before.summary, figure.summary, figure.measure)
+    figure.significant = p is not None and p < SIGNIFICANCE
+
+
+def _count(count: int, threshold: int) -> Figure:
+    return Figure(
+        n=count, hidden=0 < count < threshold, value=None if 0 < count < threshold else float(count)
+    )
+
+
+def _suppress_complements(rows: list[UnitRow]) -> None:
+    """Hide more figures so that no hidden one can be worked out from the tree.
+
+    A unit's figure covers its subtree, so a parent minus its shown children gives what
+    the hidden children hold together. Two rules, applied until nothing changes:
+    - among the children of a shown parent, never exactly one hidden: hide the smallest
+      shown sibling too (or, without one, the parent itself);
+    - a hidden unit with children must not have them all shown (their sum would give it):
+      hide its smallest shown child too.
+    Each hidden figure then sits in every sum with at least one other unknown."""
+    children: defaultdict[int, list[UnitRow]] = defaultdict(list)
+    by_id = {row.unit.pk: row for row in rows}
+    for row in rows:
+        if row.unit.parent_id in by_id:
+            children[row.unit.parent_id].append(row)
+    for pick in _cells(rows[0]) if rows else []:
+        changed = True
+        while changed:
+            changed = False
+            for parent_id, kids in children.items():
+                parent = pick(by_id[parent_id])
+                figures = [pick(kid) for kid in kids]
+                shown = [f for f in figures if f.shown]
+                hidden = [f for f in figures if f.hidden]
+                if parent.hidden and shown and not hidden:
+                    _hide(min(shown, key=lambda f: f.n))
+                    changed = True
+                elif not parent.hidden and len(hidden) == 1:
+                    _hide(min(shown, key=lambda f: f.n) if shown else parent)
+                    changed = True
+
+
+def _cells(row: UnitRow) -> list[Any]:
+    pickers: list[Any] = [lambda r: r.responses, lambda r: r.verbal, lambda r: r.complaints]
+    pickers += [lambda r, code=code: r.metrics[code] for code in row.metrics]
+    return pickers
+
+
+def _hide(figure: Figure) -> None:
+    figure.hidden = True
+    figure.value = None
+    figure.interval = None
+    figure.change = None
+
+
+def _complaints(unit_ids: list[int], filters: Filters) -> dict[int, int]:
+    rows = (
+        Complaint.objects.filter(unit_id__in=unit_ids, received_on__range=(filters.start, filters.end))
+        .values("unit_id")
+        .annotate(count_=Count("pk"))
+    )
+    return {row["unit_id"]: row["count_"] for row in rows}
+
+
+def _volumes(unit_ids: list[int], filters: Filters) -> dict[int, dict[str, float]]:
+    rows = ServiceVolume.objects.filter(unit_id__in=unit_ids, date__range=(filters.start, filters.end))
+    if filters.touchpoint_id:
+        rows = rows.filter(touchpoint_id=filters.touchpoint_id)
+    found: defaultdict[int, dict[str, float]] = defaultdict(
+        lambda: {"offered": 0, "served": 0, "waiting_total": 0.0}
+    )
+    for volume in rows.only("unit_id", "customers_served", "customers_offered_survey", "waiting_minutes"):
+        entry = found[volume.unit_id]
+        entry["offered"] += volume.customers_offered_survey or 0
+        if volume.waiting_minutes is not None:
+            entry["served"] += volume.customers_served
+            entry["waiting_total"] += float(volume.waiting_minutes * Decimal(volume.customers_served))
+    return found
+
+
+def _targets(units: list[Unit], versions: dict[str, ItemVersion]) -> dict[tuple[int, str], Target]:
+    """Each unit's target for each headline item: its own, its nearest ancestor's, or the
+    organisation's default."""
+    if not units:
+        return {}
+    items = {version.item_id: code for code, version in versions.items()}
+    targets = Target.objects.filter(organisation_id=units[0].organisation_id, item_id__in=items)
+    by_key = {(t.unit_id, items[t.item_id]): t for t in targets}
+    found = {}
+    for unit in units:
+        for code in versions:
+            for unit_id in [unit.pk, *reversed(unit.ancestor_ids()), None]:
+                if (unit_id, code) in by_key:
+                    found[(unit.pk, code)] = by_key[(unit_id, code)]
+                    break
+    return found

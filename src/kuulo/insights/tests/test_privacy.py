@@ -1,0 +1,88 @@
+"""No figure from fewer respondents than the threshold can be seen or worked out.
+
+For random unit trees and counts, after suppression: every shown figure comes from at
+least `threshold` respondents (or none), and no small group's figure is determined by
+the shown ones, even for someone who also knows each unit's own direct count (the
+strongest attacker: "parent minus the other children", across any number of levels).
+"""
+
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kuulo.insights.metrics import Figure, UnitRow, _count, _suppress_complements
+from kuulo.organisations.models import Unit
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> tuple[list[int | None], list[int], int]:
+    """Parents (index of an earlier unit, or None for a root), each unit's own count, threshold."""
+    size = draw(st.integers(1, 9))
+    parents: list[int | None] = [None]
+    for index in range(1, size):
+        parents.append(draw(st.one_of(st.none(), st.integers(0, index - 1))) if index > 1 else 0)
+    own = draw(st.lists(st.integers(0, 12), min_size=size, max_size=size))
+    return parents, own, draw(st.integers(3, 10))
+
+
+def determined(unknowns: list[int], equations: list[dict[int, int]]) -> set[int]:
+    """Which unknowns a set of linear equations pins down (a unit vector in their row space)."""
+    columns = {u: i for i, u in enumerate(unknowns)}
+    matrix = [[Fraction(0)] * len(unknowns) for _ in equations]
+    for row, equation in zip(matrix, equations, strict=True):
+        for unknown, coefficient in equation.items():
+            row[columns[unknown]] += coefficient
+    pivot_row = 0
+    pivots = []
+    for column in range(len(unknowns)):
+        found = next((r for r in range(pivot_row, len(matrix)) if matrix[r][column] != 0), None)
+        if found is None:
+            continue
+        matrix[pivot_row], matrix[found] = matrix[found], matrix[pivot_row]
+        lead = matrix[pivot_row][column]
+        matrix[pivot_row] = [value / lead for value in matrix[pivot_row]]
+        for r in range(len(matrix)):
+            if r != pivot_row and matrix[r][column] != 0:
+                factor = matrix[r][column]
+                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[pivot_row], strict=True)]
+        pivots.append(column)
+        pivot_row += 1
+    pinned = set()
+    for row in matrix[:pivot_row]:
+        nonzero = [i for i, value in enumerate(row) if value != 0]
+        if len(nonzero) == 1:
+            pinned.add(unknowns[nonzero[0]])
+    return pinned
+
+
+@given(trees())
+def test_no_small_group_can_be_seen_or_worked_out(tree: tuple[list[int | None], list[int], int]) -> None:
+    parents, own, threshold = tree
+    size = len(parents)
+    kids: dict[int, list[int]] = {i: [j for j in range(size) if parents[j] == i] for i in range(size)}
+
+    def total(i: int) -> int:
+        return own[i] + sum(total(k) for k in kids[i])
+
+    units = [
+        Unit(pk=i + 1, parent_id=None if (parent := parents[i]) is None else parent + 1) for i in range(size)
+    ]
+    rows = [UnitRow(unit=unit, responses=_count(total(i), threshold)) for i, unit in enumerate(units)]
+    _suppress_complements(rows)
+
+    figures: list[Figure] = [row.responses for row in rows]
+    for i, figure in enumerate(figures):
+        assert figure.hidden or figure.value == total(i)
+        assert not figure.shown or total(i) == 0 or total(i) >= threshold
+    hidden = [i for i, figure in enumerate(figures) if figure.hidden]
+    # What someone who sees the table and knows every unit's own count can write down:
+    # total(unit) − Σ total(children) = own(unit), with the shown totals moved aside.
+    equations = []
+    for i in range(size):
+        if kids[i]:
+            equation = {u: c for u, c in [(i, 1), *((k, -1) for k in kids[i])] if u in hidden}
+            if equation:
+                equations.append(equation)
+    small = {i for i in hidden if 0 < total(i) < threshold}
+    assert not small & determined(hidden, equations)
