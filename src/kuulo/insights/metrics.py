@@ -16,11 +16,20 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from kuulo.feedback.models import Channel, Complaint, Item, ItemVersion, ServiceVolume, Target, TargetMeasure
+from kuulo.feedback.models import (
+    Answer,
+    Channel,
+    Complaint,
+    Item,
+    ItemVersion,
+    ServiceVolume,
+    Target,
+    TargetMeasure,
+)
 from kuulo.organisations.models import Unit
 
 from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats
-from .stats import Summary, change_p_value
+from .stats import Summary, change_p_value, significant_changes
 
 # The standard items every organisation's overview shows, and how each is summed up.
 HEADLINE: dict[str, str] = {"csat": TargetMeasure.MEAN, "nps": TargetMeasure.NPS, "ces": TargetMeasure.MEAN}
@@ -53,7 +62,8 @@ class Filters:
         """The same filters over the equally long period just before."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
-    def segment_q(self) -> Q:
+    def q(self) -> Q:
+        """Rows of an aggregate table inside these filters."""
         q = Q(day__range=(self.start, self.end))
         if self.touchpoint_id:
             q &= Q(touchpoint_id=self.touchpoint_id)
@@ -104,19 +114,17 @@ def headline_versions() -> dict[str, ItemVersion]:
 
 
 def summaries(
-    unit_ids: Iterable[int], versions: Iterable[ItemVersion], filters: Filters
+    unit_ids: Iterable[int],
+    versions: Iterable[ItemVersion],
+    filters: Filters,
+    by: tuple[str, ...] = ("unit_id",),
 ) -> dict[Any, Summary]:
-    """Summed answers per (unit id, item version id) from the aggregates."""
+    """Summed answers from the aggregates, per (*values of `by`, item version id)."""
     by_id = {version.pk: version for version in versions}
     table: Any = DailySegmentStats if filters.segmented else DailyItemStats
-    q = Q(day__range=(filters.start, filters.end))
-    if filters.touchpoint_id:
-        q &= Q(touchpoint_id=filters.touchpoint_id)
-    if filters.segmented:
-        q = filters.segment_q()
     rows = (
-        table.objects.filter(q, unit_id__in=list(unit_ids), item_version_id__in=list(by_id))
-        .values("unit_id", "item_version_id")
+        table.objects.filter(filters.q(), unit_id__in=list(unit_ids), item_version_id__in=list(by_id))
+        .values(*by, "item_version_id")
         .annotate(
             n_=Sum("n"),
             total_=Sum("total"),
@@ -128,7 +136,7 @@ def summaries(
     for row in rows:
         version = by_id[row["item_version_id"]]
         low, high = version.scale_min or 0, version.scale_max or 0
-        found[(row["unit_id"], version.pk)] = Summary(
+        found[(*(row[name] for name in by), version.pk)] = Summary(
             row["n_"],
             row["total_"],
             row["total_sq_"],
@@ -142,7 +150,7 @@ def summaries(
 def response_counts(unit_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
     """Survey responses and verbal feedback per unit."""
     rows = (
-        DailyResponseCount.objects.filter(filters.segment_q(), unit_id__in=list(unit_ids))
+        DailyResponseCount.objects.filter(filters.q(), unit_id__in=list(unit_ids))
         .values("unit_id", "channel")
         .annotate(count_=Sum("count"))
     )
@@ -347,3 +355,189 @@ def _targets(units: list[Unit], versions: dict[str, ItemVersion]) -> dict[tuple[
                     found[(unit.pk, code)] = by_key[(unit_id, code)]
                     break
     return found
+
+
+# --- One unit: "how did my unit do yesterday" -----------------------------------------------
+
+# (name, days, days before today): yesterday, and the last 7 and 28 days up to today.
+WINDOWS = (("yesterday", 1, 1), ("week", 7, 0), ("month", 28, 0))
+BASELINE_DAYS = 90  # the unit's own baseline: the 90 days before the last 28
+
+
+@dataclass
+class ItemCard:
+    """One headline item of a unit: recent windows against the unit's baseline and target."""
+
+    code: str
+    version: ItemVersion
+    windows: dict[str, Figure]
+    baseline: Figure
+
+
+@dataclass
+class Change:
+    version: ItemVersion
+    before: Figure
+    after: Figure
+
+
+@dataclass
+class Bucket:
+    label: str
+    start: date
+    end: date
+
+
+def buckets(filters: Filters) -> list[Bucket]:
+    """Days for two weeks, weeks for half a year, months beyond: the trend's points."""
+    found = []
+    if filters.days <= 14:
+        day = filters.start
+        while day <= filters.end:
+            found.append(Bucket(day.strftime("%d.%m."), day, day))
+            day += timedelta(days=1)
+    elif filters.days <= 190:
+        start = filters.start - timedelta(days=filters.start.weekday())
+        while start <= filters.end:
+            end = start + timedelta(days=6)
+            found.append(
+                Bucket(
+                    max(start, filters.start).strftime("%d.%m."),
+                    max(start, filters.start),
+                    min(end, filters.end),
+                )
+            )
+            start = end + timedelta(days=1)
+    else:
+        start = filters.start.replace(day=1)
+        while start <= filters.end:
+            following = (start + timedelta(days=32)).replace(day=1)
+            found.append(
+                Bucket(
+                    start.strftime("%m/%Y"),
+                    max(start, filters.start),
+                    min(following - timedelta(days=1), filters.end),
+                )
+            )
+            start = following
+    return found
+
+
+def measure_of(version: ItemVersion) -> str:
+    kind = version.item.kind
+    if kind == "nps":
+        return TargetMeasure.NPS
+    if kind == "yes_no":
+        return TargetMeasure.TOP_BOX
+    return TargetMeasure.MEAN
+
+
+def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    versions = headline_versions()
+    targets = _targets([unit], versions)
+    cards = []
+    last = Filters(start=today - timedelta(days=28), end=today - timedelta(days=1))
+    baseline_filters = Filters(
+        start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
+    )
+    baseline_found = summaries(members, versions.values(), baseline_filters, by=())
+    for code, version in versions.items():
+        target = targets.get((unit.pk, code))
+        measure = HEADLINE[code]
+        baseline = _metric(_sum_keyed(baseline_found, version), measure, threshold, target)
+        windows = {}
+        for name, days, skip in WINDOWS:
+            window = Filters(start=today - timedelta(days=days + skip - 1), end=today - timedelta(days=skip))
+            figure = _metric(
+                _sum_keyed(summaries(members, [version], window, by=()), version), measure, threshold, target
+            )
+            _set_change(figure, baseline)
+            windows[name] = figure
+        cards.append(ItemCard(code=code, version=version, windows=windows, baseline=baseline))
+    return cards
+
+
+def _sum_keyed(found: dict[Any, Summary], version: ItemVersion) -> Summary:
+    return found.get((version.pk,), Summary.empty(version.scale_min or 0, version.scale_max or 0))
+
+
+def trend(
+    unit: Unit, version: ItemVersion, filters: Filters, threshold: int
+) -> tuple[list[Bucket], list[float | None]]:
+    """The item's value per day, week or month of the period; None where hidden or empty."""
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    daily = summaries(members, [version], filters, by=("day",))
+    points = buckets(filters)
+    values: list[float | None] = []
+    measure = measure_of(version)
+    for bucket in points:
+        total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
+        for (day, _version_id), summary in daily.items():
+            if bucket.start <= day <= bucket.end:
+                total = total + summary
+        values.append(measure_value(total, measure)[0] if total.n >= threshold else None)
+    return points, values
+
+
+def distribution(unit: Unit, version: ItemVersion, filters: Filters, threshold: int) -> list[float | None]:
+    """Share (%) of answers at each scale point; empty when too few to show."""
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    total = _sum_keyed(summaries(members, [version], filters, by=()), version)
+    if total.n < threshold:
+        return []
+    return [100 * count / total.n for count in total.counts]
+
+
+def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> list[Change]:
+    """Items whose result changed from the previous period by more than chance would
+    explain, after correcting for testing many items at once."""
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
+    version_ids = (
+        table.objects.filter(filters.q(), unit_id__in=members, n__gt=0)
+        .values_list("item_version_id", flat=True)
+        .distinct()
+    )
+    versions = list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
+    now = summaries(members, versions, filters, by=())
+    before = summaries(members, versions, filters.previous(), by=())
+    figures = {}
+    for version in versions:
+        measure = measure_of(version)
+        after = _metric(_sum_keyed(now, version), measure, threshold, None)
+        earlier = _metric(_sum_keyed(before, version), measure, threshold, None)
+        _set_change(after, earlier)
+        if after.change is not None and after.summary and earlier.summary:
+            figures[version.pk] = (
+                version,
+                earlier,
+                after,
+                change_p_value(earlier.summary, after.summary, measure),
+            )
+    kept = significant_changes({str(pk): entry[3] for pk, entry in figures.items()})
+    return [Change(version=v, before=b, after=a) for pk, (v, b, a, _p) in figures.items() if str(pk) in kept]
+
+
+def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
+    """The newest free-text answers of the period (already redacted when stored); None when
+    the group is smaller than the comment threshold, since a comment can reveal its writer."""
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    counts = response_counts(members, filters)
+    if sum(c["responses"] + c["verbal"] for c in counts.values()) < text_threshold:
+        return None
+    # The raw table: only the newest few rows of the period.
+    answers = Answer.objects.filter(
+        response__unit_id__in=members,
+        response__responded_at__date__range=(filters.start, filters.end),
+        number__isnull=True,
+        choices__isnull=True,
+    ).exclude(text="")
+    if filters.touchpoint_id:
+        answers = answers.filter(response__touchpoint_id=filters.touchpoint_id)
+    for name in ("channel", "language", "respondent_type", "age_band"):
+        if value := getattr(filters, name):
+            answers = answers.filter(**{f"response__{name}": value})
+    return list(
+        answers.select_related("response__unit", "item_version").order_by("-response__responded_at")[:limit]
+    )

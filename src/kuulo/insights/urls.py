@@ -5,4 +5,5 @@ from . import views
 app_name = "insights"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
 ]

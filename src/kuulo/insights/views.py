@@ -5,11 +5,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from kuulo.feedback.models import Touchpoint
-from kuulo.organisations.access import Permission, organisation_for, requires, units_for
+from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, units_for
+from kuulo.organisations.models import Unit
 
-from . import metrics
+from . import charts, metrics
 from .forms import DashboardFilterForm
 
 VIEW = Permission.VIEW_INSIGHTS
@@ -55,3 +58,82 @@ def overview(request: HttpRequest) -> HttpResponse:
             "headline": list(metrics.HEADLINE),
         },
     )
+
+
+@requires(VIEW)
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """How did my unit do yesterday, this week and this month; trends, distributions,
+    what changed, and the latest comments."""
+    organisation = organisation_for(request.user)
+    unit = get_for_user_or_404(Unit.objects.select_related("unit_type"), request.user, VIEW, pk=unit_id)
+    form = _filter_form(request)
+    filters = form.filters(timezone.localdate())
+    threshold = organisation.reporting_threshold
+    cards = metrics.item_cards(unit, timezone.localdate(), threshold)
+    trend_charts, distribution_charts = [], []
+    for card in cards:
+        points, values = metrics.trend(unit, card.version, filters, threshold)
+        measure = metrics.measure_of(card.version)
+        trend_charts.append(
+            charts.Chart(
+                id=f"trend-{card.code}",
+                title=_("%(item)s over time") % {"item": card.code.upper()},
+                labels=[point.label for point in points],
+                series=[charts.Series(card.code.upper(), values)],
+                target=card.windows["month"].target,
+                decimals=0 if measure == "nps" else 1,
+                low=-100 if measure == "nps" else card.version.scale_min,
+                high=100 if measure == "nps" else card.version.scale_max,
+                summary=_trend_summary(card.code.upper(), points, values),
+            )
+        )
+        shares = metrics.distribution(unit, card.version, filters, threshold)
+        distribution_charts.append(
+            charts.Chart(
+                id=f"distribution-{card.code}",
+                kind="bar",
+                width=360,
+                height=220,
+                title=_("Answers to %(item)s") % {"item": card.code.upper()},
+                labels=[str(value) for value in card.version.scale_values()],
+                series=[
+                    charts.Series(
+                        _("Share of answers"), list(shares) or [None] * len(card.version.scale_values())
+                    )
+                ],
+                decimals=0,
+                suffix=" %",
+                low=0,
+                summary=_("Share of answers at each point of the scale."),
+            )
+        )
+    return render(
+        request,
+        "insights/unit_detail.html",
+        {
+            "unit": unit,
+            "form": form,
+            "filters": filters,
+            "cards": cards,
+            "trend_charts": trend_charts,
+            "distribution_charts": distribution_charts,
+            "changes": metrics.significant_item_changes(unit, filters, threshold),
+            "comments": metrics.latest_comments(unit, filters, organisation.text_threshold),
+            "threshold": threshold,
+            "text_threshold": organisation.text_threshold,
+        },
+    )
+
+
+def _trend_summary(name: str, points: list[metrics.Bucket], values: list[float | None]) -> str:
+    shown = [(point, value) for point, value in zip(points, values, strict=True) if value is not None]
+    if not shown:
+        return _("%(item)s: no figures to show in this period.") % {"item": name}
+    first, last = shown[0], shown[-1]
+    return _("%(item)s from %(start)s (%(first)s) to %(end)s (%(last)s).") % {
+        "item": name,
+        "start": first[0].label,
+        "first": number_format(first[1], 1),
+        "end": last[0].label,
+        "last": number_format(last[1], 1),
+    }

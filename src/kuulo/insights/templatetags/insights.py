@@ -13,3 +13,9 @@ register = template.Library()
 @register.inclusion_tag("insights/_figure.html")
 def figure(cell: Figure, threshold: int) -> dict[str, Any]:
     return {"cell": cell, "kind": cell.kind, "decimals": DECIMALS.get(cell.kind, 1), "threshold": threshold}
+
+
+@register.inclusion_tag("insights/_chart.html")
+def chart(spec: Any) -> dict[str, Any]:
+    """Draw a charts.Chart (laid out here, so views only describe what to show)."""
+    return {"chart": spec.layout()}

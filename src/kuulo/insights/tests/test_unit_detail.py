@@ -1,0 +1,121 @@
+"""One unit's dashboard: windows against baseline and target, trends with gaps where
+figures are hidden, distributions, significant changes only, comments behind their own
+threshold, and the chart component's drawing and data table."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+
+from kuulo.feedback import ingest
+from kuulo.feedback.models import SurveyPublication
+from kuulo.feedback.testing import make_publication
+from kuulo.insights import charts, metrics
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for
+
+
+def send(
+    world: World, publication: SurveyPublication, answers: list[dict[str, Any]], days_ago: float
+) -> None:
+    when = timezone.now() - timedelta(days=days_ago)
+    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
+    ingest.ingest(world.users[Role.ADMIN], items)
+
+
+@pytest.fixture
+def publication(world: World) -> SurveyPublication:
+    return make_publication(world.unit, items=("csat", "resolved", "open"))
+
+
+def page_for(world: World, role: str, unit_id: int, query: str = "") -> Any:
+    user = world.users[role]
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return client_for(user).get(f"/dashboards/units/{unit_id}/{query}")
+
+
+def test_windows_compare_with_the_units_own_baseline(world: World, publication: SurveyPublication) -> None:
+    send(world, publication, [{"csat": 3}] * 30, days_ago=60)  # the baseline: 90 days before the last 28
+    send(world, publication, [{"csat": 5}] * 6, days_ago=1)  # yesterday
+    send(world, publication, [{"csat": 4}] * 6, days_ago=5)
+    page = page_for(world, Role.MANAGER, world.area.pk)
+    assert page.status_code == 200
+    csat = next(card for card in page.context["cards"] if card.code == "csat")
+    assert csat.baseline.value == 3.0
+    assert csat.windows["yesterday"].value == 5.0 and csat.windows["yesterday"].significant
+    assert csat.windows["week"].value == 4.5 and csat.windows["month"].value == 4.5
+    assert csat.windows["week"].change == 1.5
+
+
+def test_trend_has_a_gap_where_a_week_is_too_small_to_show(
+    world: World, publication: SurveyPublication
+) -> None:
+    send(world, publication, [{"csat": 4}] * 6, days_ago=2)
+    send(world, publication, [{"csat": 2}] * 2, days_ago=20)  # under the threshold
+    filters = metrics.Filters(start=timezone.localdate() - timedelta(days=27), end=timezone.localdate())
+    version = metrics.headline_versions()["csat"]
+    days = metrics.Filters(start=timezone.localdate() - timedelta(days=13), end=timezone.localdate())
+    points, values = metrics.trend(world.unit, version, days, threshold=5)
+    assert len(points) == 14 and values.count(None) == 13  # only one day has enough answers
+    weekly = metrics.Filters(start=timezone.localdate() - timedelta(days=59), end=timezone.localdate())
+    points, values = metrics.trend(world.unit, version, weekly, threshold=5)
+    assert 8 <= len(points) <= 10 and [v for v in values if v is not None] == [4.0]
+    assert metrics.distribution(world.unit, version, filters, threshold=5) == [0, 25.0, 0, 75.0, 0]
+    assert metrics.distribution(world.sibling, version, filters, threshold=5) == []
+
+
+def test_only_changes_beyond_chance_are_listed(world: World, publication: SurveyPublication) -> None:
+    send(
+        world, publication, [{"csat": 2, "resolved": 0}] * 20 + [{"csat": 3, "resolved": 1}] * 20, days_ago=40
+    )
+    send(
+        world, publication, [{"csat": 5, "resolved": 0}] * 20 + [{"csat": 4, "resolved": 1}] * 20, days_ago=3
+    )
+    changes = page_for(world, Role.ADMIN, world.unit.pk).context["changes"]
+    assert [change.version.item.code for change in changes] == ["csat"]  # "resolved" did not move
+    assert changes[0].before.value == 2.5 and changes[0].after.value == 4.5
+
+
+def test_comments_need_a_larger_group_than_figures(world: World, publication: SurveyPublication) -> None:
+    send(world, publication, [{"csat": 4, "open": "Hyvää palvelua, soita 040 1234567"}] * 6, days_ago=1)
+    page = page_for(world, Role.STAFF, world.unit.pk)
+    assert page.context["comments"] is None  # 6 responses < the default comment threshold of 10
+    assert "so that no comment reveals who wrote it" in page.content.decode()
+    send(world, publication, [{"csat": 5}] * 4, days_ago=1)
+    page = page_for(world, Role.STAFF, world.unit.pk)
+    texts = [answer.text for answer in page.context["comments"]]
+    assert len(texts) == 6 and all("[PHONE]" in text for text in texts)  # redacted when stored
+
+
+def test_a_unit_outside_ones_roles_is_not_found(world: World, publication: SurveyPublication) -> None:
+    assert page_for(world, Role.MANAGER, world.sibling.pk).status_code == 404
+    assert page_for(world, Role.STAFF, world.area.pk).status_code == 404
+    assert page_for(world, "other_admin", world.unit.pk).status_code == 404
+    assert page_for(world, Role.VIEWER, world.unit.pk).status_code == 200
+
+
+def test_the_chart_draws_gaps_and_a_table_of_the_same_numbers() -> None:
+    with translation.override("fi"):  # numbers are written the reader's way
+        finnish = charts.Chart(
+            title="x", labels=["a"], series=[charts.Series("s", [4.25])], decimals=2
+        ).layout()
+    assert finnish.table_rows[0].values == ["4,25"]
+    with translation.override("en"):
+        chart = charts.Chart(
+            title="CSAT",
+            labels=["1.", "2.", "3.", "4."],
+            series=[charts.Series("CSAT", [4.0, None, 3.5, 4.5])],
+            low=1,
+            high=5,
+            target=4.2,
+        ).layout()
+        assert [len(line.split()) for line in chart.lines[0].polylines] == [1, 2]  # the gap splits the line
+        assert [tick.label for tick in chart.ticks] == ["1", "2", "3", "4", "5"]
+        assert chart.target_y is not None and chart.ticks[-1].y < chart.target_y < chart.ticks[-2].y
+        assert [row.values for row in chart.table_rows] == [["4.0"], ["–"], ["3.5"], ["4.5"]]
+        bars = charts.Chart(
+            title="x", labels=["a", "b"], series=[charts.Series("s", [10.0, 30.0])], kind="bar"
+        ).layout()
+        assert bars.bars[0].h < bars.bars[1].h and bars.bars[0].y > bars.bars[1].y
