@@ -393,6 +393,7 @@ class CleanAnswer:
     number: int | None = None
     choices: list[str] | None = None
     text: str = ""
+    scale_min: int | None = None  # of the version: aggregates count scale points from it
 
     def as_model(self, response: Response) -> Answer:
         return Answer(
@@ -439,7 +440,7 @@ def clean_answer(question: SurveyQuestion, raw: Any) -> CleanAnswer | None:
                 % {"low": version.scale_min, "high": version.scale_max},
                 code="out_of_scale",
             )
-        return CleanAnswer(version.pk, number=number)
+        return CleanAnswer(version.pk, number=number, scale_min=version.scale_min)
     if kind in CHOICE_KINDS:
         values = [str(v) for v in (raw if isinstance(raw, list) else [raw])]
         if not set(values) <= set(version.choice_values()) or (

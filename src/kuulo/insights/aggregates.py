@@ -49,8 +49,7 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
     """Add (sign +1) or subtract (sign -1) these responses in every aggregate table."""
     if not responses:
         return
-    version_ids = {a.item_version_id for facts in responses for a in facts.answers}
-    scale_min = dict(ItemVersion.objects.filter(pk__in=version_ids).values_list("pk", "scale_min"))
+    scale_min = _scale_minimums(responses)
     items: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     segments: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     choices: defaultdict[tuple[Any, ...], int] = defaultdict(int)
@@ -75,13 +74,31 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
             elif answer.text:
                 items[item_key][-1] += sign
                 segments[(*item_key, *segment)][-1] += sign
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction; no savepoint needed
         _upsert(DailyItemStats, ITEM_KEY, STATS_FIELDS, [(*k, *v) for k, v in items.items()])
         _upsert(DailySegmentStats, SEGMENT_KEY, STATS_FIELDS, [(*k, *v) for k, v in segments.items()])
         _upsert(DailyChoiceCount, CHOICE_KEY, ["count"], [(*k, v) for k, v in choices.items()])
         _upsert(DailyResponseCount, RESPONSE_KEY, ["count"], [(*k, v) for k, v in counts.items()])
         if sign < 0:
             _drop_empty_rows({k[1] for k in counts}, {k[2] for k in counts})
+
+
+def _scale_minimums(responses: list[ResponseFacts]) -> dict[int, int | None]:
+    """Where each numeric answer's scale starts: validated answers carry it, stored Answer
+    rows (deleted responses) are looked up."""
+    found: dict[int, int | None] = {}
+    missing = set()
+    for facts in responses:
+        for answer in facts.answers:
+            if answer.number is None or answer.item_version_id in found:
+                continue
+            if (known := getattr(answer, "scale_min", None)) is not None:
+                found[answer.item_version_id] = known
+            else:
+                missing.add(answer.item_version_id)
+    if missing - set(found):
+        found.update(ItemVersion.objects.filter(pk__in=missing - set(found)).values_list("pk", "scale_min"))
+    return found
 
 
 def _upsert(model: Any, key: list[str], values: list[str], rows: list[tuple[Any, ...]]) -> None:
