@@ -98,6 +98,7 @@ NOT_PAGES = {
     "feedback:publication_qr",
     "feedback:import_progress",
     "feedback:kiosk_service_worker",
+    "insights:overview_export",
 }
 POST_ONLY = {
     "core:set_language",

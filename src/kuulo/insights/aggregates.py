@@ -191,10 +191,26 @@ def _rebuild_stats(model: Any, answers: Any, segment: list[str]) -> int:
         sums[f"c{i}"] = Sum(
             Case(When(numeric & Q(point=i), then=Value(1)), default=Value(0), output_field=IntegerField())
         )
-    groups = _answer_groups(answers.annotate(point=point), segment).annotate(**sums)
-    rows = [model(**group) for group in groups if group["n"] or group["texts"]]
-    model.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    key = [*ITEM_KEY, *segment]
+    groups = (
+        _answer_groups(answers.annotate(point=point), segment)
+        .annotate(**sums)
+        .filter(Q(n__gt=0) | Q(texts__gt=0))
+        .values_list(*key, *STATS_FIELDS)
+    )
+    return _insert_select(model, [*key, *STATS_FIELDS], groups)
+
+
+def _insert_select(model: Any, columns: list[str], queryset: Any) -> int:
+    """INSERT INTO the table SELECT the grouped rows: the database does all the work.
+    The queryset's values_list names the columns in the table's order."""
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        # The SELECT is the ORM's own, with its parameters passed separately.
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        return cursor.rowcount
 
 
 def _rebuild_choices(answers: Any) -> int:
@@ -222,12 +238,15 @@ def _rebuild_responses(responses: Any) -> int:
         )
         .values("organisation_id", "day", "unit_id", "touchpoint_key", "survey_key", *SEGMENT, "sentiment")
         .annotate(count=Count("pk"))
-    )
-    rows = [
-        DailyResponseCount(
-            touchpoint_id=group.pop("touchpoint_key"), survey_id=group.pop("survey_key"), **group
+        .values_list(
+            "organisation_id",
+            "day",
+            "unit_id",
+            "touchpoint_key",
+            "survey_key",
+            *SEGMENT,
+            "sentiment",
+            "count",
         )
-        for group in groups
-    ]
-    DailyResponseCount.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    )
+    return _insert_select(DailyResponseCount, [*RESPONSE_KEY, "count"], groups)

@@ -10,11 +10,12 @@ figure wherever a hidden one could be worked out as "parent minus the other chil
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from kuulo.feedback.models import (
     Answer,
@@ -49,6 +50,8 @@ class Filters:
     language: str = ""
     respondent_type: str = ""
     age_band: str = ""
+    # Set by the readers below from the units asked about: every aggregate index starts with it.
+    organisation_id: int | None = None
 
     @property
     def segmented(self) -> bool:
@@ -65,6 +68,8 @@ class Filters:
     def q(self) -> Q:
         """Rows of an aggregate table inside these filters."""
         q = Q(day__range=(self.start, self.end))
+        if self.organisation_id:
+            q &= Q(organisation_id=self.organisation_id)
         if self.touchpoint_id:
             q &= Q(touchpoint_id=self.touchpoint_id)
         for name in ("channel", "language", "respondent_type", "age_band"):
@@ -166,6 +171,8 @@ def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitR
     against the threshold, changes tested against the previous period."""
     # Figures of a unit cover its subtree: read every unit below the shown ones.
     subtree = list(Unit.objects.subtree_of(*units)) if units else []
+    if units:
+        filters = replace(filters, organisation_id=units[0].organisation_id)
     versions = headline_versions()
     targets = _targets(units, versions)
     rows = _period_rows(units, subtree, versions, targets, filters, threshold)
@@ -437,9 +444,11 @@ def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
     versions = headline_versions()
     targets = _targets([unit], versions)
     cards = []
-    last = Filters(start=today - timedelta(days=28), end=today - timedelta(days=1))
-    baseline_filters = Filters(
-        start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
+    last = Filters(
+        start=today - timedelta(days=28), end=today - timedelta(days=1), organisation_id=unit.organisation_id
+    )
+    baseline_filters = replace(
+        last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
     )
     baseline_found = summaries(members, versions.values(), baseline_filters, by=())
     for code, version in versions.items():
@@ -448,7 +457,9 @@ def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
         baseline = _metric(_sum_keyed(baseline_found, version), measure, threshold, target)
         windows = {}
         for name, days, skip in WINDOWS:
-            window = Filters(start=today - timedelta(days=days + skip - 1), end=today - timedelta(days=skip))
+            window = replace(
+                last, start=today - timedelta(days=days + skip - 1), end=today - timedelta(days=skip)
+            )
             figure = _metric(
                 _sum_keyed(summaries(members, [version], window, by=()), version), measure, threshold, target
             )
@@ -466,6 +477,7 @@ def trend(
     unit: Unit, version: ItemVersion, filters: Filters, threshold: int
 ) -> tuple[list[Bucket], list[float | None]]:
     """The item's value per day, week or month of the period; None where hidden or empty."""
+    filters = replace(filters, organisation_id=unit.organisation_id)
     members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     daily = summaries(members, [version], filters, by=("day",))
     points = buckets(filters)
@@ -482,6 +494,7 @@ def trend(
 
 def distribution(unit: Unit, version: ItemVersion, filters: Filters, threshold: int) -> list[float | None]:
     """Share (%) of answers at each scale point; empty when too few to show."""
+    filters = replace(filters, organisation_id=unit.organisation_id)
     members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     total = _sum_keyed(summaries(members, [version], filters, by=()), version)
     if total.n < threshold:
@@ -492,6 +505,7 @@ def distribution(unit: Unit, version: ItemVersion, filters: Filters, threshold: 
 def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> list[Change]:
     """Items whose result changed from the previous period by more than chance would
     explain, after correcting for testing many items at once."""
+    filters = replace(filters, organisation_id=unit.organisation_id)
     members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     table: Any = DailySegmentStats if filters.segmented else DailyItemStats
     version_ids = (
@@ -519,9 +533,15 @@ def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> li
     return [Change(version=v, before=b, after=a) for pk, (v, b, a, _p) in figures.items() if str(pk) in kept]
 
 
+def _start_of(day: date) -> datetime:
+    """Midnight at the start of a local day, so that a time range can use the index."""
+    return timezone.make_aware(datetime.combine(day, time()))
+
+
 def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
     """The newest free-text answers of the period (already redacted when stored); None when
     the group is smaller than the comment threshold, since a comment can reveal its writer."""
+    filters = replace(filters, organisation_id=unit.organisation_id)
     members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     counts = response_counts(members, filters)
     if sum(c["responses"] + c["verbal"] for c in counts.values()) < text_threshold:
@@ -529,7 +549,8 @@ def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: in
     # The raw table: only the newest few rows of the period.
     answers = Answer.objects.filter(
         response__unit_id__in=members,
-        response__responded_at__date__range=(filters.start, filters.end),
+        response__responded_at__gte=_start_of(filters.start),
+        response__responded_at__lt=_start_of(filters.end + timedelta(days=1)),
         number__isnull=True,
         choices__isnull=True,
     ).exclude(text="")

@@ -6,4 +6,5 @@ app_name = "insights"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
+    path("export/", views.overview_export, name="overview_export"),
 ]

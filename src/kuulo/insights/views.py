@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from kuulo.audit.exports import spreadsheet
 from kuulo.feedback.models import Touchpoint
 from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, units_for
 from kuulo.organisations.models import Unit
@@ -137,3 +138,55 @@ def _trend_summary(name: str, points: list[metrics.Bucket], values: list[float |
         "end": last[0].label,
         "last": number_format(last[1], 1),
     }
+
+
+@requires(VIEW)
+def overview_export(request: HttpRequest) -> HttpResponse:
+    """The overview's figures as CSV or XLSX (?download=csv): the same filters, scope and suppression."""
+    fmt = request.GET.get("download", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    organisation = organisation_for(request.user)
+    filters = _filter_form(request).filters(timezone.localdate())
+    units = list(units_for(request.user, VIEW).active().order_by("path"))
+    threshold = organisation.reporting_threshold
+    rows = metrics.unit_rows(units, filters, threshold)
+
+    def cell(figure: metrics.Figure) -> Any:
+        if figure.hidden:
+            return f"< {threshold}"
+        return None if figure.value is None else round(figure.value, metrics.DECIMALS[figure.kind])
+
+    header = [
+        _("Unit"),
+        _("Unit code"),
+        _("Responses"),
+        _("Response rate (%)"),
+        *(code.upper() for code in metrics.HEADLINE),
+        *(_("%(item)s change") % {"item": code.upper()} for code in metrics.HEADLINE),
+        _("Verbal feedback"),
+        _("Complaints"),
+        _("Waiting (min)"),
+    ]
+    table = [
+        [
+            row.unit.name,
+            row.unit.code,
+            cell(row.responses),
+            cell(row.response_rate),
+            *(cell(row.metrics[code]) for code in metrics.HEADLINE),
+            *(row.metrics[code].change for code in metrics.HEADLINE),
+            cell(row.verbal),
+            cell(row.complaints),
+            cell(row.waiting_minutes),
+        ]
+        for row in rows
+    ]
+    return spreadsheet(
+        request,
+        filename=f"kuulo-{filters.start}-{filters.end}",
+        header=header,
+        rows=table,
+        fmt=fmt,
+        details={"view": "overview", "start": str(filters.start), "end": str(filters.end)},
+    )

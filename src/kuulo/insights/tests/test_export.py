@@ -1,0 +1,62 @@
+"""Exports of the overview: the same scope, filters and suppression as the page, formula
+injection neutralised, numbers kept as numbers, and every export in the audit log."""
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import openpyxl
+from django.utils import timezone
+
+from kuulo.audit.exports import safe_cell
+from kuulo.audit.models import AuditEvent
+from kuulo.feedback import ingest
+from kuulo.feedback.testing import make_publication
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for, make_unit
+
+
+def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
+    publication = make_publication(unit, items=("csat", "nps"))
+    when = timezone.now() - timedelta(days=1)
+    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
+    ingest.ingest(world.users[Role.ADMIN], items)
+
+
+def test_csv_export_matches_the_page_and_hides_small_groups(world: World) -> None:
+    world.unit.name_en = world.unit.name_fi = '=HYPERLINK("http://evil.example")'
+    world.unit.save()
+    send(world, world.unit, [{"csat": 4, "nps": 10}] * 8)
+    send(world, world.sibling, [{"csat": 2}] * 3)
+    send(world, make_unit(world.org, parent=world.root, code="a-third"), [{"csat": 3}] * 6)
+    response = client_for(world.users[Role.ADMIN]).get("/dashboards/export/?download=csv&period=7")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="kuulo-' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    by_code = {row[1]: row for row in rows[1:]}
+    assert by_code["a-unit"][0].startswith("'=HYPERLINK")  # not a formula when opened
+    assert by_code["a-unit"][2] == "8.0" and by_code["a-unit"][4] == "4.0" and by_code["a-unit"][5] == "100.0"
+    assert by_code["a-sibling"][2] == "< 5" and by_code["a-sibling"][4] == "< 5"
+    assert by_code["a-third"][2] == "< 5"  # else the root minus the others would give the sibling's
+    assert by_code["a-root"][2] == "17.0"
+    event = AuditEvent.objects.get(action="data.exported")
+    assert event.details["view"] == "overview" and event.details["rows"] == len(rows) - 1
+
+
+def test_xlsx_export_keeps_numbers_and_the_users_scope(world: World) -> None:
+    send(world, world.unit, [{"csat": 5, "nps": 0}] * 6)
+    send(world, world.sibling, [{"csat": 1}] * 6)
+    response = client_for(world.users[Role.MANAGER]).get("/dashboards/export/?download=xlsx&period=7")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert {row[1] for row in rows[1:]} == {"a-area", "a-unit"}  # the manager's units only
+    unit = next(row for row in rows if row[1] == "a-unit")
+    assert unit[2] == 6 and unit[4] == 5.0 and unit[5] == -100  # numbers, not text
+    assert client_for(world.users[Role.MANAGER]).get("/dashboards/export/?download=pdf").status_code == 404
+
+
+def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
+    assert [safe_cell(v) for v in ["=1+1", "+3", "-2", "@SUM(A1)", "\tx", "ok", -2, 3.5, None]] == [
+        "'=1+1", "'+3", "'-2", "'@SUM(A1)", "'\tx", "ok", -2, 3.5, None,
+    ]  # fmt: skip
