@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kuulo.feedback import invitations, services
 from kuulo.feedback.models import Complaint, Invitation, ResponseImport
-from kuulo.feedback.testing import make_publication, make_survey
+from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
@@ -154,6 +154,8 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
                 received_on="2026-10-01",
             ).pk
         ),
+        # Service paths belong to the organisation: out of scope means another organisation.
+        "path_id": lambda: make_touchpoint(world.org if in_scope else world.other_org).service_path_id,
         "import_id": lambda: (
             ResponseImport.objects.create(
                 publication=make_publication(unit),

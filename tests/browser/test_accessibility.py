@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import imports, invitations, services
-from kuulo.feedback.models import Complaint, Invitation, Item, SurveyPublication
+from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -64,6 +64,7 @@ def kuulo_page_urls() -> list[str]:
             )
         ),
         "complaint_id": complaint.pk,
+        "path_id": ServicePath.objects.filter(organisation=unit.organisation).first().pk,  # type: ignore[union-attr]
         "import_id": imports.upload_file(
             admin, publication, file_name="export.csv", content="id;csat;open\n1;5;Hyvä\n".encode()
         ).pk,

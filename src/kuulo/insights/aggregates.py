@@ -25,7 +25,14 @@ from django.utils import timezone
 from kuulo.feedback.models import Answer, ItemVersion, Response
 from kuulo.feedback.signals import ResponseFacts
 
-from .models import SCALE_POINTS, DailyChoiceCount, DailyItemStats, DailyResponseCount, DailySegmentStats
+from .models import (
+    SCALE_POINTS,
+    DailyChoiceCount,
+    DailyItemStats,
+    DailyResponseCount,
+    DailySegmentStats,
+    DailyUnitCount,
+)
 
 STATS_FIELDS = ["n", "total", "total_sq", *(f"c{i}" for i in range(SCALE_POINTS)), "texts"]
 ITEM_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id"]
@@ -33,6 +40,7 @@ SEGMENT = ["channel", "language", "respondent_type", "age_band"]
 SEGMENT_KEY = [*ITEM_KEY, *SEGMENT]
 CHOICE_KEY = [*SEGMENT_KEY, "choice"]
 RESPONSE_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "survey_id", *SEGMENT, "sentiment"]
+UNIT_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "channel"]
 # Rows per upsert statement: well under the databases' limits on query parameters.
 UPSERT_CHUNK = 400
 
@@ -54,11 +62,13 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
     segments: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     choices: defaultdict[tuple[Any, ...], int] = defaultdict(int)
     counts: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    unit_counts: defaultdict[tuple[Any, ...], int] = defaultdict(int)
     for facts in responses:
         day = timezone.localdate(facts.responded_at)
         where = (facts.organisation_id, day, facts.unit_id, facts.touchpoint_id or 0)
         segment = (facts.channel, facts.language, facts.respondent_type, facts.age_band)
         counts[(*where, facts.survey_id or 0, *segment, facts.sentiment)] += sign
+        unit_counts[(*where, facts.channel)] += sign
         for answer in facts.answers:
             item_key = (*where, answer.item_version_id)
             if answer.number is not None:
@@ -79,6 +89,7 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
         _upsert(DailySegmentStats, SEGMENT_KEY, STATS_FIELDS, [(*k, *v) for k, v in segments.items()])
         _upsert(DailyChoiceCount, CHOICE_KEY, ["count"], [(*k, v) for k, v in choices.items()])
         _upsert(DailyResponseCount, RESPONSE_KEY, ["count"], [(*k, v) for k, v in counts.items()])
+        _upsert(DailyUnitCount, UNIT_KEY, ["count"], [(*k, v) for k, v in unit_counts.items()])
         if sign < 0:
             _drop_empty_rows({k[1] for k in counts}, {k[2] for k in counts})
 
@@ -137,6 +148,7 @@ def _drop_empty_rows(days: set[date], unit_ids: set[int]) -> None:
     DailySegmentStats.objects.filter(scope, n=0, texts=0).delete()
     DailyChoiceCount.objects.filter(scope, count=0).delete()
     DailyResponseCount.objects.filter(scope, count=0).delete()
+    DailyUnitCount.objects.filter(scope, count=0).delete()
 
 
 # --- Rebuilding from raw data -------------------------------------------------------------------
@@ -144,7 +156,13 @@ def _drop_empty_rows(days: set[date], unit_ids: set[int]) -> None:
 
 def rebuild(organisation_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Recompute all aggregate tables (of these organisations) from raw responses."""
-    tables: list[Any] = [DailyItemStats, DailySegmentStats, DailyChoiceCount, DailyResponseCount]
+    tables: list[Any] = [
+        DailyItemStats,
+        DailySegmentStats,
+        DailyChoiceCount,
+        DailyResponseCount,
+        DailyUnitCount,
+    ]
     written = {}
     with transaction.atomic():
         for model in tables:
@@ -161,6 +179,7 @@ def rebuild(organisation_ids: Iterable[int] | None = None) -> dict[str, int]:
         written["segment"] = _rebuild_stats(DailySegmentStats, answers, SEGMENT)
         written["choice"] = _rebuild_choices(answers)
         written["response"] = _rebuild_responses(responses)
+        written["unit"] = _rebuild_unit_counts(responses)
     return written
 
 
@@ -250,3 +269,13 @@ def _rebuild_responses(responses: Any) -> int:
         )
     )
     return _insert_select(DailyResponseCount, [*RESPONSE_KEY, "count"], groups)
+
+
+def _rebuild_unit_counts(responses: Any) -> int:
+    groups = (
+        responses.annotate(day=_local_day("responded_at"), touchpoint_key=Coalesce("touchpoint_id", Value(0)))
+        .values("organisation_id", "day", "unit_id", "touchpoint_key", "channel")
+        .annotate(count=Count("pk"))
+        .values_list("organisation_id", "day", "unit_id", "touchpoint_key", "channel", "count")
+    )
+    return _insert_select(DailyUnitCount, [*UNIT_KEY, "count"], groups)

@@ -29,7 +29,7 @@ from kuulo.feedback.models import (
 )
 from kuulo.organisations.models import Unit
 
-from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats
+from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats, DailyUnitCount
 from .stats import Summary, change_p_value, significant_changes
 
 # The standard items every organisation's overview shows, and how each is summed up.
@@ -154,8 +154,9 @@ def summaries(
 
 def response_counts(unit_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
     """Survey responses and verbal feedback per unit."""
+    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
     rows = (
-        DailyResponseCount.objects.filter(filters.q(), unit_id__in=list(unit_ids))
+        table.objects.filter(filters.q(), unit_id__in=list(unit_ids))
         .values("unit_id", "channel")
         .annotate(count_=Sum("count"))
     )
@@ -562,3 +563,65 @@ def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: in
     return list(
         answers.select_related("response__unit", "item_version").order_by("-response__responded_at")[:limit]
     )
+
+
+# --- A service path: where along the way the experience drops ------------------------------------
+
+
+@dataclass
+class TouchpointRow:
+    touchpoint: Any
+    responses: Figure
+    metrics: dict[str, Figure]
+    drop: bool = False  # the largest fall in satisfaction from the touchpoint before
+
+
+def path_rows(
+    units: list[Unit], touchpoints: list[Any], filters: Filters, threshold: int
+) -> list[TouchpointRow]:
+    """Headline figures per touchpoint of one path, over the given units' subtrees.
+
+    The touchpoints split the units' totals, which the overview shows: a single hidden
+    touchpoint could be worked out as "total minus the others", so one more is hidden."""
+    if not units or not touchpoints:
+        return []
+    filters = replace(filters, organisation_id=units[0].organisation_id)
+    members = list(Unit.objects.subtree_of(*units).values_list("pk", flat=True))
+    versions = headline_versions()
+    found = summaries(members, versions.values(), filters, by=("touchpoint_id",))
+    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
+    counts = (
+        table.objects.filter(filters.q(), unit_id__in=members)
+        .exclude(channel=Channel.VERBAL)
+        .values("touchpoint_id")
+        .annotate(count_=Sum("count"))
+    )
+    responses = {row["touchpoint_id"]: row["count_"] for row in counts}
+    rows = []
+    for touchpoint in touchpoints:
+        figures = {}
+        for code, version in versions.items():
+            summary = found.get(
+                (touchpoint.pk, version.pk), Summary.empty(version.scale_min or 0, version.scale_max or 0)
+            )
+            figures[code] = _metric(summary, HEADLINE[code], threshold, None)
+        rows.append(TouchpointRow(touchpoint, _count(responses.get(touchpoint.pk, 0), threshold), figures))
+    pickers: list[Any] = [lambda r: r.responses, *(lambda r, code=code: r.metrics[code] for code in versions)]
+    for pick in pickers:
+        cells: list[Figure] = [pick(row) for row in rows]
+        if sum(cell.hidden for cell in cells) == 1 and (shown := [cell for cell in cells if cell.shown]):
+            _hide(min(shown, key=lambda cell: cell.n))
+    falls = []
+    for index in range(1, len(rows)):
+        before, after = rows[index - 1].metrics.get("csat"), rows[index].metrics.get("csat")
+        if (
+            before
+            and after
+            and before.value is not None
+            and after.value is not None
+            and after.value < before.value
+        ):
+            falls.append((before.value - after.value, index))
+    if falls:
+        rows[max(falls)[1]].drop = True
+    return rows

@@ -172,3 +172,26 @@ class DailyResponseCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
+
+
+class DailyUnitCount(models.Model):
+    """Responses per day, unit, touchpoint and channel: the unfiltered dashboards' counts
+    (the segment grain above is many times larger)."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()
+    channel = models.CharField(max_length=10)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "day", "unit_id", "touchpoint_id", "channel"],
+                name="daily_unit_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
     path("export/", views.overview_export, name="overview_export"),
+    path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
 ]

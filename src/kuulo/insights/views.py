@@ -3,13 +3,13 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kuulo.audit.exports import spreadsheet
-from kuulo.feedback.models import Touchpoint
+from kuulo.feedback.models import ServicePath, Touchpoint
 from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, units_for
 from kuulo.organisations.models import Unit
 
@@ -56,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort if sort in SORTS else "",
             "threshold": organisation.reporting_threshold,
-            "headline": list(metrics.HEADLINE),
+            "paths": ServicePath.objects.filter(organisation=organisation),
         },
     )
 
@@ -189,4 +189,39 @@ def overview_export(request: HttpRequest) -> HttpResponse:
         rows=table,
         fmt=fmt,
         details={"view": "overview", "start": str(filters.start), "end": str(filters.end)},
+    )
+
+
+@requires(VIEW)
+def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
+    """Scores along the touchpoints of one service path, over the user's units."""
+    organisation = organisation_for(request.user)
+    service_path = get_object_or_404(ServicePath.objects.filter(organisation=organisation), pk=path_id)
+    form = _filter_form(request)
+    filters = form.filters(timezone.localdate())
+    units = list(units_for(request.user, VIEW).active())
+    roots = [unit for unit in units if unit.parent_id not in {u.pk for u in units}]
+    touchpoints = list(service_path.touchpoints.order_by("order"))
+    rows = metrics.path_rows(roots, touchpoints, filters, organisation.reporting_threshold)
+    chart = charts.Chart(
+        id="path-csat",
+        title=_("Satisfaction (CSAT) along the path"),
+        labels=[row.touchpoint.name for row in rows],
+        series=[charts.Series("CSAT", [row.metrics["csat"].value for row in rows])],
+        low=1,
+        high=5,
+        summary=_("Mean satisfaction at each touchpoint of the path, in order."),
+    )
+    return render(
+        request,
+        "insights/path_detail.html",
+        {
+            "service_path": service_path,
+            "paths": ServicePath.objects.filter(organisation=organisation),
+            "form": form,
+            "filters": filters,
+            "rows": rows,
+            "chart": chart,
+            "threshold": organisation.reporting_threshold,
+        },
     )

@@ -17,8 +17,14 @@ from kuulo.feedback import ingest, services
 from kuulo.feedback.models import Answer, Dimension, ItemKind, Response, SurveyPublication
 from kuulo.feedback.testing import make_survey, make_touchpoint
 from kuulo.insights import aggregates
-from kuulo.insights.aggregates import CHOICE_KEY, ITEM_KEY, RESPONSE_KEY, SEGMENT_KEY, STATS_FIELDS
-from kuulo.insights.models import DailyChoiceCount, DailyItemStats, DailyResponseCount, DailySegmentStats
+from kuulo.insights.aggregates import CHOICE_KEY, ITEM_KEY, RESPONSE_KEY, SEGMENT_KEY, STATS_FIELDS, UNIT_KEY
+from kuulo.insights.models import (
+    DailyChoiceCount,
+    DailyItemStats,
+    DailyResponseCount,
+    DailySegmentStats,
+    DailyUnitCount,
+)
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World
 
@@ -134,12 +140,14 @@ def from_raw() -> dict[str, dict[tuple[Any, ...], Any]]:
     segments: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     choices: defaultdict[tuple[Any, ...], int] = defaultdict(int)
     counts: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    unit_counts: defaultdict[tuple[Any, ...], int] = defaultdict(int)
     for r in Response.objects.all():
         day = timezone.localdate(r.responded_at)
         segment = (r.channel, r.language, r.respondent_type, r.age_band)
         counts[
             (r.organisation_id, day, r.unit_id, r.touchpoint_id or 0, r.survey_id or 0, *segment, r.sentiment)
         ] += 1
+        unit_counts[(r.organisation_id, day, r.unit_id, r.touchpoint_id or 0, r.channel)] += 1
     for a in Answer.objects.select_related("response", "item_version"):
         r = a.response
         key = (
@@ -165,6 +173,7 @@ def from_raw() -> dict[str, dict[tuple[Any, ...], Any]]:
         "segment": {k: v for k, v in segments.items() if any(v)},
         "choice": dict(choices),
         "response": dict(counts),
+        "unit": dict(unit_counts),
     }
 
 
@@ -182,6 +191,7 @@ def stored() -> dict[str, dict[tuple[Any, ...], Any]]:
         "segment": table(DailySegmentStats, SEGMENT_KEY, STATS_FIELDS),
         "choice": table(DailyChoiceCount, CHOICE_KEY, ["count"]),
         "response": table(DailyResponseCount, RESPONSE_KEY, ["count"]),
+        "unit": table(DailyUnitCount, UNIT_KEY, ["count"]),
     }
 
 
