@@ -625,3 +625,85 @@ def path_rows(
     if falls:
         rows[max(falls)[1]].drop = True
     return rows
+
+
+# --- Comparison: a unit against similar units and the organisation --------------------------------
+
+MIN_PEERS = 3  # a peer figure must blend at least this many units, or it would show one of them
+
+
+@dataclass
+class ComparedItem:
+    version: ItemVersion
+    unit: Figure
+    peers: Figure  # the other units of the same type together
+    organisation: Figure  # every other unit of the organisation together
+    rank: int | None = None  # 1 = best among the units of the same type with enough answers
+    ranked: int = 0
+    difference: float | None = None  # unit minus peers
+    significant: bool = False
+
+
+def comparison(unit: Unit, filters: Filters, threshold: int) -> list[ComparedItem]:
+    """The unit's items against the other units of its type and the rest of the
+    organisation, with its rank among its type; the items that differ most first."""
+    filters = replace(filters, organisation_id=unit.organisation_id)
+    everyone = list(Unit.objects.filter(organisation_id=unit.organisation_id, archived_at__isnull=True))
+    peers = [u for u in everyone if u.unit_type_id == unit.unit_type_id and u.pk != unit.pk]
+    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
+    own_ids = [u.pk for u in everyone if u.path.startswith(unit.path)]
+    version_ids = list(
+        table.objects.filter(filters.q(), unit_id__in=own_ids, n__gt=0)
+        .values_list("item_version_id", flat=True)
+        .distinct()
+    )
+    versions = list(ItemVersion.objects.filter(pk__in=version_ids).select_related("item"))
+    found = summaries([u.pk for u in everyone], versions, filters)
+
+    def subtree(of: Unit, version: ItemVersion) -> Summary:
+        return _sum(found, [u.pk for u in everyone if u.path.startswith(of.path)], version)
+
+    compared = []
+    for version in versions:
+        measure = measure_of(version)
+        own = subtree(unit, version)
+        peer_summaries = [(peer, subtree(peer, version)) for peer in peers]
+        contributing = [s for _peer, s in peer_summaries if s.n]
+        peer_total = _total(contributing, version)
+        rest = _total(
+            [found[key] for key in found if key[1] == version.pk and key[0] not in own_ids], version
+        )
+        rest_units = len({key[0] for key in found if key[1] == version.pk and key[0] not in own_ids})
+        item = ComparedItem(
+            version=version,
+            unit=_metric(own, measure, threshold, None),
+            peers=_metric(peer_total, measure, threshold, None)
+            if len(contributing) >= MIN_PEERS
+            else Figure(),
+            organisation=_metric(rest, measure, threshold, None) if rest_units >= MIN_PEERS else Figure(),
+        )
+        values = [measure_value(s, measure)[0] for _peer, s in peer_summaries if s.n >= threshold]
+        if item.unit.shown and len(values) + 1 >= MIN_PEERS:
+            item.rank = 1 + sum(
+                1 for v in values if v is not None and item.unit.value is not None and v > item.unit.value
+            )
+            item.ranked = len(values) + 1
+        if (
+            item.unit.shown
+            and item.peers.shown
+            and item.unit.value is not None
+            and item.peers.value is not None
+        ):
+            item.difference = item.unit.value - item.peers.value
+            p = change_p_value(peer_total, own, measure)
+            item.significant = p is not None and p < SIGNIFICANCE
+        compared.append(item)
+    compared.sort(key=lambda c: (not c.significant, -abs(c.difference or 0)))
+    return compared
+
+
+def _total(summaries_: list[Summary], version: ItemVersion) -> Summary:
+    total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
+    for summary in summaries_:
+        total = total + summary
+    return total

@@ -6,6 +6,7 @@ app_name = "insights"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:unit_id>/compare/", views.unit_compare, name="unit_compare"),
     path("export/", views.overview_export, name="overview_export"),
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
 ]

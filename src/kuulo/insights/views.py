@@ -225,3 +225,25 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
             "threshold": organisation.reporting_threshold,
         },
     )
+
+
+@requires(VIEW)
+def unit_compare(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit against the other units of its type and the organisation: rank, and the
+    items that make the difference. Other units appear only blended, never one by one."""
+    organisation = organisation_for(request.user)
+    unit = get_for_user_or_404(Unit.objects.select_related("unit_type"), request.user, VIEW, pk=unit_id)
+    form = _filter_form(request)
+    filters = form.filters(timezone.localdate())
+    return render(
+        request,
+        "insights/unit_compare.html",
+        {
+            "unit": unit,
+            "form": form,
+            "filters": filters,
+            "items": metrics.comparison(unit, filters, organisation.reporting_threshold),
+            "threshold": organisation.reporting_threshold,
+            "min_peers": metrics.MIN_PEERS,
+        },
+    )

@@ -1,0 +1,65 @@
+"""Comparing a unit with similar units: rank among the same type, peers and the rest of the
+organisation only blended (never fewer than three units), and the differing items first."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from kuulo.feedback import ingest
+from kuulo.feedback.testing import make_publication
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for, make_unit, make_unit_type
+
+
+def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
+    publication = make_publication(unit, items=("csat", "resolved"))
+    when = timezone.now() - timedelta(days=3)
+    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
+    ingest.ingest(world.users[Role.ADMIN], items)
+
+
+def compared(world: World, role: str, unit: Any) -> dict[str, Any]:
+    page = client_for(world.users[role]).get(f"/dashboards/units/{unit.pk}/compare/")
+    assert page.status_code == 200
+    return {item.version.item.code: item for item in page.context["items"]}
+
+
+def test_a_unit_is_ranked_among_its_type_and_the_difference_tested(world: World) -> None:
+    campus = make_unit_type(world.org, code="campus")
+    mine, *others = [
+        make_unit(world.org, parent=world.root, unit_type=campus, code=f"c{i}") for i in range(4)
+    ]
+    send(world, mine, [{"csat": 5, "resolved": 1}] * 20)
+    for other, value in zip(others, (2, 3, 4), strict=True):
+        send(world, other, [{"csat": value, "resolved": 1}] * 20)
+    items = compared(world, Role.ADMIN, mine)
+    csat = items["csat"]
+    assert (csat.unit.value, csat.peers.value, csat.rank, csat.ranked) == (5.0, 3.0, 1, 4)
+    assert csat.difference == 2.0 and csat.significant
+    assert items["resolved"].difference == 0 and not items["resolved"].significant
+    assert list(items) == ["csat", "resolved"]  # what makes the difference comes first
+
+
+def test_fewer_than_three_peers_are_never_shown_blended(world: World) -> None:
+    campus = make_unit_type(world.org, code="campus")
+    mine = make_unit(world.org, parent=world.root, unit_type=campus, code="mine")
+    other = make_unit(world.org, parent=world.root, unit_type=campus, code="other")
+    send(world, mine, [{"csat": 4}] * 10)
+    send(world, other, [{"csat": 1}] * 10)  # one peer: its figure would be shown as "peers"
+    csat = compared(world, Role.ADMIN, mine)["csat"]
+    assert csat.peers.value is None and csat.rank is None and csat.difference is None
+    assert csat.organisation.value is None  # the rest of the organisation is that one unit too
+
+
+def test_comparison_needs_access_to_the_unit(world: World) -> None:
+    assert (
+        client_for(world.users[Role.MANAGER])
+        .get(f"/dashboards/units/{world.sibling.pk}/compare/")
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(world.users[Role.MANAGER]).get(f"/dashboards/units/{world.unit.pk}/compare/").status_code
+        == 200
+    )
