@@ -88,6 +88,7 @@ bench: setup
 	@command -v wrk >/dev/null || scripts/install-system-packages wrk
 	$(PY) bench/ingest_api.py --engine sqlite
 	$(PY) bench/import_file.py --engine sqlite
+	$(PY) bench/dashboard.py --engine sqlite
 	$(PY) bench/public_form.py --engine sqlite
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
 	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/import_file.py --engine postgres && \
