@@ -615,7 +615,9 @@ def save_complaint(
     if unexpected := set(fields) - COMPLAINT_FIELDS:
         raise TypeError(f"save_complaint cannot set {sorted(unexpected)}")
     creating = complaint.pk is None
-    if not creating and not has_permission(user, Permission.MANAGE_COMPLAINTS, complaint.unit):
+    # Checked against the stored unit: a form may already have put the new one on the instance.
+    stored = None if creating else Complaint.objects.select_related("unit").get(pk=complaint.pk)
+    if stored is not None and not has_permission(user, Permission.MANAGE_COMPLAINTS, stored.unit):
         raise ValidationError(_("You cannot change this case."))
     for name, value in fields.items():
         setattr(complaint, name, value)

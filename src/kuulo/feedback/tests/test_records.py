@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from kuulo.feedback import services
 from kuulo.feedback.models import Channel, Complaint, ComplaintStatus, Response
@@ -191,5 +192,11 @@ def test_managers_cannot_reach_or_move_complaints_outside_their_units(world: Wor
     with pytest.raises(ValidationError) as refused:
         services.save_complaint(Complaint.objects.get(pk=own_case.pk), user=manager, unit=world.sibling)
     assert "unit" in refused.value.message_dict
+    # A caller that already moved the instance into the manager's unit cannot launder it:
+    # the case's stored unit decides.
+    laundered = Complaint.objects.get(pk=sibling_case.pk)
+    laundered.unit = world.unit
+    with translation.override("en"), pytest.raises(ValidationError, match="You cannot change this case"):
+        services.save_complaint(laundered, user=manager, summary="Muutettu")
     stored = {c.case_number: (c.unit, c.summary) for c in Complaint.objects.all()}
     assert stored == {"SIB-1": (world.sibling, ""), "OWN-1": (world.unit, "")}
