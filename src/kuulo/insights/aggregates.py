@@ -27,6 +27,8 @@ from kuulo.feedback.signals import ResponseFacts
 
 from .models import (
     SCALE_POINTS,
+    SEGMENT,
+    WHERE,
     DailyChoiceCount,
     DailyItemStats,
     DailyResponseCount,
@@ -35,12 +37,12 @@ from .models import (
 )
 
 STATS_FIELDS = ["n", "total", "total_sq", *(f"c{i}" for i in range(SCALE_POINTS)), "texts"]
-ITEM_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id"]
-SEGMENT = ["channel", "language", "respondent_type", "age_band"]
+# Each table's key, in the order of its unique constraint (models.py).
+ITEM_KEY = [*WHERE, "item_version_id"]
 SEGMENT_KEY = [*ITEM_KEY, *SEGMENT]
 CHOICE_KEY = [*SEGMENT_KEY, "choice"]
-RESPONSE_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "survey_id", *SEGMENT, "sentiment"]
-UNIT_KEY = ["organisation_id", "day", "unit_id", "touchpoint_id", "channel"]
+RESPONSE_KEY = [*WHERE, "survey_id", *SEGMENT, "sentiment"]
+UNIT_KEY = [*WHERE, "channel"]
 # Rows per upsert statement: well under the databases' limits on query parameters.
 UPSERT_CHUNK = 400
 

@@ -16,6 +16,30 @@ from django.db import models
 SCALE_POINTS = 11  # the longest scale (NPS 0–10) has 11 points
 
 
+class Where(models.Model):
+    """Where and when: the start of every aggregate's key (0 = no touchpoint)."""
+
+    organisation_id = models.IntegerField()
+    day = models.DateField()
+    unit_id = models.IntegerField()
+    touchpoint_id = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class Segment(models.Model):
+    """Who answered, and through which channel: the filters besides time and place."""
+
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=2)
+    respondent_type = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+
+    class Meta:
+        abstract = True
+
+
 class Stats(models.Model):
     """Sums over numeric answers (and a count of free-text answers) of one group."""
 
@@ -39,57 +63,34 @@ class Stats(models.Model):
         abstract = True
 
 
-class DailyItemStats(Stats):
+WHERE = ["organisation_id", "day", "unit_id", "touchpoint_id"]
+SEGMENT = ["channel", "language", "respondent_type", "age_band"]
+
+
+def key(name: str, *fields: str) -> list[models.BaseConstraint]:
+    """The unique key the aggregates upsert on (ON CONFLICT needs it)."""
+    return [models.UniqueConstraint(fields=list(fields), name=name)]
+
+
+class DailyItemStats(Where, Stats):
     """Per day × unit × touchpoint × item version: what unfiltered dashboards read."""
 
-    organisation_id = models.IntegerField()
-    day = models.DateField()
-    unit_id = models.IntegerField()
-    touchpoint_id = models.IntegerField()  # 0: no touchpoint
     item_version_id = models.IntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation_id", "day", "unit_id", "touchpoint_id", "item_version_id"],
-                name="daily_item_stats_key",
-            )
-        ]
+        constraints = key("daily_item_stats_key", *WHERE, "item_version_id")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} item version {self.item_version_id}: n={self.n}"
 
 
-class DailySegmentStats(Stats):
+class DailySegmentStats(Where, Segment, Stats):
     """The same sums split by channel and respondent segment, for filtered views."""
 
-    organisation_id = models.IntegerField()
-    day = models.DateField()
-    unit_id = models.IntegerField()
-    touchpoint_id = models.IntegerField()
     item_version_id = models.IntegerField()
-    channel = models.CharField(max_length=10)
-    language = models.CharField(max_length=2)
-    respondent_type = models.CharField(max_length=20)
-    age_band = models.CharField(max_length=10)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "organisation_id",
-                    "day",
-                    "unit_id",
-                    "touchpoint_id",
-                    "item_version_id",
-                    "channel",
-                    "language",
-                    "respondent_type",
-                    "age_band",
-                ],
-                name="daily_segment_stats_key",
-            )
-        ]
+        constraints = key("daily_segment_stats_key", *WHERE, "item_version_id", *SEGMENT)
 
     def __str__(self) -> str:
         return (
@@ -97,101 +98,44 @@ class DailySegmentStats(Stats):
         )
 
 
-class DailyChoiceCount(models.Model):
+class DailyChoiceCount(Where, Segment):
     """How often each choice of a choice item was picked."""
 
-    organisation_id = models.IntegerField()
-    day = models.DateField()
-    unit_id = models.IntegerField()
-    touchpoint_id = models.IntegerField()
     item_version_id = models.IntegerField()
-    channel = models.CharField(max_length=10)
-    language = models.CharField(max_length=2)
-    respondent_type = models.CharField(max_length=20)
-    age_band = models.CharField(max_length=10)
     choice = models.CharField(max_length=50)
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "organisation_id",
-                    "day",
-                    "unit_id",
-                    "touchpoint_id",
-                    "item_version_id",
-                    "channel",
-                    "language",
-                    "respondent_type",
-                    "age_band",
-                    "choice",
-                ],
-                name="daily_choice_count_key",
-            )
-        ]
+        constraints = key("daily_choice_count_key", *WHERE, "item_version_id", *SEGMENT, "choice")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.choice}: {self.count}"
 
 
-class DailyResponseCount(models.Model):
+class DailyResponseCount(Where, Segment):
     """Responses (not answers) per day, unit, touchpoint, survey, channel, segment and
     sentiment: response rates, verbal feedback volumes, channel mix."""
 
-    organisation_id = models.IntegerField()
-    day = models.DateField()
-    unit_id = models.IntegerField()
-    touchpoint_id = models.IntegerField()
     survey_id = models.IntegerField()  # 0: not through a survey (verbal feedback)
-    channel = models.CharField(max_length=10)
-    language = models.CharField(max_length=2)
-    respondent_type = models.CharField(max_length=20)
-    age_band = models.CharField(max_length=10)
     sentiment = models.CharField(max_length=10)
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "organisation_id",
-                    "day",
-                    "unit_id",
-                    "touchpoint_id",
-                    "survey_id",
-                    "channel",
-                    "language",
-                    "respondent_type",
-                    "age_band",
-                    "sentiment",
-                ],
-                name="daily_response_count_key",
-            )
-        ]
+        constraints = key("daily_response_count_key", *WHERE, "survey_id", *SEGMENT, "sentiment")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
 
 
-class DailyUnitCount(models.Model):
+class DailyUnitCount(Where):
     """Responses per day, unit, touchpoint and channel: the unfiltered dashboards' counts
     (the segment grain above is many times larger)."""
 
-    organisation_id = models.IntegerField()
-    day = models.DateField()
-    unit_id = models.IntegerField()
-    touchpoint_id = models.IntegerField()
     channel = models.CharField(max_length=10)
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation_id", "day", "unit_id", "touchpoint_id", "channel"],
-                name="daily_unit_count_key",
-            )
-        ]
+        constraints = key("daily_unit_count_key", *WHERE, "channel")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"

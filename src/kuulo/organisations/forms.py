@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
 
-from .models import Organisation, Role, Unit, UnitType
+from .models import ORGANISATION_SETTINGS, Organisation, Role, Unit, UnitType
 
 User = get_user_model()
 
@@ -67,15 +67,7 @@ class UnitTypeForm(forms.ModelForm):
 class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "name_fi",
-            "name_sv",
-            "name_en",
-            "business_id",
-            "require_mfa_for_privileged",
-            "reporting_threshold",
-            "text_threshold",
-        ]
+        fields = list(ORGANISATION_SETTINGS)
 
 
 class MemberForm(forms.ModelForm):

@@ -54,6 +54,18 @@ class Organisation(TranslatedNameModel, TimestampedModel):
         verbose_name_plural = _("organisations")
 
 
+# What an organisation's admin may change on the settings page.
+ORGANISATION_SETTINGS = (
+    "name_fi",
+    "name_sv",
+    "name_en",
+    "business_id",
+    "require_mfa_for_privileged",
+    "reporting_threshold",
+    "text_threshold",
+)
+
+
 class UnitType(TranslatedNameModel, TimestampedModel):
     """What kind of unit this is (campus, student services...). Units of the
     same type are compared with each other."""

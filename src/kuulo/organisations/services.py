@@ -21,7 +21,16 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
 
-from .models import ApiKey, Membership, Organisation, Role, RoleAssignment, Unit, UnitType
+from .models import (
+    ORGANISATION_SETTINGS,
+    ApiKey,
+    Membership,
+    Organisation,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitType,
+)
 
 User = get_user_model()
 
@@ -224,16 +233,13 @@ def save_unit_type(unit_type: UnitType, *, request: HttpRequest | None = None) -
 def update_organisation(
     organisation: Organisation, *, request: HttpRequest | None = None, **changes: Any
 ) -> Organisation:
-    allowed = {
-        "name_fi",
-        "name_sv",
-        "name_en",
-        "business_id",
-        "require_mfa_for_privileged",
-        "reporting_threshold",
-        "text_threshold",
-    }
-    apply_changes(organisation, changes, allowed=allowed, action="organisation.updated", request=request)
+    apply_changes(
+        organisation,
+        changes,
+        allowed=set(ORGANISATION_SETTINGS),
+        action="organisation.updated",
+        request=request,
+    )
     return organisation
 
 
