@@ -12,6 +12,7 @@ from kuulo.organisations.access import Permission, has_permission, organisation_
 NAVIGATION = [
     (_("Home"), "core:home", None),
     (_("Dashboards"), "insights:overview", Permission.VIEW_INSIGHTS),
+    (_("Alerts"), "insights:notifications", Permission.VIEW_INSIGHTS),
     (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
     (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
     (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),
@@ -32,8 +33,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, url_name, permission in NAVIGATION:
         if has_permission(user, permission):
             url = reverse(url_name)
-            current = request.path == url if url == "/" else request.path.startswith(url)
-            items.append({"label": label, "url": url, "current": current})
+            matches = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"label": label, "url": url, "current": matches})
+    # One current item: the most specific match (/dashboards/alerts/ is Alerts, not Dashboards).
+    best = max(
+        (item for item in items if item["current"]), key=lambda item: len(str(item["url"])), default=None
+    )
+    for item in items:
+        item["current"] = item is best
     return {
         "nav_items": items,
         "current_organisation": organisation_for(user),

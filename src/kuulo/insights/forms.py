@@ -12,6 +12,7 @@ from kuulo.core.models import LanguageChoice
 from kuulo.feedback.models import AgeBand, Channel, RespondentType, Touchpoint
 
 from .metrics import Filters
+from .models import AlertSubscription
 
 PERIODS = [
     ("7", _("Last 7 days")),
@@ -85,3 +86,13 @@ class DashboardFilterForm(forms.Form):
             respondent_type=data.get("respondent_type", ""),
             age_band=data.get("age_band", ""),
         )
+
+
+class AlertSubscriptionForm(forms.ModelForm[AlertSubscription]):
+    class Meta:
+        model = AlertSubscription
+        fields = ["unit", "below_target", "significant_drop", "digest", "email"]
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit", units)

@@ -11,7 +11,9 @@ lowest point (0 for NPS, 1 for CSAT), c10 the eleventh. Means, NPS, top-2-box sh
 and confidence intervals all come from n, total, total_sq and these counts.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 SCALE_POINTS = 11  # the longest scale (NPS 0–10) has 11 points
 
@@ -139,3 +141,62 @@ class DailyUnitCount(Where):
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
+
+
+class Digest(models.TextChoices):
+    NONE = "", _("No digest")
+    DAILY = "daily", _("Every morning")
+    WEEKLY = "weekly", _("Every Monday")
+
+
+class AlertSubscription(models.Model):
+    """What a person wants to hear about one unit (its whole subtree)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_subscriptions"
+    )
+    unit = models.ForeignKey(
+        "organisations.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    below_target = models.BooleanField(_("when a figure falls below its target"), default=True)
+    significant_drop = models.BooleanField(
+        _("when a figure drops more than chance would explain"), default=True
+    )
+    digest = models.CharField(
+        _("digest"), max_length=10, choices=Digest.choices, default=Digest.WEEKLY, blank=True
+    )
+    email = models.BooleanField(_("also by e-mail"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    access_unit_field = "unit"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="alert_subscription_unique")]
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.unit}"
+
+
+class Notification(models.Model):
+    """A message in the person's own list (and, if they asked, their e-mail)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)  # "alert" or "digest"
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=300)
+    # The same alert (unit, item, reason, week) or digest (unit, day) is never sent twice.
+    key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_key_unique")]
+
+    def __str__(self) -> str:
+        return self.title

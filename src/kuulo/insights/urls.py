@@ -9,4 +9,5 @@ urlpatterns = [
     path("units/<int:unit_id>/compare/", views.unit_compare, name="unit_compare"),
     path("export/", views.overview_export, name="overview_export"),
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
+    path("alerts/", views.notifications, name="notifications"),
 ]

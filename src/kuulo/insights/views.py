@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -14,7 +15,8 @@ from kuulo.organisations.access import Permission, get_for_user_or_404, organisa
 from kuulo.organisations.models import Unit
 
 from . import charts, metrics
-from .forms import DashboardFilterForm
+from .forms import AlertSubscriptionForm, DashboardFilterForm
+from .models import AlertSubscription, Notification
 
 VIEW = Permission.VIEW_INSIGHTS
 SORTS = {"responses", "csat", "nps", "ces", "verbal", "complaints"}
@@ -245,5 +247,40 @@ def unit_compare(request: HttpRequest, unit_id: int) -> HttpResponse:
             "items": metrics.comparison(unit, filters, organisation.reporting_threshold),
             "threshold": organisation.reporting_threshold,
             "min_peers": metrics.MIN_PEERS,
+        },
+    )
+
+
+@requires(VIEW)
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's alerts and digests, and what they subscribe to."""
+    user: Any = request.user  # signed in (requires)
+    units = units_for(user, VIEW).active().order_by("path")
+    subscriptions = AlertSubscription.objects.filter(user=user).select_related("unit")
+    form = AlertSubscriptionForm(request.POST or None, units=units)
+    if request.method == "POST":
+        action = request.POST.get("action", "subscribe")
+        if action == "read":
+            Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+            return redirect("insights:notifications")
+        if action == "unsubscribe":
+            subscriptions.filter(pk=request.POST.get("subscription") or 0).delete()
+            messages.success(request, _("You no longer follow that unit."))
+            return redirect("insights:notifications")
+        if form.is_valid():
+            AlertSubscription.objects.update_or_create(
+                user=user, unit=form.cleaned_data["unit"], defaults=form.cleaned_data
+            )
+            messages.success(
+                request, _("Saved. Alerts and digests arrive here and, if you chose so, by e-mail.")
+            )
+            return redirect("insights:notifications")
+    return render(
+        request,
+        "insights/notifications.html",
+        {
+            "form": form,
+            "subscriptions": subscriptions,
+            "notifications": Notification.objects.filter(user=user).select_related("unit")[:50],
         },
     )
