@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kuulo.feedback import invitations, services
 from kuulo.feedback.models import Complaint, Invitation, ResponseImport
 from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
+from kuulo.improvements.models import Action
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
@@ -156,6 +157,10 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
         ),
         # Service paths belong to the organisation: out of scope means another organisation.
         "path_id": lambda: make_touchpoint(world.org if in_scope else world.other_org).service_path_id,
+        "action_id": lambda: Action.objects.create(organisation=organisation, unit=unit, title="A").pk,
+        # The public "you said, we did" page: any organisation's unit may be shown.
+        "organisation": lambda: organisation.slug,
+        "unit": lambda: unit.code,
         "import_id": lambda: (
             ResponseImport.objects.create(
                 publication=make_publication(unit),

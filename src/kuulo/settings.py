@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kuulo.audit",
     "kuulo.feedback",
     "kuulo.insights",
+    "kuulo.improvements",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

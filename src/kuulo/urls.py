@@ -13,6 +13,7 @@ urlpatterns = [
     path("organisation/", include("kuulo.organisations.urls")),
     path("audit/", include("kuulo.audit.urls")),
     path("dashboards/", include("kuulo.insights.urls")),
+    path("", include("kuulo.improvements.urls")),
     path("", include("kuulo.feedback.urls")),
     path("api/docs", api_docs, name="api_docs"),
     path("api/", api.urls),

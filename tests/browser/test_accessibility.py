@@ -15,6 +15,8 @@ from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
+from kuulo.improvements import services as improvements
+from kuulo.improvements.models import Action
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -64,6 +66,17 @@ def kuulo_page_urls() -> list[str]:
             )
         ),
         "complaint_id": complaint.pk,
+        "action_id": improvements.save_action(
+            Action(),
+            user=admin,
+            unit=unit,
+            title="Chat",
+            status="done",
+            public=True,
+            public_text="Avasimme chatin.",
+        ).pk,
+        "organisation": unit.organisation.slug,
+        "unit": unit.code,
         "path_id": ServicePath.objects.filter(organisation=unit.organisation).first().pk,  # type: ignore[union-attr]
         "import_id": imports.upload_file(
             admin, publication, file_name="export.csv", content="id;csat;open\n1;5;Hyvä\n".encode()
@@ -115,6 +128,7 @@ POST_ONLY = {
     "organisations:person_grant_role",
     "organisations:person_revoke_role",
     "organisations:person_set_active",
+    "improvements:action_move",
 }
 
 

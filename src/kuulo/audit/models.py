@@ -44,6 +44,8 @@ ACTIONS: dict[str, StrOrPromise] = {
     "complaint.updated": _("Complaint updated"),
     "import.uploaded": _("Response file uploaded"),
     "responses.deleted": _("Responses deleted"),
+    "action.saved": _("Improvement action saved"),
+    "action.moved": _("Improvement action moved on the board"),
     "import.finished": _("Responses imported"),
 }
 

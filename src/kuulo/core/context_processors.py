@@ -13,6 +13,7 @@ NAVIGATION = [
     (_("Home"), "core:home", None),
     (_("Dashboards"), "insights:overview", Permission.VIEW_INSIGHTS),
     (_("Alerts"), "insights:notifications", Permission.VIEW_INSIGHTS),
+    (_("Actions"), "improvements:board", Permission.VIEW_INSIGHTS),
     (_("Units"), "organisations:unit_list", Permission.VIEW_UNITS),
     (_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK),
     (_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK),

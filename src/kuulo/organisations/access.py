@@ -46,6 +46,7 @@ class Permission(StrEnum):
     RECORD_VOLUMES = "volumes.record"  # customers served, waiting and processing times per day
     IMPORT_RESPONSES = "responses.import"  # bring in responses from another tool's CSV/XLSX export
     VIEW_INSIGHTS = "insights.view"  # dashboards and reports of the units one's role covers
+    MANAGE_ACTIONS = "actions.manage"  # plan and follow improvement actions (the kanban board)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_COMPLAINTS,
             Permission.RECORD_VOLUMES,
             Permission.IMPORT_RESPONSES,
+            Permission.MANAGE_ACTIONS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -69,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_COMPLAINTS,
             Permission.RECORD_VOLUMES,
             Permission.IMPORT_RESPONSES,
+            Permission.MANAGE_ACTIONS,
         }
     ),
     Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS, Permission.RECORD_FEEDBACK}),
