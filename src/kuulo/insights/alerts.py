@@ -12,8 +12,8 @@ groups above the comment threshold. Nothing is sent about a unit the person can 
 longer see.
 """
 
+import logging
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -27,6 +27,8 @@ from kuulo.organisations.access import Permission, has_permission
 
 from . import metrics
 from .models import AlertSubscription, Digest, Notification
+
+logger = logging.getLogger(__name__)
 
 
 def run_daily(today: date | None = None) -> int:
@@ -143,11 +145,12 @@ def _email(notification_id: int) -> None:
     if notification.emailed_at is not None:
         return
     link = f"{settings.KUULO_PUBLIC_URL}{notification.url}"
-    EmailMessage(
+    message = EmailMessage(
         subject=notification.title, body=f"{notification.body}\n\n{link}", to=[notification.user.email]
-    ).send()
+    )
+    try:
+        message.send()
+    except Exception:  # one unreachable mailbox must not stop everyone else's alerts
+        logger.exception("E-mail of notification %s failed", notification.pk)
+        return
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-
-
-def unread_count(user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

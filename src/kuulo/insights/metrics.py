@@ -218,7 +218,7 @@ def _period_rows(
                 _sum(found, members, version), HEADLINE[code], threshold, targets.get((unit.pk, code))
             )
         rows.append(row)
-    _suppress_complements(rows)
+    _suppress_complements(rows, threshold)
     for row in rows:  # a rate only beside a response count that may be shown
         if row.response_rate.n and row.responses.value is not None:
             row.response_rate.value = 100 * min(row.responses.value / row.response_rate.n, 1.0)
@@ -277,16 +277,17 @@ def _count(count: int, threshold: int) -> Figure:
     )
 
 
-def _suppress_complements(rows: list[UnitRow]) -> None:
-    """Hide more figures so that no hidden one can be worked out from the tree.
+def _suppress_complements(rows: list[UnitRow], threshold: int) -> None:
+    """Hide more figures so that no small group can be worked out from the tree.
 
-    A unit's figure covers its subtree, so a parent minus its shown children gives what
-    the hidden children hold together. Two rules, applied until nothing changes:
-    - among the children of a shown parent, never exactly one hidden: hide the smallest
-      shown sibling too (or, without one, the parent itself);
-    - a hidden unit with children must not have them all shown (their sum would give it):
+    A unit's figure covers its subtree: its children plus its own part (respondents of
+    the unit itself, and of archived units below it), which no row shows. "Parent minus
+    the other children" must never give a small group, so, until nothing changes:
+    - among a shown parent's children and its own part, never exactly one small or
+      hidden cell: hide the smallest shown child too (or, without one, the parent);
+    - a hidden parent must not be the sum of shown children and a known own part:
       hide its smallest shown child too.
-    Each hidden figure then sits in every sum with at least one other unknown."""
+    A zero is hidden only as the last resort: a unit with no answers shows it elsewhere."""
     children: defaultdict[int, list[UnitRow]] = defaultdict(list)
     by_id = {row.unit.pk: row for row in rows}
     for row in rows:
@@ -299,13 +300,18 @@ def _suppress_complements(rows: list[UnitRow]) -> None:
             for parent_id, kids in children.items():
                 parent = pick(by_id[parent_id])
                 figures = [pick(kid) for kid in kids]
-                shown = [f for f in figures if f.shown]
-                hidden = [f for f in figures if f.hidden]
-                if parent.hidden and shown and not hidden:
-                    _hide(min(shown, key=lambda f: f.n))
-                    changed = True
-                elif not parent.hidden and len(hidden) == 1:
-                    _hide(min(shown, key=lambda f: f.n) if shown else parent)
+                own = parent.n - sum(figure.n for figure in figures)
+                own_small = 0 < own < threshold
+                shown = [figure for figure in figures if figure.shown and figure.n > 0]
+                zeros = [figure for figure in figures if figure.shown and figure.n == 0]
+                hidden = [figure for figure in figures if figure.hidden]
+                if parent.hidden:
+                    if not hidden and not own_small and (shown or zeros):
+                        # Only when nothing else can keep the parent unknown is a zero hidden.
+                        _hide(min(shown, key=lambda figure: figure.n) if shown else zeros[0])
+                        changed = True
+                elif len(hidden) + own_small == 1:
+                    _hide(min(shown, key=lambda figure: figure.n) if shown else parent)
                     changed = True
 
 
@@ -445,9 +451,8 @@ def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
     versions = headline_versions()
     targets = _targets([unit], versions)
     cards = []
-    last = Filters(
-        start=today - timedelta(days=28), end=today - timedelta(days=1), organisation_id=unit.organisation_id
-    )
+    # The last 28 days up to today (the "month" window); the baseline is the 90 days before.
+    last = Filters(start=today - timedelta(days=27), end=today, organisation_id=unit.organisation_id)
     baseline_filters = replace(
         last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
     )

@@ -83,7 +83,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 title=_("%(item)s over time") % {"item": card.code.upper()},
                 labels=[point.label for point in points],
                 series=[charts.Series(card.code.upper(), values)],
-                target=card.windows["month"].target,
+                # A target in another measure (a share, say) does not belong on this axis.
+                target=card.windows["month"].target if card.windows["month"].measure == measure else None,
                 decimals=0 if measure == "nps" else 1,
                 low=-100 if measure == "nps" else card.version.scale_min,
                 high=100 if measure == "nps" else card.version.scale_max,

@@ -129,3 +129,21 @@ def test_people_follow_only_their_own_units_and_read_their_notifications(world: 
     assert AlertSubscription.objects.exists()  # not theirs to remove
     client.post("/dashboards/alerts/", {"action": "unsubscribe", "subscription": subscription.pk})
     assert not AlertSubscription.objects.exists()
+
+
+def test_a_failing_mailbox_does_not_stop_the_run(
+    world: World, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    publication = make_publication(world.unit, items=("csat",))
+    csat = Item.objects.get(organisation=None, code="csat")
+    services.set_target(organisation=world.org, item=csat, unit=None, measure=TargetMeasure.MEAN, value=4)
+    send(world, publication, [{"csat": 2}] * 10, MONDAY - timedelta(days=2))
+    subscribe(world, digest="")
+    subscribe(world, role=Role.VIEWER, digest="")
+
+    def refuse(message: Any) -> None:
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(alerts.EmailMessage, "send", refuse)
+    assert run(MONDAY, django_capture_on_commit_callbacks) == 2  # both people get their alert
+    assert set(Notification.objects.values_list("emailed_at", flat=True)) == {None}  # shown as not e-mailed

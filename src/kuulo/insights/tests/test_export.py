@@ -36,10 +36,10 @@ def test_csv_export_matches_the_page_and_hides_small_groups(world: World) -> Non
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     by_code = {row[1]: row for row in rows[1:]}
     assert by_code["a-unit"][0].startswith("'=HYPERLINK")  # not a formula when opened
-    assert by_code["a-unit"][2] == "8.0" and by_code["a-unit"][4] == "4.0" and by_code["a-unit"][5] == "100.0"
+    assert by_code["a-unit"][2] == "8,0" and by_code["a-unit"][4] == "4,0" and by_code["a-unit"][5] == "100,0"
     assert by_code["a-sibling"][2] == "< 5" and by_code["a-sibling"][4] == "< 5"
     assert by_code["a-third"][2] == "< 5"  # else the root minus the others would give the sibling's
-    assert by_code["a-root"][2] == "17.0"
+    assert by_code["a-root"][2] == "17,0"
     event = AuditEvent.objects.get(action="data.exported")
     assert event.details["view"] == "overview" and event.details["rows"] == len(rows) - 1
 
