@@ -1,11 +1,11 @@
 """The improvement board (kanban), the action form, and the public "you said, we did" page."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from kuulo.core.forms import add_service_errors, form_changes
 from kuulo.feedback.models import Answer, Item, Response, Touchpoint
-from kuulo.insights.models import DailyUnitCount
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
@@ -96,12 +95,11 @@ def _linkable_comments(
     """Recent commented responses of the user's units whose groups are large enough for
     comments to be shown (as on the dashboards), plus those linked already."""
     since = timezone.localdate() - timedelta(days=COMMENT_DAYS)
+    start = timezone.make_aware(datetime.combine(since, time()))
     counts = (
-        DailyUnitCount.objects.filter(
-            organisation_id=organisation.pk, day__gte=since, unit_id__in=units.values("pk")
-        )
+        Response.objects.filter(unit__in=units, responded_at__gte=start)
         .values("unit_id")
-        .annotate(total=Sum("count"))
+        .annotate(total=Count("pk"))
     )
     large = [row["unit_id"] for row in counts if row["total"] >= organisation.text_threshold]
     commented = (
@@ -109,9 +107,9 @@ def _linkable_comments(
         .filter(number__isnull=True, choices__isnull=True)
         .values("response_id")
     )
-    recent = Response.objects.filter(
-        unit_id__in=large, pk__in=commented, responded_at__date__gte=since
-    ).order_by("-responded_at")[:30]
+    recent = Response.objects.filter(unit_id__in=large, pk__in=commented, responded_at__gte=start).order_by(
+        "-responded_at"
+    )[:30]
     ids = [pk for pk in recent.values_list("pk", flat=True)]
     if action.pk:
         ids += list(action.responses.values_list("pk", flat=True))

@@ -65,6 +65,7 @@ class Chart:
     decimals: int = 1
     suffix: str = ""  # e.g. " %"
     summary: str = ""  # one sentence for screen readers
+    markers: list[tuple[int, str]] = field(default_factory=list)  # (point index, label): e.g. actions done
     id: str = "chart"
 
     width: int = WIDTH
@@ -75,6 +76,7 @@ class Chart:
     lines: list[Line] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
     target_y: float | None = None
+    marks: list[Mark] = field(default_factory=list)
     plot_left: int = LEFT
     plot_right: int = WIDTH - RIGHT
     axis_y: float = HEIGHT - BOTTOM
@@ -120,6 +122,7 @@ class Chart:
         ]
         if self.target is not None:
             self.target_y = y(self.target)
+        self.marks = [Mark(x(index), TOP, label) for index, label in self.markers if 0 <= index < count]
         if self.kind == "line":
             for number, series in enumerate(self.series):
                 segments: list[list[Mark]] = [[]]

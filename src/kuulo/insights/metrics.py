@@ -27,6 +27,7 @@ from kuulo.feedback.models import (
     Target,
     TargetMeasure,
 )
+from kuulo.improvements.models import Action
 from kuulo.organisations.models import Unit
 
 from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats, DailyUnitCount
@@ -712,3 +713,57 @@ def _total(summaries_: list[Summary], version: ItemVersion) -> Summary:
     for summary in summaries_:
         total = total + summary
     return total
+
+
+# --- Actions on the trend: before and after -------------------------------------------------------
+
+EFFECT_DAYS = 28  # compared: the 28 days before an action was done, and the 28 days from it
+
+
+@dataclass
+class ActionEffect:
+    number: int  # its marker on the trend charts
+    action: Action
+    version: ItemVersion
+    before: Figure
+    after: Figure
+    bucket: int | None  # which point of the trend it was done in
+
+
+def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bucket]) -> list[ActionEffect]:
+    """Actions of the unit done within the period, each with its metric (satisfaction when
+    none was named) before and after, and whether the change is beyond chance."""
+    today = timezone.localdate()
+    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    actions = list(
+        Action.objects.filter(unit_id__in=members, done_on__range=(filters.start, filters.end))
+        .select_related("item")
+        .order_by("done_on", "pk")
+    )
+    named = ItemVersion.objects.latest_of(
+        Item.objects.filter(pk__in={a.item_id for a in actions if a.item_id})
+    )
+    newest = {version.item_id: version for version in named.select_related("item")}
+    fallback = headline_versions().get("csat")
+    effects: list[ActionEffect] = []
+    for action in actions:
+        version = newest.get(action.item_id) if action.item_id else fallback
+        if version is None or version.scale_min is None or action.done_on is None:
+            continue
+        done = action.done_on
+        measure = measure_of(version)
+        around = Filters(start=done, end=done, organisation_id=unit.organisation_id)
+        before_period = replace(
+            around, start=done - timedelta(days=EFFECT_DAYS), end=done - timedelta(days=1)
+        )
+        after_period = replace(around, end=min(done + timedelta(days=EFFECT_DAYS - 1), today))
+        before = _metric(
+            _sum_keyed(summaries(members, [version], before_period, by=()), version), measure, threshold, None
+        )
+        after = _metric(
+            _sum_keyed(summaries(members, [version], after_period, by=()), version), measure, threshold, None
+        )
+        _set_change(after, before)
+        bucket = next((i for i, point in enumerate(points) if point.start <= done <= point.end), None)
+        effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
+    return effects

@@ -73,6 +73,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     filters = form.filters(timezone.localdate())
     threshold = organisation.reporting_threshold
     cards = metrics.item_cards(unit, timezone.localdate(), threshold)
+    effects = metrics.action_effects(unit, filters, threshold, metrics.buckets(filters))
+    markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
     trend_charts, distribution_charts = [], []
     for card in cards:
         points, values = metrics.trend(unit, card.version, filters, threshold)
@@ -89,6 +91,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 low=-100 if measure == "nps" else card.version.scale_min,
                 high=100 if measure == "nps" else card.version.scale_max,
                 summary=_trend_summary(card.code.upper(), points, values),
+                markers=markers,
             )
         )
         shares = metrics.distribution(unit, card.version, filters, threshold)
@@ -120,6 +123,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "filters": filters,
             "cards": cards,
             "trend_charts": trend_charts,
+            "effects": effects,
             "distribution_charts": distribution_charts,
             "changes": metrics.significant_item_changes(unit, filters, threshold),
             "comments": metrics.latest_comments(unit, filters, organisation.text_threshold),

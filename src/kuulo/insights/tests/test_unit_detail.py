@@ -119,3 +119,34 @@ def test_the_chart_draws_gaps_and_a_table_of_the_same_numbers() -> None:
             title="x", labels=["a", "b"], series=[charts.Series("s", [10.0, 30.0])], kind="bar"
         ).layout()
         assert bars.bars[0].h < bars.bars[1].h and bars.bars[0].y > bars.bars[1].y
+
+
+def test_done_actions_are_marked_on_the_trend_with_before_and_after(
+    world: World, publication: SurveyPublication
+) -> None:
+    from kuulo.feedback.models import Item
+    from kuulo.improvements import services as improvements
+    from kuulo.improvements.models import Action
+
+    send(world, publication, [{"csat": 2}] * 10, days_ago=15)
+    send(world, publication, [{"csat": 5}] * 10, days_ago=3)
+    action = improvements.save_action(
+        Action(),
+        user=world.users[Role.ADMIN],
+        unit=world.unit,
+        title="Ajanvaraus verkkoon",
+        item=Item.objects.get(organisation=None, code="csat"),
+        status="done",
+    )
+    action.done_on = timezone.localdate() - timedelta(days=8)
+    action.save()
+    improvements.save_action(
+        Action(), user=world.users[Role.ADMIN], unit=world.sibling, title="Muualla", status="done"
+    )
+    page = page_for(world, Role.MANAGER, world.area.pk)
+    (effect,) = page.context["effects"]  # the sibling's action is not the area's
+    assert (effect.action, effect.before.value, effect.after.value) == (action, 2.0, 5.0)
+    assert effect.after.change == 3.0 and effect.after.significant
+    csat_trend = next(chart for chart in page.context["trend_charts"] if chart.id == "trend-csat")
+    assert csat_trend.markers == [(effect.bucket, "1")] and effect.bucket is not None
+    assert "Ajanvaraus verkkoon" in page.content.decode() and 'class="chart__marker"' in page.content.decode()
