@@ -767,3 +767,40 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
         bucket = next((i for i, point in enumerate(points) if point.start <= done <= point.end), None)
         effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
     return effects
+
+
+# --- The positive-feedback wall ("onnistumiset") ------------------------------------------------
+
+
+def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int = 30) -> list[Answer]:
+    """The best comments of the period: free text from customers who were satisfied (CSAT
+    4–5 or NPS 9–10) or whose verbal feedback was positive, from units whose group is
+    large enough for comments to be shown."""
+    if not units:
+        return []
+    filters = replace(filters, organisation_id=units[0].organisation_id)
+    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
+    counts = (
+        table.objects.filter(filters.q(), unit_id__in=[unit.pk for unit in units])
+        .values("unit_id")
+        .annotate(count_=Sum("count"))
+    )
+    eligible = [row["unit_id"] for row in counts if row["count_"] >= text_threshold]
+    pleased = Answer.objects.filter(
+        Q(item_version__item__code="csat", number__gte=4) | Q(item_version__item__code="nps", number__gte=9)
+    ).values("response_id")
+    answers = (
+        Answer.objects.filter(
+            response__unit_id__in=eligible,
+            response__responded_at__gte=_start_of(filters.start),
+            response__responded_at__lt=_start_of(filters.end + timedelta(days=1)),
+            number__isnull=True,
+            choices__isnull=True,
+        )
+        .filter(Q(response_id__in=pleased) | Q(response__sentiment="positive"))
+        .exclude(text="")
+    )
+    for name in ("channel", "language", "respondent_type", "age_band"):
+        if value := getattr(filters, name):
+            answers = answers.filter(**{f"response__{name}": value})
+    return list(answers.select_related("response__unit").order_by("-response__responded_at")[:limit])

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/", views.overview_export, name="overview_export"),
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
     path("alerts/", views.notifications, name="notifications"),
+    path("wall/", views.wall, name="wall"),
 ]

@@ -289,3 +289,23 @@ def notifications(request: HttpRequest) -> HttpResponse:
             "notifications": Notification.objects.filter(user=user).select_related("unit")[:50],
         },
     )
+
+
+@requires(VIEW)
+def wall(request: HttpRequest) -> HttpResponse:
+    """Successes (onnistumiset): the period's best comments, to share with the staff."""
+    organisation = organisation_for(request.user)
+    form = _filter_form(request)
+    filters = form.filters(timezone.localdate())
+    units = list(units_for(request.user, VIEW).active())
+    comments = metrics.praise(units, filters, organisation.text_threshold)
+    return render(
+        request,
+        "insights/wall.html",
+        {
+            "form": form,
+            "filters": filters,
+            "comments": comments,
+            "text_threshold": organisation.text_threshold,
+        },
+    )
