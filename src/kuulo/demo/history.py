@@ -16,7 +16,10 @@ from django.contrib.auth import get_user_model
 
 from kuulo.feedback import ingest, volumes
 from kuulo.feedback import services as feedback
-from kuulo.feedback.models import Complaint, ComplaintOutcome, ComplaintStatus, SurveyPublication
+from kuulo.feedback.models import Complaint, ComplaintOutcome, ComplaintStatus, Item, SurveyPublication
+from kuulo.improvements import services as improvements
+from kuulo.improvements.models import Action
+from kuulo.insights.models import AlertSubscription
 from kuulo.organisations.models import Organisation, Unit
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -206,7 +209,54 @@ def create_history(organisation: Organisation, *, days: int = 365, seed: int = 2
     _service_volumes(rng, admin, publications, today, days)
     _verbal_feedback(rng, organisation, today, days)
     _complaints(rng, organisation, today, days)
+    _actions(organisation, today, days)
+    _alert_subscriptions(organisation)
     return total
+
+
+# (unit, title, stage, days ago done, public text or "", metric): the history's turns have causes.
+DEMO_ACTIONS = [
+    ("applicants", "Call-back instead of a phone queue", "measured", 75,
+     "You told us the phone queue was too long. "
+     "Now you can leave your number and we call you back the same day.",
+     "resolved"),
+    ("varkaus", "Extra counselling staff for the spring rush", "done", 120,
+     "You told us it was hard to reach a counsellor in the spring. We added staff for the busiest weeks.",
+     "csat"),
+    ("kuopio-students", "Online booking for student counselling", "in_progress", None, "", "csat"),
+    ("kuopio-students", "Clearer instructions for the first week", "planned", None, "", "ces"),
+    ("varkaus-industry", "Feedback kiosk at the workshop door", "idea", None, "", ""),
+    ("workplace", "One contact person for each employer", "planned", None, "", "nps"),
+]  # fmt: skip
+
+
+def _actions(organisation: Organisation, today: date, days: int) -> None:
+    """Improvement actions on the board, two of them done where the history turns."""
+    admin = get_user_model().objects.get(username="admin")
+    manager = get_user_model().objects.get(username="manager")
+    for code, title, stage, done_ago, public_text, metric in DEMO_ACTIONS:
+        unit = Unit.objects.get(organisation=organisation, code=code)
+        action = improvements.save_action(
+            Action(),
+            user=admin,
+            unit=unit,
+            title=title,
+            status=stage,
+            owner=manager,
+            due_date=today + timedelta(days=30) if done_ago is None else None,
+            item=Item.objects.get(organisation=None, code=metric) if metric else None,
+            public=bool(public_text),
+            public_text=public_text,
+        )
+        if done_ago is not None and done_ago < days:
+            Action.objects.filter(pk=action.pk).update(done_on=today - timedelta(days=done_ago))
+
+
+def _alert_subscriptions(organisation: Organisation) -> None:
+    """The demo manager follows their area, so alerts and digests have someone to tell."""
+    manager = get_user_model().objects.get(username="manager")
+    area = Unit.objects.get(organisation=organisation, code="vocational")
+    AlertSubscription.objects.get_or_create(user=manager, unit=area, defaults={"digest": "weekly"})
 
 
 def _service_volumes(

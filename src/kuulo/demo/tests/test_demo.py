@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from kuulo.feedback.models import Complaint, Response, SurveyPublication
+from kuulo.improvements.models import Action, ActionStatus
+from kuulo.insights.models import AlertSubscription, DailyItemStats
 from kuulo.organisations.models import Organisation, Role, RoleAssignment, Unit
 
 
@@ -28,6 +30,9 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_logins(db:
     assert Response.objects.filter(channel="verbal").exists() and Complaint.objects.exists()
     assert Response.objects.exclude(channel="verbal").count() > 300
     assert SurveyPublication.objects.count() >= 10
+    # Later views look real: aggregates for the dashboards, actions on the board, a subscriber.
+    assert DailyItemStats.objects.exists() and AlertSubscription.objects.exists()
+    assert set(Action.objects.values_list("status", flat=True)) == set(ActionStatus.values)
 
     output = StringIO()
     call_command("demo_info", "--port", "8123", stdout=output)

@@ -24,7 +24,9 @@ def test_the_wall_shows_praise_from_large_enough_groups_in_ones_units(world: Wor
         world, world.unit, [{"csat": 5, "open": "Upeaa palvelua!"}] * 6 + [{"csat": 1, "open": "Huonoa."}] * 6
     )
     send(world, world.sibling, [{"csat": 5, "open": "Sisarelta kiitos"}] * 12)
-    send(world, make_unit(world.org, parent=world.area, code="small"), [{"csat": 5, "open": "Pieni ryhmä"}] * 3)
+    send(
+        world, make_unit(world.org, parent=world.area, code="small"), [{"csat": 5, "open": "Pieni ryhmä"}] * 3
+    )
     services.record_verbal_feedback(
         recorded_by=world.users[Role.ADMIN],
         unit=world.unit,
