@@ -525,7 +525,9 @@ def submit_response(
 def delete_responses(responses: QuerySet[Response], *, request: HttpRequest | None = None) -> int:
     """Delete these responses with their answers and contact details (spam, a respondent's
     erasure request, retention); the aggregates lose them in the same transaction."""
-    doomed = list(responses.prefetch_related("answers"))
+    # Locked (PostgreSQL; SQLite's transactions take the write lock at BEGIN): two deletions
+    # of the same responses must not both subtract them from the aggregates.
+    doomed = list(responses.select_for_update().prefetch_related("answers"))
     if not doomed:
         return 0
     responses_deleted.send(

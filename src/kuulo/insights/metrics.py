@@ -94,6 +94,7 @@ class Figure:
     target: float | None = None
     meets_target: bool | None = None
     summary: Summary | None = None  # what a shown metric was computed from (for tests of change)
+    p_value: float | None = None  # of the change
     measure: str = ""
 
     @property
@@ -184,6 +185,11 @@ def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitR
     for row, before in zip(rows, earlier, strict=True):
         for code, figure in row.metrics.items():
             _set_change(figure, before.metrics[code])
+    # Many cells are tested at once: mark only the changes that survive the correction.
+    figures = {f"{index}:{code}": f for index, row in enumerate(rows) for code, f in row.metrics.items()}
+    kept = significant_changes({key: figure.p_value for key, figure in figures.items()})
+    for key, figure in figures.items():
+        figure.significant = key in kept
     return rows
 
 
@@ -268,8 +274,8 @@ def _set_change(figure: Figure, before: Figure) -> None:
         return
     assert figure.value is not None and before.value is not None
     figure.change = round(figure.value - before.value, DECIMALS[figure.kind]) + 0.0  # + 0.0: no "-0"
-    p = change_p_value(before.summary, figure.summary, figure.measure)
-    figure.significant = p is not None and p < SIGNIFICANCE
+    figure.p_value = change_p_value(before.summary, figure.summary, figure.measure)
+    figure.significant = figure.p_value is not None and figure.p_value < SIGNIFICANCE
 
 
 def _count(count: int, threshold: int) -> Figure:

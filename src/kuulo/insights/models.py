@@ -74,6 +74,11 @@ def key(name: str, *fields: str) -> list[models.BaseConstraint]:
     return [models.UniqueConstraint(fields=list(fields), name=name)]
 
 
+def by_unit(name: str) -> list[models.Index]:
+    """One unit's days without reading every unit's (the key goes organisation, day, unit)."""
+    return [models.Index(fields=["organisation_id", "unit_id", "day"], name=name)]
+
+
 class DailyItemStats(Where, Stats):
     """Per day × unit × touchpoint × item version: what unfiltered dashboards read."""
 
@@ -81,6 +86,7 @@ class DailyItemStats(Where, Stats):
 
     class Meta:
         constraints = key("daily_item_stats_key", *WHERE, "item_version_id")
+        indexes = by_unit("daily_item_stats_unit")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} item version {self.item_version_id}: n={self.n}"
@@ -93,6 +99,7 @@ class DailySegmentStats(Where, Segment, Stats):
 
     class Meta:
         constraints = key("daily_segment_stats_key", *WHERE, "item_version_id", *SEGMENT)
+        indexes = by_unit("daily_segment_stats_unit")
 
     def __str__(self) -> str:
         return (
@@ -124,6 +131,7 @@ class DailyResponseCount(Where, Segment):
 
     class Meta:
         constraints = key("daily_response_count_key", *WHERE, "survey_id", *SEGMENT, "sentiment")
+        indexes = by_unit("daily_response_count_unit")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
@@ -138,6 +146,7 @@ class DailyUnitCount(Where):
 
     class Meta:
         constraints = key("daily_unit_count_key", *WHERE, "channel")
+        indexes = by_unit("daily_unit_count_unit")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
