@@ -553,15 +553,17 @@ def _start_of(day: date) -> datetime:
 
 def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
     """The newest free-text answers of the period (already redacted when stored); None when
-    the group is smaller than the comment threshold, since a comment can reveal its writer."""
+    the group is smaller than the comment threshold, since a comment can reveal its writer.
+    Each comment names its unit, so each unit's own group must reach the threshold too."""
     filters = replace(filters, organisation_id=unit.organisation_id)
     members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     counts = response_counts(members, filters)
     if sum(c["responses"] + c["verbal"] for c in counts.values()) < text_threshold:
         return None
+    large = [unit_id for unit_id, c in counts.items() if c["responses"] + c["verbal"] >= text_threshold]
     # The raw table: only the newest few rows of the period.
     answers = Answer.objects.filter(
-        response__unit_id__in=members,
+        response__unit_id__in=large,
         response__responded_at__gte=_start_of(filters.start),
         response__responded_at__lt=_start_of(filters.end + timedelta(days=1)),
         number__isnull=True,
@@ -656,9 +658,14 @@ class ComparedItem:
     significant: bool = False
 
 
-def comparison(unit: Unit, filters: Filters, threshold: int) -> list[ComparedItem]:
+def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) -> list[ComparedItem]:
     """The unit's items against the other units of its type and the rest of the
-    organisation, with its rank among its type; the items that differ most first."""
+    organisation, with its rank among its type; the items that differ most first.
+
+    Other units appear only blended. A blend takes only units that reach the threshold
+    themselves, at least three of them; and of those the user may not open (outside
+    `visible`), none or at least three, so that the blend minus what the user sees never
+    leaves one or two units."""
     filters = replace(filters, organisation_id=unit.organisation_id)
     everyone = list(Unit.objects.filter(organisation_id=unit.organisation_id, archived_at__isnull=True))
     peers = [u for u in everyone if u.unit_type_id == unit.unit_type_id and u.pk != unit.pk]
@@ -675,30 +682,34 @@ def comparison(unit: Unit, filters: Filters, threshold: int) -> list[ComparedIte
     def subtree(of: Unit, version: ItemVersion) -> Summary:
         return _sum(found, [u.pk for u in everyone if u.path.startswith(of.path)], version)
 
+    def blend(parts: list[tuple[int, Summary]], version: ItemVersion) -> Summary | None:
+        large = [(unit_id, summary) for unit_id, summary in parts if summary.n >= threshold]
+        outside = [unit_id for unit_id, _summary in large if unit_id not in visible]
+        if len(large) < MIN_PEERS or 0 < len(outside) < MIN_PEERS:
+            return None
+        return _total([summary for _unit_id, summary in large], version)
+
     compared = []
     for version in versions:
         measure = measure_of(version)
         own = subtree(unit, version)
-        peer_summaries = [(peer, subtree(peer, version)) for peer in peers]
-        contributing = [s for _peer, s in peer_summaries if s.n]
-        peer_total = _total(contributing, version)
-        rest = _total(
-            [found[key] for key in found if key[1] == version.pk and key[0] not in own_ids], version
-        )
-        rest_units = len({key[0] for key in found if key[1] == version.pk and key[0] not in own_ids})
+        peer_parts = [(peer.pk, subtree(peer, version)) for peer in peers]
+        rest_parts = [
+            (key[0], summary)
+            for key, summary in found.items()
+            if key[1] == version.pk and key[0] not in own_ids
+        ]
+        peer_total, rest = blend(peer_parts, version), blend(rest_parts, version)
         item = ComparedItem(
             version=version,
             unit=_metric(own, measure, threshold, None),
-            peers=_metric(peer_total, measure, threshold, None)
-            if len(contributing) >= MIN_PEERS
-            else Figure(),
-            organisation=_metric(rest, measure, threshold, None) if rest_units >= MIN_PEERS else Figure(),
+            peers=_metric(peer_total, measure, threshold, None) if peer_total else Figure(),
+            organisation=_metric(rest, measure, threshold, None) if rest else Figure(),
         )
-        values = [measure_value(s, measure)[0] for _peer, s in peer_summaries if s.n >= threshold]
-        if item.unit.shown and len(values) + 1 >= MIN_PEERS:
-            item.rank = 1 + sum(
-                1 for v in values if v is not None and item.unit.value is not None and v > item.unit.value
-            )
+        if item.unit.shown and item.unit.value is not None and peer_total is not None:
+            # Ranked only among the units the blend takes, by the same rule.
+            values = [measure_value(s, measure)[0] for _pk, s in peer_parts if s.n >= threshold]
+            item.rank = 1 + sum(1 for v in values if v is not None and v > item.unit.value)
             item.ranked = len(values) + 1
         if (
             item.unit.shown
@@ -707,7 +718,7 @@ def comparison(unit: Unit, filters: Filters, threshold: int) -> list[ComparedIte
             and item.peers.value is not None
         ):
             item.difference = item.unit.value - item.peers.value
-            p = change_p_value(peer_total, own, measure)
+            p = change_p_value(peer_total, own, measure) if peer_total else None
             item.significant = p is not None and p < SIGNIFICANCE
         compared.append(item)
     compared.sort(key=lambda c: (not c.significant, -abs(c.difference or 0)))

@@ -249,7 +249,12 @@ def unit_compare(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": unit,
             "form": form,
             "filters": filters,
-            "items": metrics.comparison(unit, filters, organisation.reporting_threshold),
+            "items": metrics.comparison(
+                unit,
+                filters,
+                organisation.reporting_threshold,
+                visible=set(units_for(request.user, VIEW).values_list("pk", flat=True)),
+            ),
             "threshold": organisation.reporting_threshold,
             "min_peers": metrics.MIN_PEERS,
         },

@@ -4,6 +4,7 @@ organisation only blended (never fewer than three units), and the differing item
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from kuulo.feedback import ingest
@@ -63,3 +64,20 @@ def test_comparison_needs_access_to_the_unit(world: World) -> None:
         client_for(world.users[Role.MANAGER]).get(f"/dashboards/units/{world.unit.pk}/compare/").status_code
         == 200
     )
+
+
+def test_a_blend_never_leaves_one_or_two_unseen_units_to_work_out(world: World) -> None:
+    team = make_unit_type(world.org, code="team")
+    mine, seen_b, seen_c = [
+        make_unit(world.org, parent=world.area, unit_type=team, code=f"t{i}") for i in range(3)
+    ]
+    unseen = make_unit(world.org, parent=world.sibling, unit_type=team, code="t-unseen")
+    for unit, value in ((mine, 5), (seen_b, 3), (seen_c, 4), (unseen, 1)):
+        send(world, unit, [{"csat": value}] * 10)
+    # The manager sees the area's teams: peers minus the two they see would give the third.
+    for_manager = compared(world, Role.MANAGER, mine)["csat"]
+    assert for_manager.peers.value is None and for_manager.rank is None
+    assert for_manager.organisation.value is None  # the rest is the same kind of blend
+    # The admin sees every team anyway: nothing is revealed by blending them.
+    for_admin = compared(world, Role.ADMIN, mine)["csat"]
+    assert for_admin.peers.value == pytest.approx((3 + 4 + 1) / 3) and for_admin.rank == 1

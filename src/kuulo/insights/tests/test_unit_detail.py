@@ -150,3 +150,13 @@ def test_done_actions_are_marked_on_the_trend_with_before_and_after(
     csat_trend = next(chart for chart in page.context["trend_charts"] if chart.id == "trend-csat")
     assert csat_trend.markers == [(effect.bucket, "1")] and effect.bucket is not None
     assert "Ajanvaraus verkkoon" in page.content.decode() and 'class="chart__marker"' in page.content.decode()
+
+
+def test_each_commenting_unit_must_reach_the_comment_threshold(
+    world: World, publication: SurveyPublication
+) -> None:
+    send(world, publication, [{"csat": 4, "open": "Iso ryhmä"}] * 12, days_ago=1)
+    tiny = make_publication(world.sibling, items=("csat", "open"))
+    send(world, tiny, [{"csat": 1, "open": "Yksin sanottu"}] * 2, days_ago=1)
+    texts = {answer.text for answer in page_for(world, Role.ADMIN, world.root.pk).context["comments"]}
+    assert texts == {"Iso ryhmä"}  # the sibling's two comments would name a group of two
