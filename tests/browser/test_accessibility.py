@@ -113,6 +113,7 @@ NOT_PAGES = {
     "feedback:import_progress",
     "feedback:kiosk_service_worker",
     "insights:overview_export",
+    "insights:responses_export",
 }
 POST_ONLY = {
     "core:set_language",

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from kuulo.feedback.models import (
@@ -23,6 +23,7 @@ from kuulo.feedback.models import (
     Complaint,
     Item,
     ItemVersion,
+    Response,
     ServiceVolume,
     Target,
     TargetMeasure,
@@ -821,3 +822,46 @@ def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int 
         if value := getattr(filters, name):
             answers = answers.filter(**{f"response__{name}": value})
     return list(answers.select_related("response__unit").order_by("-response__responded_at")[:limit])
+
+
+# --- Single responses for export (permitted roles only) ------------------------------------------
+
+EXPORT_LIMIT = 200_000
+
+
+@dataclass
+class ExportedResponse:
+    response: Any
+    answers: dict[str, Any]  # item code (with its version when not the first) -> number, choices or text
+
+
+def responses_for_export(units: Any, filters: Filters, limit: int) -> list[ExportedResponse]:
+    """The period's responses in these units, with their answers keyed by item code.
+    Free text is exported as stored: redacted when it was received."""
+    responses = Response.objects.filter(
+        unit__in=units,
+        responded_at__gte=_start_of(filters.start),
+        responded_at__lt=_start_of(filters.end + timedelta(days=1)),
+    )
+    if filters.touchpoint_id:
+        responses = responses.filter(touchpoint_id=filters.touchpoint_id)
+    for name in ("channel", "language", "respondent_type", "age_band"):
+        if value := getattr(filters, name):
+            responses = responses.filter(**{name: value})
+    responses = responses.select_related("unit", "touchpoint").prefetch_related(
+        Prefetch("answers", queryset=Answer.objects.select_related("item_version__item"))
+    )
+    exported = []
+    for response in responses.order_by("responded_at", "pk")[:limit]:
+        answers: dict[str, Any] = {}
+        for answer in response.answers.all():
+            version = answer.item_version
+            code = version.item.code if version.number == 1 else f"{version.item.code} v{version.number}"
+            if answer.number is not None:
+                answers[code] = answer.number
+            elif answer.choices:
+                answers[code] = "; ".join(answer.choices)
+            else:
+                answers[code] = answer.text
+        exported.append(ExportedResponse(response, answers))
+    return exported

@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
     path("units/<int:unit_id>/compare/", views.unit_compare, name="unit_compare"),
     path("export/", views.overview_export, name="overview_export"),
+    path("responses/export/", views.responses_export, name="responses_export"),
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
     path("alerts/", views.notifications, name="notifications"),
     path("wall/", views.wall, name="wall"),

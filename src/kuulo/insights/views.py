@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit.exports import spreadsheet
 from kuulo.feedback.models import ServicePath, Touchpoint
-from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, units_for
+from kuulo.organisations.access import (
+    Permission,
+    get_for_user_or_404,
+    has_permission,
+    organisation_for,
+    requires,
+    units_for,
+)
 from kuulo.organisations.models import Unit
 
 from . import charts, metrics
@@ -59,6 +66,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "sort": sort if sort in SORTS else "",
             "threshold": organisation.reporting_threshold,
             "paths": ServicePath.objects.filter(organisation=organisation),
+            "can_export_responses": has_permission(request.user, Permission.EXPORT_RESPONSES),
         },
     )
 
@@ -313,4 +321,51 @@ def wall(request: HttpRequest) -> HttpResponse:
             "comments": comments,
             "text_threshold": organisation.text_threshold,
         },
+    )
+
+
+@requires(Permission.EXPORT_RESPONSES)
+def responses_export(request: HttpRequest) -> HttpResponse:
+    """Single responses of the period in the user's units, one row each, for analysis
+    elsewhere: anonymous as stored (no contact details), free text redacted, no IP."""
+    fmt = request.GET.get("download", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    filters = _filter_form(request).filters(timezone.localdate())
+    rows = metrics.responses_for_export(
+        units_for(request.user, Permission.EXPORT_RESPONSES), filters, limit=metrics.EXPORT_LIMIT
+    )
+    codes = sorted({code for row in rows for code in row.answers})
+    header = [
+        _("Answered"),
+        _("Unit"),
+        _("Unit code"),
+        _("Touchpoint"),
+        _("Channel"),
+        _("Language"),
+        _("Respondent"),
+        _("Age group"),
+        *codes,
+    ]
+    table = [
+        [
+            timezone.localtime(row.response.responded_at).strftime("%Y-%m-%d %H:%M"),
+            row.response.unit.name,
+            row.response.unit.code,
+            row.response.touchpoint.name if row.response.touchpoint else "",
+            row.response.channel,
+            row.response.language,
+            row.response.respondent_type,
+            row.response.age_band,
+            *(row.answers.get(code) for code in codes),
+        ]
+        for row in rows
+    ]
+    return spreadsheet(
+        request,
+        filename=f"kuulo-responses-{filters.start}-{filters.end}",
+        header=header,
+        rows=table,
+        fmt=fmt,
+        details={"view": "responses", "start": str(filters.start), "end": str(filters.end)},
     )

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     IMPORT_RESPONSES = "responses.import"  # bring in responses from another tool's CSV/XLSX export
     VIEW_INSIGHTS = "insights.view"  # dashboards and reports of the units one's role covers
     MANAGE_ACTIONS = "actions.manage"  # plan and follow improvement actions (the kanban board)
+    EXPORT_RESPONSES = "responses.export"  # download single (anonymous, redacted) responses
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_VOLUMES,
             Permission.IMPORT_RESPONSES,
             Permission.MANAGE_ACTIONS,
+            Permission.EXPORT_RESPONSES,
         }
     ),
     Role.MANAGER: frozenset(

@@ -60,3 +60,29 @@ def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
     assert [safe_cell(v) for v in ["=1+1", "+3", "-2", "@SUM(A1)", "\tx", "ok", -2, 3.5, None]] == [
         "'=1+1", "'+3", "'-2", "'@SUM(A1)", "'\tx", "ok", -2, 3.5, None,
     ]  # fmt: skip
+
+
+def test_single_responses_export_for_permitted_roles_only_and_redacted(world: World) -> None:
+    publication = make_publication(world.unit, items=("csat", "open"))
+    when = timezone.now() - timedelta(days=1)
+    ingest.ingest(
+        world.users[Role.ADMIN],
+        [
+            ingest.IncomingResponse(
+                link=publication.code, answers={"csat": 4, "open": "Soita 040 1234567"}, responded_at=when
+            )
+        ],
+    )
+    other = make_publication(world.other_org_unit, items=("csat",))
+    ingest.ingest(world.users["other_admin"], [ingest.IncomingResponse(link=other.code, answers={"csat": 1})])
+    response = client_for(world.users[Role.CX_LEAD]).get(
+        "/dashboards/responses/export/?download=csv&period=7"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header, (row,) = rows[0], rows[1:]  # only the organisation's own response
+    values = dict(zip(header, row, strict=True))  # item codes head their columns in every language
+    assert row[2] == "a-unit" and values["csat"] == "4"
+    assert values["open"] == "Soita [PHONE]"  # redacted when stored, exported as stored
+    assert AuditEvent.objects.filter(action="data.exported", details__view="responses").exists()
+    assert client_for(world.users[Role.MANAGER]).get("/dashboards/responses/export/").status_code == 403
+    assert client_for(world.users[Role.VIEWER]).get("/dashboards/responses/export/").status_code == 403
