@@ -1,5 +1,5 @@
 """The aggregates equal a fresh computation from the raw responses, whatever happens:
-responses through every path (API batches, the public form, verbal feedback), late
+responses through every path (API batches, the public form's service, verbal feedback), late
 arrivals on their own day, deletions, several item versions; and a rebuild agrees."""
 
 from collections import defaultdict
@@ -88,7 +88,8 @@ ADD = st.tuples(
 )
 VERBAL = st.tuples(st.just("verbal"), st.sampled_from(["positive", "negative"]), st.integers(0, 3000))
 DELETE = st.tuples(st.just("delete"), st.integers(0, 10_000))
-OPERATIONS = st.lists(st.one_of(ADD, ADD, ADD, VERBAL, DELETE), min_size=1, max_size=25)
+FORM = st.tuples(st.just("form"), st.integers(1, 5), st.integers(0, 10), st.integers(0, 3000))
+OPERATIONS = st.lists(st.one_of(ADD, ADD, ADD, FORM, VERBAL, DELETE), min_size=1, max_size=25)
 
 
 def run(operations: list[tuple[Any, ...]], world: World, publications: list[SurveyPublication]) -> None:
@@ -128,6 +129,16 @@ def run(operations: list[tuple[Any, ...]], world: World, publications: list[Surv
                 sentiment=operation[1],
                 text="Asiakas kiitteli",
                 heard_at=NOW - timedelta(minutes=operation[2]),
+            )
+        elif operation[0] == "form":  # the public form's path: one response at a time
+            questions = {q.item_version.item.code: q for q in publications[0].survey.ordered_questions()}
+            services.submit_response(
+                publications[0],
+                services.Submission(
+                    answers={questions["csat"].pk: operation[1], questions["nps"].pk: operation[2]},
+                    language="sv",
+                    responded_at=NOW - timedelta(minutes=operation[3]),
+                ),
             )
         elif operation[0] == "delete" and (count := Response.objects.count()):
             victim = Response.objects.order_by("pk")[operation[1] % count]
