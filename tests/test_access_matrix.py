@@ -48,6 +48,7 @@ API_OPERATIONS: dict[str, Permission | None] = {
     "api:get_unit": Permission.VIEW_UNITS,
     "api:post_responses": Permission.SUBMIT_RESPONSES,
     "api:post_service_volumes": Permission.RECORD_VOLUMES,
+    "api:unit_figures": Permission.VIEW_INSIGHTS,
 }
 # Operations that only take POST, with a well-formed body that names nothing the caller may reach.
 API_POST_ONLY = {

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from kuulo.feedback.api import router as feedback_router
+from kuulo.insights.api import router as insights_router
 from kuulo.organisations.api import router as organisations_router
 from kuulo.organisations.api_auth import API_AUTH
 
@@ -18,3 +19,4 @@ api = NinjaAPI(
 )
 api.add_router("/v1/", organisations_router)
 api.add_router("/v1/", feedback_router)
+api.add_router("/v1/", insights_router)

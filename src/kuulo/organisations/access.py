@@ -86,6 +86,7 @@ API_KEY_PERMISSIONS = {
     Permission.SUBMIT_RESPONSES: _("Send responses"),
     Permission.VIEW_UNITS: _("Read the unit tree"),
     Permission.RECORD_VOLUMES: _("Send service volumes and waiting times"),
+    Permission.VIEW_INSIGHTS: _("Read dashboard figures"),
 }
 
 
