@@ -449,42 +449,28 @@ def run_import(job_id: int) -> None:
     with translation.override(job.language or "fi"):
         try:
             _check_and_store(job)
+        except ValidationError as rejected:  # the file as a whole, not a row, is refused
+            _finish(job, ImportStatus.REJECTED, [_RowError(0, "", " ".join(rejected.messages))], 1)
         except Exception:
             logger.exception("Import %s stopped", job_id)
-            _finish(
-                job,
-                ImportStatus.FAILED,
-                [_RowError(0, "", _("The import stopped because of an error. Nothing was saved."))],
-                1,
-            )
+            message = _("The import stopped because of an error. Nothing was saved.")
+            _finish(job, ImportStatus.FAILED, [_RowError(0, "", message)], 1)
 
 
 def _check_and_store(job: ResponseImport) -> None:
+    """Raises ValidationError when the whole file is refused; row errors go to the report."""
     publication = job.publication
     if job.created_by is None or not has_permission(job.created_by, PERMISSION, publication.unit):
-        _finish(
-            job,
-            ImportStatus.REJECTED,
-            [_RowError(0, "", _("You can no longer import responses for this unit."))],
-            1,
-        )
-        return
+        raise ValidationError(_("You can no longer import responses for this unit."))
     if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
-        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", _("This survey is not open for answers."))], 1)
-        return
-    try:
-        rows = list(read_rows(bytes(job.content), job.file_format, job.encoding))[1:]
-    except ValidationError as error:
-        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", " ".join(error.messages))], 1)
-        return
-    if not rows or len(rows) > MAX_ROWS:
-        message = (
-            _("The file has no rows under the header.")
-            if not rows
-            else _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": MAX_ROWS}
+        raise ValidationError(_("This survey is not open for answers."))
+    rows = list(read_rows(bytes(job.content), job.file_format, job.encoding))[1:]
+    if not rows:
+        raise ValidationError(_("The file has no rows under the header."))
+    if len(rows) > MAX_ROWS:
+        raise ValidationError(
+            _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": MAX_ROWS}
         )
-        _finish(job, ImportStatus.REJECTED, [_RowError(0, "", message)], 1)
-        return
     ResponseImport.objects.filter(pk=job.pk).update(total_rows=len(rows))
     job.total_rows = len(rows)
 

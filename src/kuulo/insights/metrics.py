@@ -31,7 +31,14 @@ from kuulo.feedback.models import (
 from kuulo.improvements.models import Action
 from kuulo.organisations.models import Unit
 
-from .models import SCALE_POINTS, DailyItemStats, DailyResponseCount, DailySegmentStats, DailyUnitCount
+from .models import (
+    SCALE_POINTS,
+    SEGMENT,
+    DailyItemStats,
+    DailyResponseCount,
+    DailySegmentStats,
+    DailyUnitCount,
+)
 from .stats import Summary, change_p_value, significant_changes
 
 # The standard items every organisation's overview shows, and how each is summed up.
@@ -67,6 +74,16 @@ class Filters:
         """The same filters over the equally long period just before."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
+    @property
+    def stats_table(self) -> Any:
+        """Answer sums: split by segment only when a segment is asked for (many more rows)."""
+        return DailySegmentStats if self.segmented else DailyItemStats
+
+    @property
+    def counts_table(self) -> Any:
+        """Response counts, likewise."""
+        return DailyResponseCount if self.segmented else DailyUnitCount
+
     def q(self) -> Q:
         """Rows of an aggregate table inside these filters."""
         q = Q(day__range=(self.start, self.end))
@@ -74,9 +91,25 @@ class Filters:
             q &= Q(organisation_id=self.organisation_id)
         if self.touchpoint_id:
             q &= Q(touchpoint_id=self.touchpoint_id)
-        for name in ("channel", "language", "respondent_type", "age_band"):
+        for name in SEGMENT:
             if value := getattr(self, name):
                 q &= Q(**{name: value})
+        return q
+
+    def responses_q(self, prefix: str = "") -> Q:
+        """Raw responses inside these filters (`prefix` "response__" for answers): a time
+        range from local midnights, so that the (unit, responded_at) index serves it."""
+        q = Q(
+            **{
+                f"{prefix}responded_at__gte": _start_of(self.start),
+                f"{prefix}responded_at__lt": _start_of(self.end + timedelta(days=1)),
+            }
+        )
+        if self.touchpoint_id:
+            q &= Q(**{f"{prefix}touchpoint_id": self.touchpoint_id})
+        for name in SEGMENT:
+            if value := getattr(self, name):
+                q &= Q(**{f"{prefix}{name}": value})
         return q
 
 
@@ -129,9 +162,10 @@ def summaries(
 ) -> dict[Any, Summary]:
     """Summed answers from the aggregates, per (*values of `by`, item version id)."""
     by_id = {version.pk: version for version in versions}
-    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
     rows = (
-        table.objects.filter(filters.q(), unit_id__in=list(unit_ids), item_version_id__in=list(by_id))
+        filters.stats_table.objects.filter(
+            filters.q(), unit_id__in=list(unit_ids), item_version_id__in=list(by_id)
+        )
         .values(*by, "item_version_id")
         .annotate(
             n_=Sum("n"),
@@ -157,9 +191,8 @@ def summaries(
 
 def response_counts(unit_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
     """Survey responses and verbal feedback per unit."""
-    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
     rows = (
-        table.objects.filter(filters.q(), unit_id__in=list(unit_ids))
+        filters.counts_table.objects.filter(filters.q(), unit_id__in=list(unit_ids))
         .values("unit_id", "channel")
         .annotate(count_=Sum("count"))
     )
@@ -175,14 +208,15 @@ def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitR
     against the threshold, changes tested against the previous period."""
     # Figures of a unit cover its subtree: read every unit below the shown ones.
     subtree = list(Unit.objects.subtree_of(*units)) if units else []
+    members = {unit.pk: [u.pk for u in subtree if u.path.startswith(unit.path)] for unit in units}
     if units:
         filters = replace(filters, organisation_id=units[0].organisation_id)
     versions = headline_versions()
     targets = _targets(units, versions)
-    rows = _period_rows(units, subtree, versions, targets, filters, threshold)
+    rows = _period_rows(units, members, versions, targets, filters, threshold)
     # The previous period is suppressed the same way before any change is worked out:
     # a change reveals the earlier figure it was measured from.
-    earlier = _period_rows(units, subtree, versions, targets, filters.previous(), threshold)
+    earlier = _period_rows(units, members, versions, targets, filters.previous(), threshold)
     for row, before in zip(rows, earlier, strict=True):
         for code, figure in row.metrics.items():
             _set_change(figure, before.metrics[code])
@@ -196,20 +230,20 @@ def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitR
 
 def _period_rows(
     units: list[Unit],
-    subtree: list[Unit],
+    members_of: dict[int, list[int]],
     versions: dict[str, ItemVersion],
     targets: dict[tuple[int, str], Target],
     filters: Filters,
     threshold: int,
 ) -> list[UnitRow]:
-    all_ids = [unit.pk for unit in subtree]
+    all_ids = sorted({member for members in members_of.values() for member in members})
     found = summaries(all_ids, versions.values(), filters)
     counts = response_counts(all_ids, filters)
     complaints = _complaints(all_ids, filters)
     volumes = _volumes(all_ids, filters)
     rows = []
     for unit in units:
-        members = [u.pk for u in subtree if u.path.startswith(unit.path)]
+        members = members_of[unit.pk]
         row = UnitRow(unit=unit)
         row.responses = _count(sum(counts[m]["responses"] for m in members if m in counts), threshold)
         row.verbal = _count(sum(counts[m]["verbal"] for m in members if m in counts), threshold)
@@ -233,12 +267,21 @@ def _period_rows(
     return rows
 
 
-def _sum(found: dict[Any, Summary], unit_ids: list[int], version: ItemVersion) -> Summary:
-    total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
-    for unit_id in unit_ids:
-        if (unit_id, version.pk) in found:
-            total = total + found[(unit_id, version.pk)]
+def _empty(version: ItemVersion) -> Summary:
+    return Summary.empty(version.scale_min or 0, version.scale_max or 0)
+
+
+def _added(parts: Iterable[Summary], version: ItemVersion) -> Summary:
+    """The parts together (no parts: no answers, on the version's scale)."""
+    total = _empty(version)
+    for part in parts:
+        total = total + part
     return total
+
+
+def _sum(found: dict[Any, Summary], unit_ids: list[int], version: ItemVersion) -> Summary:
+    """What `summaries` found for these units (keyed by unit), together."""
+    return _added((found[(u, version.pk)] for u in unit_ids if (u, version.pk) in found), version)
 
 
 def measure_value(summary: Summary, measure: str) -> tuple[float | None, tuple[float, float] | None]:
@@ -455,96 +498,97 @@ def measure_of(version: ItemVersion) -> str:
 
 
 def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
     versions = headline_versions()
     targets = _targets([unit], versions)
-    cards = []
     # The last 28 days up to today (the "month" window); the baseline is the 90 days before.
     last = Filters(start=today - timedelta(days=27), end=today, organisation_id=unit.organisation_id)
-    baseline_filters = replace(
-        last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
-    )
-    baseline_found = summaries(members, versions.values(), baseline_filters, by=())
-    for code, version in versions.items():
-        target = targets.get((unit.pk, code))
-        measure = HEADLINE[code]
-        baseline = _metric(_sum_keyed(baseline_found, version), measure, threshold, target)
-        windows = {}
-        for name, days, skip in WINDOWS:
-            window = replace(
+    periods = {
+        "baseline": replace(
+            last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
+        ),
+        **{
+            name: replace(
                 last, start=today - timedelta(days=days + skip - 1), end=today - timedelta(days=skip)
             )
-            figure = _metric(
-                _sum_keyed(summaries(members, [version], window, by=()), version), measure, threshold, target
-            )
+            for name, days, skip in WINDOWS
+        },
+    }
+    found = {
+        name: summaries(unit.subtree_ids, versions.values(), period, by=())
+        for name, period in periods.items()
+    }
+    cards = []
+    for code, version in versions.items():
+        target = targets.get((unit.pk, code))
+        figures = {
+            name: _metric(_sum_keyed(found[name], version), HEADLINE[code], threshold, target)
+            for name in periods
+        }
+        baseline = figures.pop("baseline")
+        for figure in figures.values():
             _set_change(figure, baseline)
-            windows[name] = figure
-        cards.append(ItemCard(code=code, version=version, windows=windows, baseline=baseline))
+        cards.append(ItemCard(code=code, version=version, windows=figures, baseline=baseline))
     return cards
 
 
 def _sum_keyed(found: dict[Any, Summary], version: ItemVersion) -> Summary:
-    return found.get((version.pk,), Summary.empty(version.scale_min or 0, version.scale_max or 0))
+    """What `summaries(..., by=())` found for the version."""
+    return found.get((version.pk,)) or _empty(version)
 
 
-def trend(
-    unit: Unit, version: ItemVersion, filters: Filters, threshold: int
-) -> tuple[list[Bucket], list[float | None]]:
-    """The item's value per day, week or month of the period; None where hidden or empty."""
+@dataclass
+class Trend:
+    values: list[float | None]  # per point of `buckets(filters)`; None where hidden or empty
+    distribution: list[float]  # share (%) of answers at each scale point; empty when too few
+
+
+def trends(unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int) -> dict[int, Trend]:
+    """Each item's value per day, week or month of the period, and its distribution over
+    the whole period, by item version id: one query for them all."""
     filters = replace(filters, organisation_id=unit.organisation_id)
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
-    daily = summaries(members, [version], filters, by=("day",))
+    daily = summaries(unit.subtree_ids, versions, filters, by=("day",))
     points = buckets(filters)
-    values: list[float | None] = []
-    measure = measure_of(version)
-    for bucket in points:
-        total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
-        for (day, _version_id), summary in daily.items():
-            if bucket.start <= day <= bucket.end:
-                total = total + summary
-        values.append(measure_value(total, measure)[0] if total.n >= threshold else None)
-    return points, values
+    found = {}
+    for version in versions:
+        measure = measure_of(version)
+        mine = [(day, summary) for (day, version_id), summary in daily.items() if version_id == version.pk]
+        values: list[float | None] = []
+        for bucket in points:
+            total = _added((s for day, s in mine if bucket.start <= day <= bucket.end), version)
+            values.append(measure_value(total, measure)[0] if total.n >= threshold else None)
+        whole = _added((s for _day, s in mine), version)
+        shares = [100 * count / whole.n for count in whole.counts] if whole.n >= threshold else []
+        found[version.pk] = Trend(values, shares)
+    return found
 
 
-def distribution(unit: Unit, version: ItemVersion, filters: Filters, threshold: int) -> list[float | None]:
-    """Share (%) of answers at each scale point; empty when too few to show."""
-    filters = replace(filters, organisation_id=unit.organisation_id)
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
-    total = _sum_keyed(summaries(members, [version], filters, by=()), version)
-    if total.n < threshold:
-        return []
-    return [100 * count / total.n for count in total.counts]
+def _answered_versions(unit_ids: list[int], filters: Filters) -> list[ItemVersion]:
+    """The item versions with numeric answers in these units within the filters."""
+    version_ids = (
+        filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, n__gt=0)
+        .values_list("item_version_id", flat=True)
+        .distinct()
+    )
+    return list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
 
 
 def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> list[Change]:
     """Items whose result changed from the previous period by more than chance would
     explain, after correcting for testing many items at once."""
     filters = replace(filters, organisation_id=unit.organisation_id)
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
-    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
-    version_ids = (
-        table.objects.filter(filters.q(), unit_id__in=members, n__gt=0)
-        .values_list("item_version_id", flat=True)
-        .distinct()
-    )
-    versions = list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
-    now = summaries(members, versions, filters, by=())
-    before = summaries(members, versions, filters.previous(), by=())
-    figures = {}
+    versions = _answered_versions(unit.subtree_ids, filters)
+    now = summaries(unit.subtree_ids, versions, filters, by=())
+    before = summaries(unit.subtree_ids, versions, filters.previous(), by=())
+    changes = {}
     for version in versions:
         measure = measure_of(version)
         after = _metric(_sum_keyed(now, version), measure, threshold, None)
         earlier = _metric(_sum_keyed(before, version), measure, threshold, None)
         _set_change(after, earlier)
-        if after.change is not None and after.summary and earlier.summary:
-            figures[version.pk] = (
-                version,
-                earlier,
-                after,
-                change_p_value(earlier.summary, after.summary, measure),
-            )
-    kept = significant_changes({str(pk): entry[3] for pk, entry in figures.items()})
-    return [Change(version=v, before=b, after=a) for pk, (v, b, a, _p) in figures.items() if str(pk) in kept]
+        if after.change is not None:
+            changes[str(version.pk)] = Change(version=version, before=earlier, after=after)
+    kept = significant_changes({key: change.after.p_value for key, change in changes.items()})
+    return [change for key, change in changes.items() if key in kept]
 
 
 def _start_of(day: date) -> datetime:
@@ -552,32 +596,38 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time()))
 
 
+def _group_sizes(unit_ids: list[int], filters: Filters) -> dict[int, int]:
+    """Respondents per unit (survey responses and verbal feedback) within the filters."""
+    return {
+        unit_id: c["responses"] + c["verbal"] for unit_id, c in response_counts(unit_ids, filters).items()
+    }
+
+
+def _comments(unit_ids: list[int], filters: Filters) -> Any:
+    """Free-text answers of these units within the filters: the raw table, so callers take
+    only the newest few rows."""
+    return (
+        Answer.objects.filter(
+            filters.responses_q("response__"),
+            response__unit_id__in=unit_ids,
+            number__isnull=True,
+            choices__isnull=True,
+        )
+        .exclude(text="")
+        .order_by("-response__responded_at")
+    )
+
+
 def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
     """The newest free-text answers of the period (already redacted when stored); None when
     the group is smaller than the comment threshold, since a comment can reveal its writer.
     Each comment names its unit, so each unit's own group must reach the threshold too."""
     filters = replace(filters, organisation_id=unit.organisation_id)
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
-    counts = response_counts(members, filters)
-    if sum(c["responses"] + c["verbal"] for c in counts.values()) < text_threshold:
+    sizes = _group_sizes(unit.subtree_ids, filters)
+    if sum(sizes.values()) < text_threshold:
         return None
-    large = [unit_id for unit_id, c in counts.items() if c["responses"] + c["verbal"] >= text_threshold]
-    # The raw table: only the newest few rows of the period.
-    answers = Answer.objects.filter(
-        response__unit_id__in=large,
-        response__responded_at__gte=_start_of(filters.start),
-        response__responded_at__lt=_start_of(filters.end + timedelta(days=1)),
-        number__isnull=True,
-        choices__isnull=True,
-    ).exclude(text="")
-    if filters.touchpoint_id:
-        answers = answers.filter(response__touchpoint_id=filters.touchpoint_id)
-    for name in ("channel", "language", "respondent_type", "age_band"):
-        if value := getattr(filters, name):
-            answers = answers.filter(**{f"response__{name}": value})
-    return list(
-        answers.select_related("response__unit", "item_version").order_by("-response__responded_at")[:limit]
-    )
+    large = [unit_id for unit_id, size in sizes.items() if size >= text_threshold]
+    return list(_comments(large, filters).select_related("response__unit", "item_version")[:limit])
 
 
 # --- A service path: where along the way the experience drops ------------------------------------
@@ -604,9 +654,8 @@ def path_rows(
     members = list(Unit.objects.subtree_of(*units).values_list("pk", flat=True))
     versions = headline_versions()
     found = summaries(members, versions.values(), filters, by=("touchpoint_id",))
-    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
     counts = (
-        table.objects.filter(filters.q(), unit_id__in=members)
+        filters.counts_table.objects.filter(filters.q(), unit_id__in=members)
         .exclude(channel=Channel.VERBAL)
         .values("touchpoint_id")
         .annotate(count_=Sum("count"))
@@ -616,9 +665,7 @@ def path_rows(
     for touchpoint in touchpoints:
         figures = {}
         for code, version in versions.items():
-            summary = found.get(
-                (touchpoint.pk, version.pk), Summary.empty(version.scale_min or 0, version.scale_max or 0)
-            )
+            summary = found.get((touchpoint.pk, version.pk)) or _empty(version)
             figures[code] = _metric(summary, HEADLINE[code], threshold, None)
         rows.append(TouchpointRow(touchpoint, _count(responses.get(touchpoint.pk, 0), threshold), figures))
     pickers: list[Any] = [lambda r: r.responses, *(lambda r, code=code: r.metrics[code] for code in versions)]
@@ -670,25 +717,20 @@ def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) 
     filters = replace(filters, organisation_id=unit.organisation_id)
     everyone = list(Unit.objects.filter(organisation_id=unit.organisation_id, archived_at__isnull=True))
     peers = [u for u in everyone if u.unit_type_id == unit.unit_type_id and u.pk != unit.pk]
-    table: Any = DailySegmentStats if filters.segmented else DailyItemStats
-    own_ids = [u.pk for u in everyone if u.path.startswith(unit.path)]
-    version_ids = list(
-        table.objects.filter(filters.q(), unit_id__in=own_ids, n__gt=0)
-        .values_list("item_version_id", flat=True)
-        .distinct()
-    )
-    versions = list(ItemVersion.objects.filter(pk__in=version_ids).select_related("item"))
+    members_of = {of.pk: [u.pk for u in everyone if u.path.startswith(of.path)] for of in [unit, *peers]}
+    own_ids = members_of[unit.pk]
+    versions = _answered_versions(own_ids, filters)
     found = summaries([u.pk for u in everyone], versions, filters)
 
     def subtree(of: Unit, version: ItemVersion) -> Summary:
-        return _sum(found, [u.pk for u in everyone if u.path.startswith(of.path)], version)
+        return _sum(found, members_of[of.pk], version)
 
     def blend(parts: list[tuple[int, Summary]], version: ItemVersion) -> Summary | None:
         large = [(unit_id, summary) for unit_id, summary in parts if summary.n >= threshold]
         outside = [unit_id for unit_id, _summary in large if unit_id not in visible]
         if len(large) < MIN_PEERS or 0 < len(outside) < MIN_PEERS:
             return None
-        return _total([summary for _unit_id, summary in large], version)
+        return _added((summary for _unit_id, summary in large), version)
 
     compared = []
     for version in versions:
@@ -726,13 +768,6 @@ def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) 
     return compared
 
 
-def _total(summaries_: list[Summary], version: ItemVersion) -> Summary:
-    total = Summary.empty(version.scale_min or 0, version.scale_max or 0)
-    for summary in summaries_:
-        total = total + summary
-    return total
-
-
 # --- Actions on the trend: before and after -------------------------------------------------------
 
 EFFECT_DAYS = 28  # compared: the 28 days before an action was done, and the 28 days from it
@@ -752,7 +787,7 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
     """Actions of the unit done within the period, each with its metric (satisfaction when
     none was named) before and after, and whether the change is beyond chance."""
     today = timezone.localdate()
-    members = list(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
+    members = unit.subtree_ids
     actions = list(
         Action.objects.filter(unit_id__in=members, done_on__range=(filters.start, filters.end))
         .select_related("item")
@@ -797,31 +832,15 @@ def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int 
     if not units:
         return []
     filters = replace(filters, organisation_id=units[0].organisation_id)
-    table: Any = DailyResponseCount if filters.segmented else DailyUnitCount
-    counts = (
-        table.objects.filter(filters.q(), unit_id__in=[unit.pk for unit in units])
-        .values("unit_id")
-        .annotate(count_=Sum("count"))
-    )
-    eligible = [row["unit_id"] for row in counts if row["count_"] >= text_threshold]
+    sizes = _group_sizes([unit.pk for unit in units], filters)
+    eligible = [unit_id for unit_id, size in sizes.items() if size >= text_threshold]
     pleased = Answer.objects.filter(
         Q(item_version__item__code="csat", number__gte=4) | Q(item_version__item__code="nps", number__gte=9)
     ).values("response_id")
-    answers = (
-        Answer.objects.filter(
-            response__unit_id__in=eligible,
-            response__responded_at__gte=_start_of(filters.start),
-            response__responded_at__lt=_start_of(filters.end + timedelta(days=1)),
-            number__isnull=True,
-            choices__isnull=True,
-        )
-        .filter(Q(response_id__in=pleased) | Q(response__sentiment="positive"))
-        .exclude(text="")
+    answers = _comments(eligible, filters).filter(
+        Q(response_id__in=pleased) | Q(response__sentiment="positive")
     )
-    for name in ("channel", "language", "respondent_type", "age_band"):
-        if value := getattr(filters, name):
-            answers = answers.filter(**{f"response__{name}": value})
-    return list(answers.select_related("response__unit").order_by("-response__responded_at")[:limit])
+    return list(answers.select_related("response__unit")[:limit])
 
 
 # --- Single responses for export (permitted roles only) ------------------------------------------
@@ -838,18 +857,10 @@ class ExportedResponse:
 def responses_for_export(units: Any, filters: Filters, limit: int) -> list[ExportedResponse]:
     """The period's responses in these units, with their answers keyed by item code.
     Free text is exported as stored: redacted when it was received."""
-    responses = Response.objects.filter(
-        unit__in=units,
-        responded_at__gte=_start_of(filters.start),
-        responded_at__lt=_start_of(filters.end + timedelta(days=1)),
-    )
-    if filters.touchpoint_id:
-        responses = responses.filter(touchpoint_id=filters.touchpoint_id)
-    for name in ("channel", "language", "respondent_type", "age_band"):
-        if value := getattr(filters, name):
-            responses = responses.filter(**{name: value})
-    responses = responses.select_related("unit", "touchpoint").prefetch_related(
-        Prefetch("answers", queryset=Answer.objects.select_related("item_version__item"))
+    responses = (
+        Response.objects.filter(filters.responses_q(), unit__in=units)
+        .select_related("unit", "touchpoint")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item_version__item")))
     )
     exported = []
     for response in responses.order_by("responded_at", "pk")[:limit]:

@@ -81,28 +81,30 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     filters = form.filters(timezone.localdate())
     threshold = organisation.reporting_threshold
     cards = metrics.item_cards(unit, timezone.localdate(), threshold)
-    effects = metrics.action_effects(unit, filters, threshold, metrics.buckets(filters))
+    points = metrics.buckets(filters)
+    effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
+    trends = metrics.trends(unit, [card.version for card in cards], filters, threshold)
     trend_charts, distribution_charts = [], []
     for card in cards:
-        points, values = metrics.trend(unit, card.version, filters, threshold)
+        trend = trends[card.version.pk]
         measure = metrics.measure_of(card.version)
         trend_charts.append(
             charts.Chart(
                 id=f"trend-{card.code}",
                 title=_("%(item)s over time") % {"item": card.code.upper()},
                 labels=[point.label for point in points],
-                series=[charts.Series(card.code.upper(), values)],
+                series=[charts.Series(card.code.upper(), trend.values)],
                 # A target in another measure (a share, say) does not belong on this axis.
                 target=card.windows["month"].target if card.windows["month"].measure == measure else None,
                 decimals=0 if measure == "nps" else 1,
                 low=-100 if measure == "nps" else card.version.scale_min,
                 high=100 if measure == "nps" else card.version.scale_max,
-                summary=_trend_summary(card.code.upper(), points, values),
+                summary=_trend_summary(card.code.upper(), points, trend.values),
                 markers=markers,
             )
         )
-        shares = metrics.distribution(unit, card.version, filters, threshold)
+        scale = card.version.scale_values()
         distribution_charts.append(
             charts.Chart(
                 id=f"distribution-{card.code}",
@@ -110,11 +112,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 width=360,
                 height=220,
                 title=_("Answers to %(item)s") % {"item": card.code.upper()},
-                labels=[str(value) for value in card.version.scale_values()],
+                labels=[str(value) for value in scale],
                 series=[
-                    charts.Series(
-                        _("Share of answers"), list(shares) or [None] * len(card.version.scale_values())
-                    )
+                    charts.Series(_("Share of answers"), list(trend.distribution) or [None] * len(scale))
                 ],
                 decimals=0,
                 suffix=" %",

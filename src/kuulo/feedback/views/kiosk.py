@@ -9,6 +9,7 @@ up again when the tablet reloads or restarts while the network is down.
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 from django.contrib import messages
@@ -120,9 +121,17 @@ def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
     """The kiosk page's service worker. It is served from /kiosk/ rather than /static/
     because a worker may only control pages below its own path; never_cache makes
     browsers pick up a new version on the next page load."""
-    assets = [static(name) for name in KIOSK_ASSETS]
-    source = _worker_source(kiosk_worker_version(assets), assets)
-    return HttpResponse(source, content_type="application/javascript; charset=utf-8")
+    return HttpResponse(
+        _current_worker(tuple(static(name) for name in KIOSK_ASSETS)),
+        content_type="application/javascript; charset=utf-8",
+    )
+
+
+@cache
+def _current_worker(assets: tuple[str, ...]) -> str:
+    """The worker as this deploy serves it: its files cannot change while the process
+    runs, so they are read and hashed once, not on every tablet's update check."""
+    return _worker_source(kiosk_worker_version(list(assets)), list(assets))
 
 
 @requires(CONFIGURE)

@@ -8,9 +8,9 @@ from typing import Any
 from django.core import mail
 from django.utils import timezone
 
-from kuulo.feedback import ingest, services
+from kuulo.feedback import services
 from kuulo.feedback.models import Item, SurveyPublication, TargetMeasure
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import alerts
 from kuulo.insights.models import AlertSubscription, Notification
 from kuulo.organisations.models import Role
@@ -21,8 +21,7 @@ MONDAY = date(2026, 11, 16)  # a Monday in the past: ingest refuses answers from
 
 def send(world: World, publication: SurveyPublication, answers: list[dict[str, Any]], day: date) -> None:
     when = timezone.make_aware(datetime(day.year, day.month, day.day, 12))
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 def subscribe(world: World, role: str = Role.MANAGER, **fields: Any) -> AlertSubscription:

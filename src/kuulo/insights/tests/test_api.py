@@ -7,8 +7,7 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from kuulo.feedback import ingest
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import Permission
 from kuulo.organisations.models import Role
@@ -20,8 +19,7 @@ URL = "/api/v1/insights/units"
 def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
     publication = make_publication(unit, items=("csat",))
     when = timezone.now() - timedelta(days=2)
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 def test_a_key_reads_its_units_figures_with_small_groups_hidden(world: World) -> None:

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from kuulo.feedback import ingest
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for, make_unit, make_unit_type
 
@@ -16,8 +15,7 @@ from kuulo.organisations.testing import World, client_for, make_unit, make_unit_
 def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
     publication = make_publication(unit, items=("csat", "resolved"))
     when = timezone.now() - timedelta(days=3)
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 def compared(world: World, role: str, unit: Any) -> dict[str, Any]:

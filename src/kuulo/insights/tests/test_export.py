@@ -12,7 +12,7 @@ from django.utils import timezone
 from kuulo.audit.exports import safe_cell
 from kuulo.audit.models import AuditEvent
 from kuulo.feedback import ingest
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for, make_unit
 
@@ -20,8 +20,7 @@ from kuulo.organisations.testing import World, client_for, make_unit
 def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
     publication = make_publication(unit, items=("csat", "nps"))
     when = timezone.now() - timedelta(days=1)
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 def test_csv_export_matches_the_page_and_hides_small_groups(world: World) -> None:

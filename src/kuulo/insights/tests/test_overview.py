@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from kuulo.feedback import ingest, services
+from kuulo.feedback import services
 from kuulo.feedback.models import Item, SurveyPublication, TargetMeasure
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import metrics
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
@@ -25,13 +25,7 @@ def send(
     **extra: Any,
 ) -> None:
     when = timezone.now() - timedelta(days=days_ago)
-    ingest.ingest(
-        world.users[sender],
-        [
-            ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when, **extra)
-            for a in answers
-        ],
-    )
+    send_answers(world.users[sender], publication, answers, when=when, **extra)
 
 
 def rows_for(world: World, role: str, query: str = "") -> dict[str, metrics.UnitRow]:

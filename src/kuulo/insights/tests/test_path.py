@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from kuulo.feedback import ingest, services
+from kuulo.feedback import services
 from kuulo.feedback.models import SurveyPublication
-from kuulo.feedback.testing import make_survey
+from kuulo.feedback.testing import make_survey, send_answers
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 
@@ -20,10 +20,7 @@ def publish(world: World, touchpoint: Any, unit: Any) -> SurveyPublication:
 
 def send(world: World, publication: SurveyPublication, values: list[int]) -> None:
     when = timezone.now() - timedelta(days=2)
-    items = [
-        ingest.IncomingResponse(link=publication.code, answers={"csat": v}, responded_at=when) for v in values
-    ]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, [{"csat": v} for v in values], when=when)
 
 
 def rows_for(world: World, role: str, path_id: int) -> Any:

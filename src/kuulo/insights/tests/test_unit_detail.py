@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from kuulo.feedback import ingest
 from kuulo.feedback.models import SurveyPublication
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import charts, metrics
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
@@ -20,8 +19,7 @@ def send(
     world: World, publication: SurveyPublication, answers: list[dict[str, Any]], days_ago: float
 ) -> None:
     when = timezone.now() - timedelta(days=days_ago)
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 @pytest.fixture
@@ -57,13 +55,15 @@ def test_trend_has_a_gap_where_a_week_is_too_small_to_show(
     filters = metrics.Filters(start=timezone.localdate() - timedelta(days=27), end=timezone.localdate())
     version = metrics.headline_versions()["csat"]
     days = metrics.Filters(start=timezone.localdate() - timedelta(days=13), end=timezone.localdate())
-    points, values = metrics.trend(world.unit, version, days, threshold=5)
-    assert len(points) == 14 and values.count(None) == 13  # only one day has enough answers
+    values = metrics.trends(world.unit, [version], days, threshold=5)[version.pk].values
+    assert len(values) == len(metrics.buckets(days)) == 14 and values.count(None) == 13  # one day is enough
     weekly = metrics.Filters(start=timezone.localdate() - timedelta(days=59), end=timezone.localdate())
-    points, values = metrics.trend(world.unit, version, weekly, threshold=5)
-    assert 8 <= len(points) <= 10 and [v for v in values if v is not None] == [4.0]
-    assert metrics.distribution(world.unit, version, filters, threshold=5) == [0, 25.0, 0, 75.0, 0]
-    assert metrics.distribution(world.sibling, version, filters, threshold=5) == []
+    values = metrics.trends(world.unit, [version], weekly, threshold=5)[version.pk].values
+    assert 8 <= len(values) <= 10 and [v for v in values if v is not None] == [4.0]
+    assert metrics.trends(world.unit, [version], filters, threshold=5)[version.pk].distribution == [
+        0, 25.0, 0, 75.0, 0,
+    ]  # fmt: skip
+    assert metrics.trends(world.sibling, [version], filters, threshold=5)[version.pk].distribution == []
 
 
 def test_only_changes_beyond_chance_are_listed(world: World, publication: SurveyPublication) -> None:

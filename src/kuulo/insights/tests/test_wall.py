@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from kuulo.feedback import ingest, services
-from kuulo.feedback.testing import make_publication
+from kuulo.feedback import services
+from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for, make_unit
 
@@ -15,8 +15,7 @@ from kuulo.organisations.testing import World, client_for, make_unit
 def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
     publication = make_publication(unit, items=("csat", "open"))
     when = timezone.now() - timedelta(days=2)
-    items = [ingest.IncomingResponse(link=publication.code, answers=a, responded_at=when) for a in answers]
-    ingest.ingest(world.users[Role.ADMIN], items)
+    send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
 def test_the_wall_shows_praise_from_large_enough_groups_in_ones_units(world: World) -> None:
