@@ -214,10 +214,16 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
     service_path = get_object_or_404(ServicePath.objects.filter(organisation=organisation), pk=path_id)
     form = _filter_form(request)
     filters = form.filters(timezone.localdate())
-    units = list(units_for(request.user, VIEW).active())
+    units = list(units_for(request.user, VIEW).active().order_by("path"))
     roots = [unit for unit in units if unit.parent_id not in {u.pk for u in units}]
+    # One unit's subtree at a time (the user's top units to choose from): the same cells
+    # the overview shows for that unit when filtered to each touchpoint.
+    unit = next(
+        (root for root in roots if str(root.pk) == request.GET.get("unit")), roots[0] if roots else None
+    )
     touchpoints = list(service_path.touchpoints.order_by("order"))
-    rows = metrics.path_rows(roots, touchpoints, filters, organisation.reporting_threshold)
+    threshold = organisation.reporting_threshold
+    rows = metrics.path_rows(unit, touchpoints, filters, threshold) if unit else []
     chart = charts.Chart(
         id="path-csat",
         title=_("Satisfaction (CSAT) along the path"),
@@ -237,7 +243,9 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
             "filters": filters,
             "rows": rows,
             "chart": chart,
-            "threshold": organisation.reporting_threshold,
+            "unit": unit,
+            "roots": roots,
+            "threshold": threshold,
         },
     )
 
