@@ -311,10 +311,10 @@ def _focus(
             Paragraph(
                 escape(
                     _(
-                        "Comments are shown when the period has at least %(count)s responses, "
+                        "Comments are shown when the period has at least %(text_threshold)s responses, "
                         "so that no comment reveals who wrote it."
                     )
-                    % {"count": content.text_threshold}
+                    % {"text_threshold": content.text_threshold}
                 ),
                 styles["muted"],
             )
