@@ -16,6 +16,7 @@ from kuulo.feedback import invitations, services
 from kuulo.feedback.models import Complaint, Invitation, ResponseImport
 from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
 from kuulo.improvements.models import Action
+from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
@@ -174,6 +175,19 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
             org_services.create_api_key(
                 organisation=organisation, name="k", permissions=["units.view"], units=[]
             )[0].pk
+        ),
+        # A report is its requester's: the role's own, of a unit in scope or out of it.
+        "report_id": lambda: (
+            Report.objects.create(
+                organisation=organisation,
+                unit=unit,
+                period_start="2026-10-01",
+                period_end="2026-10-31",
+                language="fi",
+                requested_by=world.users.get(role, world.users[Role.STAFF]),
+                status=ReportStatus.DONE,
+                content=b"%PDF-1.4",
+            ).pk
         ),
         "item_id": lambda: (
             services.create_item(

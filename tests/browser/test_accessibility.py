@@ -17,6 +17,7 @@ from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
+from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 
 from .conftest import axe_violations, open_page, sign_in
@@ -86,6 +87,17 @@ def kuulo_page_urls() -> list[str]:
         "item_id": Item.objects.get(organisation=None, code="csat").pk,
         "unit_id": unit.pk,
         "type_id": UnitType.objects.get(code="campus").pk,
+        # Being made: the progress bar (the browser test of reports sees a finished one).
+        "report_id": Report.objects.create(
+            organisation=unit.organisation,
+            unit=unit,
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 10, 31),
+            language="fi",
+            requested_by=admin,
+            status=ReportStatus.RUNNING,
+            progress=40,
+        ).pk,
         "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
     }
     urls = []
@@ -114,6 +126,8 @@ NOT_PAGES = {
     "feedback:kiosk_service_worker",
     "insights:overview_export",
     "insights:responses_export",
+    "insights:report_progress",
+    "insights:report_download",
 }
 POST_ONLY = {
     "core:set_language",

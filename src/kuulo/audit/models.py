@@ -47,6 +47,9 @@ ACTIONS: dict[str, StrOrPromise] = {
     "action.saved": _("Improvement action saved"),
     "action.moved": _("Improvement action moved on the board"),
     "import.finished": _("Responses imported"),
+    "report.requested": _("PDF report requested"),
+    "report.scheduled": _("Monthly PDF report subscribed"),
+    "report.unscheduled": _("Monthly PDF report cancelled"),
 }
 
 
