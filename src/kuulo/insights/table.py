@@ -93,7 +93,11 @@ class Table:
         (`touchpoint_id=...` for one touchpoint of a path)."""
         wanted = tuple(values.get(name, getattr(self.filters, name)) for name in self.dimensions)
         found = self.cells.get((unit_id, wanted))
-        return found if found is not None else self.blank(self.tree.active[unit_id])
+        if found is not None:
+            return found
+        # An archived unit has no cells of its own: its answers count in its parent's.
+        unit = self.tree.active.get(unit_id) or Unit.objects.get(pk=unit_id)
+        return self.blank(unit) if unit_id in self.tree.active else UnitRow(unit=unit)
 
 
 def build(

@@ -12,11 +12,10 @@ export and API answer is read back as the user gets it:
 3. no small group can be worked out from the table: neither a hidden cell, nor a unit's
    own respondents outside its children, from the equations "a unit = its children +
    its own part" (along the unit tree, within every combination of filter values) and
-   "a cell = its parts by one more filter + a rest" — for someone who also knows how
-   many of a unit's own respondents there were whenever that is not a small number
-   (of a unit with children: a unit without any is all own part). How they split by
-   touchpoint, channel or language, and the rest of a split (respondents without a
-   value, never shown), count as unknown unless empty.
+   "a cell = its parts by one more filter + a rest" — for someone who sees every figure
+   every view shows and knows which groups are empty. Own parts and rests of splits are
+   never shown, so they count as unknown unless empty. (`test_privacy` also grants
+   knowledge of every own part that is not small, for the unit tree alone.)
 
 Not covered (docs/adr/0005-suppression.md): differences between overlapping periods.
 """
@@ -273,9 +272,8 @@ def check_table(table: Table, threshold: int) -> None:
                 if not kids[pk]:
                     continue
                 own = here.n - sum(figure(k, values).n for k in kids[pk])
-                terms = {(pk, values): 1} | {(k, values): -1 for k in kids[pk]}
-                split = any(value is not None for value in values)
-                if 0 < own < threshold or (own and split):
+                terms: dict[Any, int] = {(pk, values): 1} | {(k, values): -1 for k in kids[pk]}
+                if own:
                     unknowns.append(("own", pk, values))
                     terms[("own", pk, values)] = -1
                     if own < threshold:

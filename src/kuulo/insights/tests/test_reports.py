@@ -49,12 +49,16 @@ def make_report(user: Any, unit: Any, captured: Any, language: str = "en") -> Re
 
 @pytest.fixture
 def answered(world: World) -> World:
-    """12 responses in a-unit (with comments), 3 in a-sibling (under the threshold of 5)."""
+    """12 responses in a-unit (with comments), 3 in a-sibling and 2 at the root (under the threshold of 5)."""
     unit_publication = make_publication(world.unit, items=("csat", "nps", "open"))
     sibling_publication = make_publication(world.sibling, items=("csat", "nps", "open"))
     send(world, unit_publication, [{"csat": 5, "nps": 10, "open": COMMENT}] * 8, date(2026, 10, 5))
     send(world, unit_publication, [{"csat": 3, "nps": 6}] * 4, date(2026, 10, 20))
     send(world, sibling_publication, [{"csat": 1, "nps": 0, "open": "Kamala jono"}] * 3, date(2026, 10, 7))
+    # Two at the root itself: with the sibling's three, two small groups hide each other,
+    # so the area stays shown (alone, the sibling would hide the area too: root minus area).
+    root_publication = make_publication(world.root, items=("csat", "nps"))
+    send(world, root_publication, [{"csat": 4, "nps": 8}] * 2, date(2026, 10, 8))
     return world
 
 
@@ -109,7 +113,7 @@ def test_small_groups_stay_hidden_in_the_organisation_report(
     assert "< 5: hidden, fewer than 5 respondents" in text
     assert "1.0" not in text  # the sibling's CSAT
     assert "Kamala jono" not in text  # its group is below the comment threshold
-    assert "15" in text  # the organisation's responses: 12 + 3
+    assert "17" in text  # the organisation's responses: 12 + 3 + 2
 
 
 def test_the_report_is_written_in_its_own_language(
