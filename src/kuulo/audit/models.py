@@ -47,6 +47,12 @@ ACTIONS: dict[str, StrOrPromise] = {
     "action.saved": _("Improvement action saved"),
     "action.moved": _("Improvement action moved on the board"),
     "import.finished": _("Responses imported"),
+    "webhook.created": _("Webhook created"),
+    "webhook.updated": _("Webhook changed"),
+    "webhook.deleted": _("Webhook deleted"),
+    "webhook.secret_rotated": _("Webhook secret renewed"),
+    "webhook.tested": _("Webhook test event sent"),
+    "webhook.redelivered": _("Webhook event sent again"),
 }
 
 
