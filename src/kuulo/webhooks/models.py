@@ -1,14 +1,30 @@
 """Outbound webhooks: addresses of other systems and every delivery made to them."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import TimestampedModel
 from kuulo.organisations.models import Organisation, Unit
+
+# Plain http only to this machine, for trying a receiver out; anything else must be https.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def validate_webhook_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValidationError(_("Leave user names and passwords out of the address."))
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return
+    raise ValidationError(_("The address must start with https://."))
 
 
 class Topic(models.TextChoices):
@@ -38,6 +54,7 @@ class Endpoint(TimestampedModel):
     url = models.URLField(
         _("address"),
         max_length=500,
+        validators=[validate_webhook_url],
         help_text=_("Must start with https://. Kuulo posts each event to this address as JSON."),
     )
     unit = models.ForeignKey(
