@@ -1,62 +1,16 @@
-"""A real HTTP receiver on 127.0.0.1 that answers with the statuses a test gives it."""
+"""Fixtures for webhook tests."""
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def payload(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    url: str
-    statuses: list[int] = field(default_factory=list)  # answered in turn; 200 once they run out
-    received: list[Received] = field(default_factory=list)
-    redirect_to: str = ""
-
-    def next_status(self) -> int:
-        return self.statuses.pop(0) if self.statuses else 200
+from kuulo.webhooks.testing import Receiver, running_receiver
 
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     # The receiver is on this machine: a private address that production refuses.
     settings.KUULO_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
-    state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append(Received(self.path, dict(self.headers.items()), body))
-            status = state.next_status()
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", state.redirect_to)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/kuulo"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with running_receiver() as state:
+        yield state

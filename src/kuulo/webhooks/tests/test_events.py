@@ -20,8 +20,7 @@ from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World
 from kuulo.webhooks import events, services
 from kuulo.webhooks.models import Delivery, DeliveryStatus, Endpoint, Event, Topic
-
-from .conftest import Receiver
+from kuulo.webhooks.testing import Receiver
 
 ALL_TOPICS = list(Topic.values)
 

@@ -15,8 +15,7 @@ from django.utils import timezone
 from kuulo.organisations.testing import World
 from kuulo.webhooks import sending, services, tasks
 from kuulo.webhooks.models import Delivery, DeliveryStatus, Endpoint, Topic
-
-from .conftest import Receiver
+from kuulo.webhooks.testing import Receiver
 
 
 def endpoint_at(world: World, url: str) -> Endpoint:

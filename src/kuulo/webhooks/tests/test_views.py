@@ -12,8 +12,7 @@ from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 from kuulo.webhooks import services
 from kuulo.webhooks.models import Delivery, DeliveryStatus, Endpoint
-
-from .conftest import Receiver
+from kuulo.webhooks.testing import Receiver
 
 
 @pytest.fixture
