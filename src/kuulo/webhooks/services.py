@@ -4,6 +4,7 @@ Atomic and audited. Deliveries caused by responses, complaints and actions are m
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,7 +126,8 @@ def redeliver(delivery: Delivery, *, request: HttpRequest | None = None) -> Deli
 
 def _details(endpoint: Endpoint) -> dict[str, Any]:
     return {
-        "url": endpoint.url,
+        # Only the host: some receivers (chat webhooks) carry their own secret in the path.
+        "host": urlsplit(endpoint.url).hostname,
         "topics": endpoint.topics,
         "unit": endpoint.unit.code if endpoint.unit else None,
         "active": endpoint.active,
