@@ -31,30 +31,33 @@ from kuulo.organisations.models import Unit
 from .models import Delivery, Endpoint, Event, Topic
 
 RESPONSES_PER_DELIVERY = 100
-CREATE_CHUNK = 500  # rows per INSERT when a large import makes many deliveries
+FLUSH_EVERY = 20  # deliveries built before they are inserted (20 × 100 responses)
 
 
 # --- Listeners (connected in apps.py) ----------------------------------------------
 
 
 def on_responses_stored(sender: Any, responses: list[ResponseFacts], **kwargs: Any) -> None:
-    organisation_ids = {facts.organisation_id for facts in responses}
-    endpoints = _subscribed(Topic.RESPONSES, organisation_ids)
+    endpoints = _subscribed(Topic.RESPONSES, {facts.organisation_id for facts in responses})
     if not endpoints:
         return
-    wanted = [f for f in responses if f.organisation_id in {e.organisation_id for e in endpoints}]
-    names = _Names(wanted)
-    payloads = [(facts, names.response(facts)) for facts in wanted]
-    deliveries = []
+    organisation_ids = {endpoint.organisation_id for endpoint in endpoints}
+    names = _Names([facts for facts in responses if facts.organisation_id in organisation_ids])
+    pending: list[Delivery] = []
     for endpoint in endpoints:
         mine = [
-            payload
-            for facts, payload in payloads
+            facts
+            for facts in responses
             if facts.organisation_id == endpoint.organisation_id and _covers(endpoint, names.unit_path(facts))
         ]
         for chunk in _chunks(mine, RESPONSES_PER_DELIVERY):
-            deliveries.append(delivery_for(endpoint, Event.RESPONSES_CREATED, {"responses": chunk}))
-    create_deliveries(deliveries)
+            data = {"responses": [names.response(facts) for facts in chunk]}
+            pending.append(delivery_for(endpoint, Event.RESPONSES_CREATED, data))
+            # Stored a few at a time: a large import never holds every payload in memory at once.
+            if len(pending) >= FLUSH_EVERY:
+                create_deliveries(pending)
+                pending = []
+    create_deliveries(pending)
 
 
 def on_complaint_saved(sender: Any, complaint: Complaint, created: bool, **kwargs: Any) -> None:
@@ -98,7 +101,7 @@ def create_deliveries(deliveries: list[Delivery]) -> list[Delivery]:
     """Store the deliveries and queue each for the worker once the transaction commits."""
     if not deliveries:
         return []
-    created = Delivery.objects.bulk_create(deliveries, batch_size=CREATE_CHUNK)
+    created = Delivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
     transaction.on_commit(lambda: _enqueue(ids))
     return created
@@ -159,10 +162,9 @@ class _Names:
 
     def __init__(self, responses: list[ResponseFacts]) -> None:
         unit_ids = {f.unit_id for f in responses}
-        self.units = {
-            row["pk"]: row
-            for row in Unit.objects.filter(pk__in=unit_ids).values("pk", "code", "path", *_NAME_FIELDS)
-        }
+        units = Unit.objects.filter(pk__in=unit_ids).values("pk", "code", "path", *_NAME_FIELDS)
+        self.unit_paths = {row["pk"]: str(row["path"]) for row in units}
+        self.units = {row["pk"]: {"id": row["pk"], "code": row["code"], "name": _names(row)} for row in units}
         touchpoint_ids = {f.touchpoint_id for f in responses if f.touchpoint_id}
         self.touchpoints = {
             row["pk"]: {"id": row["pk"], "code": row["code"], "name": _names(row)}
@@ -177,13 +179,13 @@ class _Names:
         self.item_codes = dict(ItemVersion.objects.filter(pk__in=version_ids).values_list("pk", "item__code"))
 
     def unit_path(self, facts: ResponseFacts) -> str:
-        return str(self.units[facts.unit_id]["path"])
+        return self.unit_paths[facts.unit_id]
 
     def response(self, facts: ResponseFacts) -> dict[str, Any]:
-        unit = self.units[facts.unit_id]
+        # Unit, touchpoint and survey dicts are shared between responses: they are only read.
         return {
             "id": facts.response_id,
-            "unit": {"id": unit["pk"], "code": unit["code"], "name": _names(unit)},
+            "unit": self.units[facts.unit_id],
             "touchpoint": self.touchpoints.get(facts.touchpoint_id) if facts.touchpoint_id else None,
             "survey": self.surveys.get(facts.survey_id) if facts.survey_id else None,
             "channel": facts.channel,

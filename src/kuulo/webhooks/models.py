@@ -129,6 +129,7 @@ class Delivery(models.Model):
                 condition=Q(status__in=["pending", "failed", "sending"]),
             ),
             models.Index(fields=["endpoint", "-created_at"], name="delivery_log"),
+            models.Index(fields=["created_at"], name="delivery_age"),  # pruning
         ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")

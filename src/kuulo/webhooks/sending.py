@@ -41,6 +41,7 @@ BACKOFF = [
 ]
 MAX_ATTEMPTS = len(BACKOFF) + 1
 STALE_CLAIM = timedelta(minutes=5)  # far longer than one attempt can take
+RETENTION = timedelta(days=30)  # how long finished deliveries stay in the log
 RESPONSE_BYTES_READ = 64 * 1024  # what is read of a receiver's answer (it is not kept)
 USER_AGENT = "Kuulo-Webhooks/1"
 
@@ -145,6 +146,14 @@ def due_ids(now: datetime, grace: timedelta = timedelta(0)) -> list[int]:
     return list(
         Delivery.objects.filter(overdue | abandoned).order_by("next_attempt_at").values_list("pk", flat=True)
     )
+
+
+def prune(now: datetime) -> int:
+    """Delete finished deliveries older than `RETENTION`: their payloads copy response data,
+    which must not long outlive a response deleted on request."""
+    finished = [DeliveryStatus.SUCCEEDED, DeliveryStatus.GIVEN_UP]
+    deleted, _ = Delivery.objects.filter(status__in=finished, created_at__lt=now - RETENTION).delete()
+    return deleted
 
 
 def post(delivery: Delivery, now: datetime) -> Outcome:

@@ -28,8 +28,11 @@ def deliver(delivery_id: int) -> str:
 @task
 def retry_due_deliveries() -> int:
     """Queue every overdue delivery: retries of backends that cannot defer, and attempts a
-    dead worker left unfinished. Run every few minutes (the `retry_due_deliveries` command)."""
-    ids = sending.due_ids(timezone.now(), grace=SWEEP_GRACE)
+    dead worker left unfinished; delete finished deliveries past their retention. Run every
+    few minutes (the `retry_due_deliveries` command)."""
+    now = timezone.now()
+    sending.prune(now)
+    ids = sending.due_ids(now, grace=SWEEP_GRACE)
     for delivery_id in ids:
         deliver.enqueue(delivery_id)
     return len(ids)

@@ -116,6 +116,7 @@ def test_a_large_batch_makes_a_bounded_number_of_deliveries(
     world: World, publication: SurveyPublication, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(events, "RESPONSES_PER_DELIVERY", 40)
+    monkeypatch.setattr(events, "FLUSH_EVERY", 3)  # stored in several groups
     endpoint(world, topics=[Topic.RESPONSES])
     endpoint(world, topics=[Topic.RESPONSES], name="Power BI")
     send_answers(api_key_owner(world), publication, [{"csat": 1 + n % 5} for n in range(250)])

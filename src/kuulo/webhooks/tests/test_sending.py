@@ -237,3 +237,18 @@ def test_unit_scope_must_be_in_the_organisation(world: World) -> None:
             unit=world.other_org_unit,
         )
     assert not Endpoint.objects.exists()
+
+
+def test_finished_deliveries_are_pruned_after_the_retention(world: World) -> None:
+    endpoint = endpoint_at(world, "https://hooks.example.fi/")
+    old_success, old_failure, recent = (services.send_test_event(endpoint) for _ in range(3))
+    Delivery.objects.filter(pk=old_success.pk).update(status=DeliveryStatus.SUCCEEDED)
+    Delivery.objects.filter(pk=old_failure.pk).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    Delivery.objects.filter(pk=recent.pk).update(status=DeliveryStatus.GIVEN_UP)
+    long_ago = timezone.now() - sending.RETENTION - timedelta(days=1)
+    Delivery.objects.exclude(pk=recent.pk).update(created_at=long_ago)
+    call_command("retry_due_deliveries", "--now")
+    left = set(Delivery.objects.values_list("pk", flat=True))
+    assert left == {old_failure.pk, recent.pk}  # a delivery still being retried is kept

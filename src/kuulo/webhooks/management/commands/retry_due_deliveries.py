@@ -1,4 +1,5 @@
-"""Queue (or make now) every overdue webhook delivery; run every few minutes from cron or a systemd timer."""
+"""Queue (or make now) every overdue webhook delivery and prune old ones; run every few
+minutes from cron or a systemd timer."""
 
 from typing import Any
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, now: bool = False, **options: Any) -> None:
         if now:
+            sending.prune(timezone.now())
             attempted = [sending.attempt(pk) for pk in sending.due_ids(timezone.now())]
             self.stdout.write(f"{sum(d is not None for d in attempted)} deliveries attempted.")
         else:
