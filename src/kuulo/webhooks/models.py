@@ -64,7 +64,7 @@ class Endpoint(TimestampedModel):
         blank=True,
         related_name="webhook_endpoints",
         verbose_name=_("unit"),
-        help_text=_("Only events of this unit and the units below it. Empty: the whole organisation."),
+        help_text=_("Only events of this unit and the units below it."),
     )
     topics = models.JSONField(_("events"), default=list)
     # Kept in clear: every delivery is signed with it (HMAC), so it cannot be a one-way hash.

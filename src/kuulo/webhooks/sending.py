@@ -96,35 +96,28 @@ def attempt(delivery_id: int) -> Delivery | None:
     _give_up_if_switched_off(delivery_id)
     if not claim(delivery_id, now):
         return None
-    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # the endpoint was deleted in the meantime
+        return None
     outcome = post(delivery, now)
-    delivery.last_attempt_at = now
-    delivery.last_status_code = outcome.status_code
-    delivery.last_error = outcome.error[:300]
-    delivery.response_ms = outcome.elapsed_ms
-    delivery.claimed_at = None
+    result: dict[str, Any] = {
+        "last_attempt_at": now,
+        "last_status_code": outcome.status_code,
+        "last_error": outcome.error[:300],
+        "response_ms": outcome.elapsed_ms,
+        "claimed_at": None,
+        "next_attempt_at": None,
+    }
     if outcome.status_code is not None and 200 <= outcome.status_code < 300:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.delivered_at = timezone.now()
-        delivery.next_attempt_at = None
+        result |= {"status": DeliveryStatus.SUCCEEDED, "delivered_at": timezone.now()}
     elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.GIVEN_UP
-        delivery.next_attempt_at = None
+        result |= {"status": DeliveryStatus.GIVEN_UP}
     else:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
-    delivery.save(
-        update_fields=[
-            "status",
-            "last_attempt_at",
-            "last_status_code",
-            "last_error",
-            "response_ms",
-            "claimed_at",
-            "delivered_at",
-            "next_attempt_at",
-        ]
-    )
+        result |= {"status": DeliveryStatus.FAILED, "next_attempt_at": now + BACKOFF[delivery.attempts - 1]}
+    # An UPDATE rather than save(): a delivery deleted meanwhile (with its endpoint) stays deleted.
+    Delivery.objects.filter(pk=delivery.pk).update(**result)
+    for name, value in result.items():
+        setattr(delivery, name, value)
     return delivery
 
 
