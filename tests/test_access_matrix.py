@@ -21,6 +21,7 @@ from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
+from kuulo.webhooks import services as webhooks
 
 ANONYMOUS = "anonymous"
 ROLES = [*Role.values, ANONYMOUS]
@@ -123,6 +124,16 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
     person = world.users[Role.STAFF] if in_scope else world.users["other_admin"]
     made: dict[str, Any] = {}
 
+    def webhook() -> Any:
+        if "webhook" not in made:
+            made["webhook"] = webhooks.create_endpoint(
+                organisation=world.org if in_scope else world.other_org,
+                name="Jira",
+                url="https://hooks.example.fi/",
+                topics=["responses"],
+            )[0]
+        return made["webhook"]
+
     def survey() -> Any:
         if "survey" not in made:
             made["survey"] = make_survey(organisation)
@@ -189,6 +200,9 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
                 content=b"%PDF-1.4",
             ).pk
         ),
+        # Webhooks belong to the organisation: out of scope means another organisation's.
+        "endpoint_id": lambda: webhook().pk,
+        "delivery_id": lambda: webhooks.send_test_event(webhook()).pk,
         "item_id": lambda: (
             services.create_item(
                 organisation=organisation, code="own", kind="yes_no", dimension="other", text_fi="?"

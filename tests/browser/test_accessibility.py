@@ -19,6 +19,10 @@ from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
+from kuulo.webhooks import sending
+from kuulo.webhooks import services as webhooks
+from kuulo.webhooks.events import ping_payload
+from kuulo.webhooks.models import Delivery
 
 from .conftest import axe_violations, open_page, sign_in
 
@@ -59,7 +63,27 @@ def kuulo_page_urls() -> list[str]:
         unit=unit,
         received_on=date(2026, 10, 1),
     )
+    webhook = webhooks.create_endpoint(
+        organisation=unit.organisation,
+        name="Teams",
+        url="https://teams.jarvilinna.example/hooks/kuulo",
+        topics=["responses", "complaints"],
+        unit=unit,
+    )[0]
+    # A failed delivery, written as the worker leaves one (the test makes no outbound call).
+    delivery = Delivery.objects.create(
+        endpoint=webhook,
+        event="ping",
+        payload={"id": "0", "event": "ping", "data": ping_payload()},
+        status="failed",
+        attempts=1,
+        last_status_code=500,
+        last_error=sending.ERROR_STATUS,
+        response_ms=120,
+    )
     values = {
+        "endpoint_id": webhook.pk,
+        "delivery_id": delivery.pk,
         "code": publication.code,
         "token": invitations.token_for(
             Invitation.objects.create(
@@ -144,6 +168,9 @@ POST_ONLY = {
     "organisations:person_revoke_role",
     "organisations:person_set_active",
     "improvements:action_move",
+    "webhooks:endpoint_rotate_secret",
+    "webhooks:endpoint_test",
+    "webhooks:delivery_redeliver",
 }
 
 

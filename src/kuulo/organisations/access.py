@@ -49,6 +49,7 @@ class Permission(StrEnum):
     VIEW_INSIGHTS = "insights.view"  # dashboards and reports of the units one's role covers
     MANAGE_ACTIONS = "actions.manage"  # plan and follow improvement actions (the kanban board)
     EXPORT_RESPONSES = "responses.export"  # download single (anonymous, redacted) responses
+    MANAGE_WEBHOOKS = "webhooks.manage"  # send events to other systems (admins only: data leaves Kuulo)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
