@@ -118,35 +118,42 @@ FILTERS = st.tuples(
 def test_no_view_export_or_api_reveals_a_small_group(
     setting: Setting, responses: list[tuple[Any, ...]], chosen: tuple[Any, ...], threshold: int
 ) -> None:
-    world = setting.world
     with transaction.atomic():
-        world.org.reporting_threshold = threshold
-        world.org.save(update_fields=["reporting_threshold"])
-        today = timezone.localdate()
-        for unit, touchpoint, channel, language, ago, csat, nps, alike in responses:
-            answers = {"csat": csat} | ({"nps": nps} if nps is not None else {})
-            send_answers(
-                world.users[Role.ADMIN],
-                setting.publications[(unit, touchpoint)],
-                [answers] * alike,
-                when=timezone.now() - timedelta(days=ago),
-                channel=channel,
-                language=language,
-            )
-        ago, length, (touchpoint, channel, language) = chosen
-        start = today - timedelta(days=ago)
-        filters = Filters(
-            start=start,
-            end=min(start + timedelta(days=length), today),
-            touchpoint_id=setting.touchpoints[touchpoint].pk if touchpoint is not None else None,
+        check(setting, responses, chosen, threshold)
+        transaction.set_rollback(True)  # the next example starts from no responses
+
+
+def check(
+    setting: Setting, responses: list[tuple[Any, ...]], chosen: tuple[Any, ...], threshold: int
+) -> None:
+    """Store the responses, then check the table and every view under the chosen filters."""
+    world = setting.world
+    world.org.reporting_threshold = threshold
+    world.org.save(update_fields=["reporting_threshold"])
+    today = timezone.localdate()
+    for unit, touchpoint, channel, language, ago, csat, nps, alike in responses:
+        answers = {"csat": csat} | ({"nps": nps} if nps is not None else {})
+        send_answers(
+            world.users[Role.ADMIN],
+            setting.publications[(unit, touchpoint)],
+            [answers] * alike,
+            when=timezone.now() - timedelta(days=ago),
             channel=channel,
             language=language,
-            organisation_id=world.org.pk,
         )
-        table = build(Tree.of(world.org.pk), filters, threshold, headline_versions())
-        check_table(table, threshold)
-        check_views(setting, filters, table, threshold)
-        transaction.set_rollback(True)  # the next example starts from no responses
+    ago, length, (touchpoint, channel, language) = chosen
+    start = today - timedelta(days=ago)
+    filters = Filters(
+        start=start,
+        end=min(start + timedelta(days=length), today),
+        touchpoint_id=setting.touchpoints[touchpoint].pk if touchpoint is not None else None,
+        channel=channel,
+        language=language,
+        organisation_id=world.org.pk,
+    )
+    table = build(Tree.of(world.org.pk), filters, threshold, headline_versions())
+    check_table(table, threshold)
+    check_views(setting, filters, table, threshold)
 
 
 def query(filters: Filters) -> str:
