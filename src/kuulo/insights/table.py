@@ -230,6 +230,9 @@ def protect(whole: Figure, parts: list[Figure], threshold: int, may_hide_whole: 
         if may_hide_whole and whole.value is not None:
             hide(whole)
             return True
+        if zeros:  # the whole stands (a coarser split shows it): hide an empty part with it
+            hide(zeros[0])
+            return True
     return False
 
 
