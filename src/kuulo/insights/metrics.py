@@ -278,10 +278,19 @@ class TouchpointRow:
 
 def path_rows(unit: Unit, touchpoints: list[Any], filters: Filters, threshold: int) -> list[TouchpointRow]:
     """Headline figures per touchpoint of one path, over the unit's subtree: the cells the
-    overview shows for the unit when filtered to each touchpoint."""
+    overview shows for the unit when filtered to each touchpoint (and nothing else: one
+    split at a time)."""
     if not touchpoints:
         return []
-    filters = replace(filters, organisation_id=unit.organisation_id, touchpoint_id=touchpoints[0].pk)
+    filters = replace(
+        filters,
+        organisation_id=unit.organisation_id,
+        touchpoint_id=touchpoints[0].pk,
+        channel="",
+        language="",
+        respondent_type="",
+        age_band="",
+    )
     table = build(Tree.of(unit.organisation_id), filters, threshold, headline_versions())
     rows = []
     for touchpoint in touchpoints:

@@ -112,6 +112,9 @@ def build(
     the rows' `metrics` will be; `counts` adds responses, verbal feedback, complaints,
     response rates and waiting times."""
     dimensions = tuple(name for name in DIMENSIONS if getattr(filters, name))
+    if len(dimensions) > 1:
+        # Only one split at a time is proven safe (ADR 0005); the filter form allows no more.
+        raise ValueError(f"filter by one of {', '.join(DIMENSIONS)} at a time, not {dimensions}")
     base = replace(
         filters,
         organisation_id=tree.organisation_id,

@@ -99,6 +99,28 @@ def test_filters_narrow_every_figure(world: World, unit_publication: SurveyPubli
     assert custom.metrics["csat"].value == 3.0
 
 
+def test_one_split_at_a_time(world: World, unit_publication: SurveyPublication) -> None:
+    """Touchpoint, channel, language, respondent and age group narrow one at a time:
+    combined, the groups could not be hidden consistently (ADR 0005)."""
+    send(world, unit_publication, [{"csat": 5}] * 6, channel="kiosk", respondent_type="student")
+    send(world, unit_publication, [{"csat": 1}] * 6, channel="api")
+    admin = world.users[Role.ADMIN]
+    admin.language = "en"
+    admin.save()
+    page = client_for(admin).get("/dashboards/?channel=kiosk&respondent_type=student")
+    assert "Choose one of touchpoint, channel, language" in page.content.decode()
+    # The figures fall back to everything over the last 28 days rather than a combined group.
+    assert {row.unit.code: row for row in page.context["rows"]}["a-unit"].responses.value == 12
+    with pytest.raises(ValueError):
+        metrics.unit_rows(
+            [world.unit],
+            metrics.Filters(
+                start=timezone.localdate(), end=timezone.localdate(), channel="kiosk", language="fi"
+            ),
+            5,
+        )
+
+
 def test_small_groups_are_hidden_and_cannot_be_worked_out_from_their_parent(
     world: World, unit_publication: SurveyPublication
 ) -> None:
