@@ -15,10 +15,10 @@ away nothing that one view would not.
 
 A filter on a dimension (touchpoint, channel, language, respondent type, age band)
 splits each cell into parts, one per value. The table is built coarse to fine: first
-the unfiltered cells along the unit tree, then, for each filtered dimension and each
-combination of them, the parts. Parts may be hidden, never the coarser cell they split,
-so the coarse cells are exactly those a less filtered view shows. Respondents with no
-value (no touchpoint, language not asked) are never shown as a part: they are the rest.
+the unfiltered cells along the unit tree, then the parts. Parts may be hidden, never the
+cell they split, so the coarse cells are exactly those an unfiltered view shows.
+Respondents with no value (no touchpoint, language not asked) are never shown as a part:
+they are the rest. One dimension at a time: combinations could not be kept safe.
 
 Not protected here (docs/adr/0005-suppression.md): differences between overlapping
 periods (a custom period one day longer than another).
