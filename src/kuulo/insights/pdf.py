@@ -224,7 +224,7 @@ def _key_figures(focus: Focus, content: ReportContent, styles: dict[str, Paragra
         (_("Complaints"), row.complaints),
         (_("Waiting (min)"), row.waiting_minutes),
     ]
-    head = [_("Figure"), _("Value"), _("Change from the period before"), _("Target")]
+    head = [_("Figure"), _("Value"), _("Change from the period before"), _("Target level")]
     table = [[_cell(text, styles["head"]) for text in head]]
     for label, figure in lines:
         table.append(

@@ -199,6 +199,7 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
         id="path-csat",
         title=_("Satisfaction (CSAT) along the path"),
         labels=[row.touchpoint.name for row in rows],
+        category=_("Touchpoint"),
         series=[charts.Series("CSAT", [row.metrics["csat"].value for row in rows])],
         low=1,
         high=5,
