@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
@@ -153,7 +154,8 @@ class ReportRequestForm(forms.Form):
 
 class ReportScheduleForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
-    email = forms.BooleanField(label=_("also tell me by e-mail"), required=False, initial=True)
+    # The model field's name, capitalised as a label (a ModelForm would do it itself).
+    email = forms.BooleanField(label=capfirst(_("also tell me by e-mail")), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, whole_organisation: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
