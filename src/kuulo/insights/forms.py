@@ -125,7 +125,12 @@ class ReportRequestForm(forms.Form):
     prefix = "report"
 
     period = forms.ChoiceField(label=_("Period"), choices=REPORT_PERIODS, initial="last_month")
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        help_text=_("From and To are used with the period “Chosen days”."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
 
