@@ -25,6 +25,15 @@ NAVIGATION = [
     (_("Settings"), "organisations:settings", Permission.MANAGE_ORGANISATION),
 ]
 
+# Pages that live under another address but belong to an item's section (its subnav).
+SECTION_PAGES = {
+    "organisations:settings": [
+        "organisations:unit_type_list",
+        "organisations:api_key_list",
+        "webhooks:endpoint_list",
+    ],
+}
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -35,6 +44,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if has_permission(user, permission):
             url = reverse(url_name)
             matches = request.path == url if url == "/" else request.path.startswith(url)
+            section = [reverse(name) for name in SECTION_PAGES.get(url_name, [])]
+            matches = matches or any(request.path.startswith(prefix) for prefix in section)
             items.append({"label": label, "url": url, "current": matches})
     # One current item: the most specific match (/dashboards/alerts/ is Alerts, not Dashboards).
     best = max(

@@ -7,6 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_noop
+
+# Django 6.1's empty choice of a required select; its own catalogues lack Finnish and
+# Swedish, so Kuulo's catalogue carries the translation.
+gettext_noop("- Select an option -")
 
 
 class FormRenderer(DjangoTemplates):

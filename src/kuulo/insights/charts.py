@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+LABEL_CHAR_WIDTH = 7  # about one character of a 12 px axis label, in viewBox units
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Chart:
     summary: str = ""  # one sentence for screen readers
     markers: list[tuple[int, str]] = field(default_factory=list)  # (point index, label): e.g. actions done
     id: str = "chart"
+    category: str = ""  # what the x labels are, heading the data table ("Period" when empty)
 
     width: int = WIDTH
     height: int = HEIGHT
@@ -116,8 +118,10 @@ class Chart:
             self.ticks.append(Mark(self.plot_left, y(tick), self._format(tick, tick_decimals(step))))
             tick += step
         every = max(1, math.ceil(count / 8))  # at most eight labels fit under the axis
+        # Long labels (touchpoint names) are shortened to their slot; the table has them whole.
+        fits = max(3, int(slot * every / LABEL_CHAR_WIDTH))
         self.x_labels = [
-            Mark(x(i), self.axis_y, label)
+            Mark(x(i), self.axis_y, label if len(label) <= fits else label[: fits - 1].rstrip() + "…")
             for i, label in enumerate(self.labels)
             if i % every == 0 or i == count - 1
         ]
@@ -208,6 +212,7 @@ def item_distribution(code: str, scale: list[int], distribution: list[float]) ->
         height=220,
         title=_("Answers to %(item)s") % {"item": code.upper()},
         labels=[str(value) for value in scale],
+        category=_("Answer"),
         series=[Series(_("Share of answers"), list(distribution) or [None] * len(scale))],
         decimals=0,
         suffix=" %",

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
@@ -134,7 +135,12 @@ class ReportRequestForm(forms.Form):
     prefix = "report"
 
     period = forms.ChoiceField(label=_("Period"), choices=REPORT_PERIODS, initial="last_month")
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        help_text=_("From and To are used with the period “Chosen days”."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
 
@@ -172,7 +178,8 @@ class ReportRequestForm(forms.Form):
 
 class ReportScheduleForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
-    email = forms.BooleanField(label=_("also tell me by e-mail"), required=False, initial=True)
+    # The model field's name, capitalised as a label (a ModelForm would do it itself).
+    email = forms.BooleanField(label=capfirst(_("also tell me by e-mail")), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, whole_organisation: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -64,8 +65,12 @@ def _styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
         "num": ParagraphStyle("num", parent=body, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5),
+        "head_num": ParagraphStyle(
+            "head_num", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
+        ),
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=22, leading=27, spaceAfter=4),
         "subject": ParagraphStyle("subject", parent=body, fontSize=15, leading=19, spaceAfter=2),
+        "unit": ParagraphStyle("unit", parent=body, fontName=BOLD, fontSize=17, leading=21, spaceAfter=2),
         "h2": ParagraphStyle(
             "h2", parent=body, fontName=BOLD, fontSize=13, leading=17, spaceBefore=12, spaceAfter=6
         ),
@@ -174,17 +179,31 @@ def render(content: ReportContent) -> bytes:
             styles["muted"],
         ),
     ]
-    for focus in content.focuses:
-        story += _focus(focus, content, styles, several=len(content.focuses) > 1)
-    if len(content.rows) > 1:
-        story += _units_table(content, styles)
-    story.append(Paragraph(escape(_("Successes")), styles["h2"]))
+    # An organisation's report opens with what belongs to all of it (every unit's figures,
+    # the successes), then gives each top unit pages of its own under its name, so that a
+    # reader leafing through knows whose trends and comments they are reading.
+    if len(content.focuses) > 1:
+        story += [*_units_table(content, styles), *_successes(content, styles)]
+        for focus in content.focuses:
+            story += [PageBreak(), Paragraph(escape(str(focus.unit.name)), styles["unit"])]
+            story += _focus(focus, content, styles)
+    else:
+        for focus in content.focuses:
+            story += _focus(focus, content, styles)
+        if len(content.rows) > 1:
+            story += _units_table(content, styles)
+        story += _successes(content, styles)
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _successes(content: ReportContent, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    story: list[Any] = [Paragraph(escape(_("Successes")), styles["h2"])]
     if content.successes:
         story += _comments(content.successes, styles)
     else:
         story.append(Paragraph(escape(_("No praise to show from this period.")), styles["muted"]))
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return story
 
 
 def _table(rows: list[list[Any]], widths: list[float], styles: dict[str, ParagraphStyle]) -> Table:
@@ -224,24 +243,25 @@ def _key_figures(focus: Focus, content: ReportContent, styles: dict[str, Paragra
         (_("Complaints"), row.complaints),
         (_("Waiting (min)"), row.waiting_minutes),
     ]
-    head = [_("Figure"), _("Value"), _("Change from the period before"), _("Target")]
-    table = [[_cell(text, styles["head"]) for text in head]]
+    head = [_("Figure"), _("Value"), _("Change from the period before"), _("Target level")]
+    # Numbers right-aligned, as on the dashboards, so that they compare down a column.
+    table = [[_cell(head[0], styles["head"]), *(_cell(text, styles["head_num"]) for text in head[1:])]]
     for label, figure in lines:
         table.append(
             [
                 _cell(label, styles["cell"]),
-                _cell(written(figure, threshold), styles["cell"]),
-                _cell(_change(figure), styles["cell"]),
-                _cell(_target(figure), styles["cell"]),
+                _cell(written(figure, threshold), styles["num"]),
+                _cell(_change(figure), styles["num"]),
+                _cell(_target(figure), styles["num"]),
             ]
         )
-    return _table(table, [PAGE_WIDTH * 0.4, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.22, PAGE_WIDTH * 0.18], styles)
+    return _table(table, [PAGE_WIDTH * 0.36, PAGE_WIDTH * 0.22, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.22], styles)
 
 
 def _units_table(content: ReportContent, styles: dict[str, ParagraphStyle]) -> list[Any]:
     codes = list(content.rows[0].metrics)
     head = [_("Unit"), _("Responses"), *(code.upper() for code in codes), _("Complaints")]
-    table = [[_cell(text, styles["head"]) for text in head]]
+    table = [[_cell(head[0], styles["head"]), *(_cell(text, styles["head_num"]) for text in head[1:])]]
     base_depth = min(row.unit.depth for row in content.rows)
     for row in content.rows:
         indent = "\u00a0\u00a0" * (row.unit.depth - base_depth)
@@ -249,10 +269,7 @@ def _units_table(content: ReportContent, styles: dict[str, ParagraphStyle]) -> l
         table.append(
             [
                 _cell(indent + str(row.unit.name), styles["cell"]),
-                *(
-                    _cell(written(figure, content.threshold, short=True), styles["cell"])
-                    for figure in figures
-                ),
+                *(_cell(written(figure, content.threshold, short=True), styles["num"]) for figure in figures),
             ]
         )
     rest = (PAGE_WIDTH * 0.64) / (len(head) - 1)
@@ -271,14 +288,11 @@ def _units_table(content: ReportContent, styles: dict[str, ParagraphStyle]) -> l
     ]
 
 
-def _focus(
-    focus: Focus, content: ReportContent, styles: dict[str, ParagraphStyle], several: bool
-) -> list[Any]:
-    story: list[Any] = []
-    heading = _("Key figures")
-    if several:
-        heading = f"{heading}: {focus.unit.name}"
-    story += [Paragraph(escape(heading), styles["h2"]), _key_figures(focus, content, styles)]
+def _focus(focus: Focus, content: ReportContent, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    story: list[Any] = [
+        Paragraph(escape(_("Key figures")), styles["h2"]),
+        _key_figures(focus, content, styles),
+    ]
     story.append(Paragraph(escape(_("Trends")), styles["h2"]))
     for chart in focus.trend_charts:
         story.append(KeepTogether([Paragraph(escape(chart.title), styles["h3"]), _chart(chart, PAGE_WIDTH)]))
@@ -292,13 +306,18 @@ def _focus(
         story += [CondPageBreak(60 * mm), Paragraph(escape(_("Distribution of answers")), styles["h2"]), grid]
     story.append(Paragraph(escape(_("What changed")), styles["h2"]))
     if focus.changes:
-        table = [[_cell(text, styles["head"]) for text in (_("Item"), _("Before"), _("Now"))]]
+        table = [
+            [
+                _cell(_("Item"), styles["head"]),
+                *(_cell(text, styles["head_num"]) for text in (_("Before"), _("Now"))),
+            ]
+        ]
         for change in focus.changes:
             table.append(
                 [
                     _cell(str(change.version.text), styles["cell"]),
-                    _cell(written(change.before, content.threshold), styles["cell"]),
-                    _cell(written(change.after, content.threshold), styles["cell"]),
+                    _cell(written(change.before, content.threshold), styles["num"]),
+                    _cell(written(change.after, content.threshold), styles["num"]),
                 ]
             )
         story.append(_table(table, [PAGE_WIDTH * 0.6, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.2], styles))
@@ -341,15 +360,20 @@ def _actions(focus: Focus, content: ReportContent, styles: dict[str, ParagraphSt
             )
         )
         head = [_("No."), _("Action"), _("Done"), _("Before"), _("After")]
-        table = [[_cell(text, styles["head"]) for text in head]]
+        table = [
+            [
+                *(_cell(text, styles["head"]) for text in head[:3]),
+                *(_cell(t, styles["head_num"]) for t in head[3:]),
+            ]
+        ]
         for effect in focus.effects:
             table.append(
                 [
                     _cell(str(effect.number), styles["cell"]),
                     _cell(f"{effect.action.title} ({effect.version.item.code.upper()})", styles["cell"]),
                     _cell(_date(effect.action.done_on), styles["cell"]),
-                    _cell(written(effect.before, content.threshold), styles["cell"]),
-                    _cell(_change_after(effect.after, content.threshold), styles["cell"]),
+                    _cell(written(effect.before, content.threshold), styles["num"]),
+                    _cell(_change_after(effect.after, content.threshold), styles["num"]),
                 ]
             )
         widths = [0.07, 0.43, 0.14, 0.16, 0.2]
@@ -416,7 +440,7 @@ def _chart(chart: charts.Chart, width: float) -> Any:
 
     def text(x: float, y: float, label: str, anchor: str = "middle", color: Any = MUTED) -> None:
         px, py = at(x, y)
-        drawing.add(String(px, py, label, fontName=FONT, fontSize=7, fillColor=color, textAnchor=anchor))
+        drawing.add(String(px, py, label, fontName=FONT, fontSize=8, fillColor=color, textAnchor=anchor))
 
     for tick in chart.ticks:
         drawing.add(Line(*at(chart.plot_left, tick.y), *at(chart.plot_right, tick.y), strokeColor=RULE))

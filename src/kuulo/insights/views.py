@@ -64,7 +64,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort if sort in SORTS else "",
             "threshold": organisation.reporting_threshold,
-            "paths": ServicePath.objects.filter(organisation=organisation),
             "can_export_responses": has_permission(request.user, Permission.EXPORT_RESPONSES),
             "report_form": report_views.request_form(request),
         },
@@ -199,6 +198,7 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
         id="path-csat",
         title=_("Satisfaction (CSAT) along the path"),
         labels=[row.touchpoint.name for row in rows],
+        category=_("Touchpoint"),
         series=[charts.Series("CSAT", [row.metrics["csat"].value for row in rows])],
         low=1,
         high=5,
@@ -209,7 +209,6 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
         "insights/path_detail.html",
         {
             "service_path": service_path,
-            "paths": ServicePath.objects.filter(organisation=organisation),
             "form": form,
             "filters": filters,
             "rows": rows,

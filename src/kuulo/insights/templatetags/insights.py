@@ -5,6 +5,9 @@ from typing import Any
 
 from django import template
 
+from kuulo.feedback.models import ServicePath
+from kuulo.organisations.access import organisation_for
+
 from ..metrics import DECIMALS, Figure
 
 register = template.Library()
@@ -19,3 +22,17 @@ def figure(cell: Figure, threshold: int) -> dict[str, Any]:
 def chart(spec: Any) -> dict[str, Any]:
     """Draw a charts.Chart (laid out here, so views only describe what to show)."""
     return {"chart": spec.layout()}
+
+
+@register.inclusion_tag("insights/_dashboards_nav.html", takes_context=True)
+def dashboards_nav(context: template.Context, current: Any) -> dict[str, Any]:
+    """The dashboards' own navigation: units, each service path, successes and PDF reports.
+    `current` is "units", "wall", "reports" or a service path's id. The dashboards pass
+    their filters on to each other; the report pages, which have none, do not."""
+    request = context["request"]
+    return {
+        "request": request,
+        "current": current,
+        "paths": ServicePath.objects.filter(organisation=organisation_for(request.user)),
+        "keep_filters": current != "reports",
+    }
