@@ -150,15 +150,6 @@ class ReportRequestForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        # One way to split the respondents at a time: combined, the groups get so small that
-        # hiding them consistently across every view cannot be guaranteed (ADR 0005).
-        if sum(1 for name in SPLITS if data.get(name)) > 1:
-            raise ValidationError(
-                _(
-                    "Choose one of touchpoint, channel, language, respondent and age group at a "
-                    "time: combined, the groups get too small to show without giving anyone away."
-                )
-            )
         if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
             raise ValidationError(_("Give both the first and the last day."))
         return data
