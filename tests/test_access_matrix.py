@@ -16,10 +16,12 @@ from kuulo.feedback import invitations, services
 from kuulo.feedback.models import Complaint, Invitation, ResponseImport
 from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
 from kuulo.improvements.models import Action
+from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
+from kuulo.webhooks import services as webhooks
 
 ANONYMOUS = "anonymous"
 ROLES = [*Role.values, ANONYMOUS]
@@ -122,6 +124,16 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
     person = world.users[Role.STAFF] if in_scope else world.users["other_admin"]
     made: dict[str, Any] = {}
 
+    def webhook() -> Any:
+        if "webhook" not in made:
+            made["webhook"] = webhooks.create_endpoint(
+                organisation=world.org if in_scope else world.other_org,
+                name="Jira",
+                url="https://hooks.example.fi/",
+                topics=["responses"],
+            )[0]
+        return made["webhook"]
+
     def survey() -> Any:
         if "survey" not in made:
             made["survey"] = make_survey(organisation)
@@ -175,6 +187,22 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
                 organisation=organisation, name="k", permissions=["units.view"], units=[]
             )[0].pk
         ),
+        # A report is its requester's: the role's own, of a unit in scope or out of it.
+        "report_id": lambda: (
+            Report.objects.create(
+                organisation=organisation,
+                unit=unit,
+                period_start="2026-10-01",
+                period_end="2026-10-31",
+                language="fi",
+                requested_by=world.users.get(role, world.users[Role.STAFF]),
+                status=ReportStatus.DONE,
+                content=b"%PDF-1.4",
+            ).pk
+        ),
+        # Webhooks belong to the organisation: out of scope means another organisation's.
+        "endpoint_id": lambda: webhook().pk,
+        "delivery_id": lambda: webhooks.send_test_event(webhook()).pk,
         "item_id": lambda: (
             services.create_item(
                 organisation=organisation, code="own", kind="yes_no", dimension="other", text_fi="?"

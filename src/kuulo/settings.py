@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kuulo.feedback",
     "kuulo.insights",
     "kuulo.improvements",
+    "kuulo.webhooks",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -325,3 +326,8 @@ KUULO_SMS_BACKEND = os.environ.get("SMS_BACKEND", "kuulo.feedback.sms.ConsoleSms
 KUULO_SURVEY_MIN_SECONDS = int(os.environ.get("SURVEY_MIN_SECONDS", "2"))
 KUULO_RESPOND_RATE_IP = (int(os.environ.get("RESPOND_RATE_IP", "60")), 600)
 KUULO_RESPOND_RATE_DEVICE = (int(os.environ.get("RESPOND_RATE_DEVICE", "10")), 600)
+# Webhooks may call addresses in private networks (an on-premises Jira) only when this is on;
+# otherwise an admin could make Kuulo probe its own network.
+KUULO_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool(
+    "WEBHOOKS_ALLOW_PRIVATE_NETWORKS", KUULO_ENV == "development"
+)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("kuulo.accounts.urls")),
+    path("organisation/webhooks/", include("kuulo.webhooks.urls")),
     path("organisation/", include("kuulo.organisations.urls")),
     path("audit/", include("kuulo.audit.urls")),
     path("dashboards/", include("kuulo.insights.urls")),

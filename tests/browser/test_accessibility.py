@@ -17,7 +17,12 @@ from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
+from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
+from kuulo.webhooks import sending
+from kuulo.webhooks import services as webhooks
+from kuulo.webhooks.events import ping_payload
+from kuulo.webhooks.models import Delivery
 
 from .conftest import axe_violations, open_page, sign_in
 
@@ -58,7 +63,27 @@ def kuulo_page_urls() -> list[str]:
         unit=unit,
         received_on=date(2026, 10, 1),
     )
+    webhook = webhooks.create_endpoint(
+        organisation=unit.organisation,
+        name="Teams",
+        url="https://teams.jarvilinna.example/hooks/kuulo",
+        topics=["responses", "complaints"],
+        unit=unit,
+    )[0]
+    # A failed delivery, written as the worker leaves one (the test makes no outbound call).
+    delivery = Delivery.objects.create(
+        endpoint=webhook,
+        event="ping",
+        payload={"id": "0", "event": "ping", "data": ping_payload()},
+        status="failed",
+        attempts=1,
+        last_status_code=500,
+        last_error=sending.ERROR_STATUS,
+        response_ms=120,
+    )
     values = {
+        "endpoint_id": webhook.pk,
+        "delivery_id": delivery.pk,
         "code": publication.code,
         "token": invitations.token_for(
             Invitation.objects.create(
@@ -86,6 +111,17 @@ def kuulo_page_urls() -> list[str]:
         "item_id": Item.objects.get(organisation=None, code="csat").pk,
         "unit_id": unit.pk,
         "type_id": UnitType.objects.get(code="campus").pk,
+        # Being made: the progress bar (the browser test of reports sees a finished one).
+        "report_id": Report.objects.create(
+            organisation=unit.organisation,
+            unit=unit,
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 10, 31),
+            language="fi",
+            requested_by=admin,
+            status=ReportStatus.RUNNING,
+            progress=40,
+        ).pk,
         "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
     }
     urls = []
@@ -114,6 +150,8 @@ NOT_PAGES = {
     "feedback:kiosk_service_worker",
     "insights:overview_export",
     "insights:responses_export",
+    "insights:report_progress",
+    "insights:report_download",
 }
 POST_ONLY = {
     "core:set_language",
@@ -130,6 +168,9 @@ POST_ONLY = {
     "organisations:person_revoke_role",
     "organisations:person_set_active",
     "improvements:action_move",
+    "webhooks:endpoint_rotate_secret",
+    "webhooks:endpoint_test",
+    "webhooks:delivery_redeliver",
 }
 
 

@@ -47,6 +47,15 @@ ACTIONS: dict[str, StrOrPromise] = {
     "action.saved": _("Improvement action saved"),
     "action.moved": _("Improvement action moved on the board"),
     "import.finished": _("Responses imported"),
+    "report.requested": _("PDF report requested"),
+    "report.scheduled": _("Monthly PDF report subscribed"),
+    "report.unscheduled": _("Monthly PDF report cancelled"),
+    "webhook.created": _("Webhook created"),
+    "webhook.updated": _("Webhook changed"),
+    "webhook.deleted": _("Webhook deleted"),
+    "webhook.secret_rotated": _("Webhook secret renewed"),
+    "webhook.tested": _("Webhook test event sent"),
+    "webhook.redelivered": _("Webhook event sent again"),
 }
 
 

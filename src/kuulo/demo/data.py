@@ -17,6 +17,7 @@ from kuulo.feedback import services as feedback
 from kuulo.feedback.models import Item, QuestionSet, Survey
 from kuulo.organisations import services
 from kuulo.organisations.models import Organisation, Role, Unit, UnitType
+from kuulo.webhooks import services as webhooks
 
 ORGANISATION = {
     "slug": "jarvilinna",
@@ -336,7 +337,19 @@ def create_demo_organisation(password: str) -> Organisation:
         )
         services.grant_role(user, demo.role, units[demo.unit_code] if demo.unit_code else None)
     create_demo_feedback(organisation, units)
+    create_demo_webhook(organisation)
     return organisation
+
+
+def create_demo_webhook(organisation: Organisation) -> None:
+    """An example webhook, switched off: the demo never calls anyone."""
+    webhooks.create_endpoint(
+        organisation=organisation,
+        name="Kirjaamon Jira (esimerkki)",
+        url="https://jira.jarvilinna.example/rest/webhooks/kuulo",
+        topics=["actions", "complaints"],
+        active=False,
+    )
 
 
 DEMO_API_KEY_FILE = "demo-api-key"

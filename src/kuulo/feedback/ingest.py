@@ -276,7 +276,11 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
             ]
             _insert_rows(Answer, answer_rows, returning=False)
             responses_stored.send(
-                sender=Response, responses=[ResponseFacts.of(entry.response, entry.answers) for entry in new]
+                sender=Response,
+                responses=[
+                    ResponseFacts.of(entry.response, entry.answers, response_id)
+                    for entry, response_id in zip(new, new_ids, strict=True)
+                ],
             )
     except IntegrityError:
         # Another request stored one of these keys in the meantime: take them one by one.
@@ -364,6 +368,6 @@ def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
             Answer.objects.bulk_create([answer.as_model(response) for answer in entry.answers])
             ids[entry.index] = response.pk
             created.append(entry.index)
-            stored.append(ResponseFacts.of(entry.response, entry.answers))
+            stored.append(ResponseFacts.of(entry.response, entry.answers, response.pk))
         responses_stored.send(sender=Response, responses=stored)
     return IngestResult(ids=ids, created=created, duplicates=duplicates)

@@ -44,7 +44,7 @@ from .models import (
     Target,
     Touchpoint,
 )
-from .signals import ResponseFacts, responses_deleted, responses_stored
+from .signals import ResponseFacts, complaint_saved, responses_deleted, responses_stored
 
 # The version of the consent text shown next to the contact-details opt-in.
 CONSENT_TEXT_VERSION = "2026-11"
@@ -630,6 +630,7 @@ def save_complaint(
     complaint.outcome_notes = redact(complaint.outcome_notes)
     complaint.full_clean()
     complaint.save()
+    complaint_saved.send(sender=Complaint, complaint=complaint, created=creating)
     record(
         "complaint.registered" if creating else "complaint.updated",
         request=request,

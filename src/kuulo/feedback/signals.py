@@ -1,8 +1,9 @@
-"""What the feedback domain tells other apps: responses stored and deleted.
+"""What the feedback domain tells other apps: responses stored and deleted, complaints saved.
 
 Sent inside the transaction that stores or deletes the responses, so what a listener
-writes (the insights aggregates) commits or rolls back together with them. Feedback
-does not know who listens; insights depends on feedback, never the other way round.
+writes (the insights aggregates, webhook deliveries) commits or rolls back together
+with them. Feedback does not know who listens; insights and webhooks depend on
+feedback, never the other way round.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from django.dispatch import Signal
 # kwargs: responses=list[ResponseFacts]
 responses_stored = Signal()
 responses_deleted = Signal()
+# kwargs: complaint=Complaint, created=bool (sent by services.save_complaint)
+complaint_saved = Signal()
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,10 @@ class ResponseFacts:
     sentiment: str
     responded_at: datetime
     answers: list[Any] = field(default_factory=list)
+    response_id: int | None = None  # the stored row's id (for listeners that name responses)
 
     @classmethod
-    def of(cls, row: dict[str, Any], answers: list[Any]) -> "ResponseFacts":
+    def of(cls, row: dict[str, Any], answers: list[Any], response_id: int | None = None) -> "ResponseFacts":
         """From the column values of a Response row (by field name, as ingest keeps them)."""
         return cls(
             organisation_id=row["organisation_id"],
@@ -48,6 +52,7 @@ class ResponseFacts:
             sentiment=row.get("sentiment", ""),
             responded_at=row["responded_at"],
             answers=answers,
+            response_id=response_id,
         )
 
     @classmethod
@@ -55,6 +60,7 @@ class ResponseFacts:
         return cls.of(
             {name: getattr(response, name) for name in FACT_COLUMNS},
             answers,
+            response_id=response.pk,
         )
 
 

@@ -15,6 +15,7 @@ from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Unit
 
 from .models import STAGES, Action, ActionStatus
+from .signals import action_changed
 
 MANAGE = Permission.MANAGE_ACTIONS
 FIELDS = {"unit", "touchpoint", "item", "title", "description", "owner", "due_date", "status"}
@@ -69,10 +70,12 @@ def save_action(
         if len(allowed) != len(wanted):
             raise ValidationError({"responses": _("Link only feedback given to this unit.")})
         action.responses.set(allowed)
+    action_changed.send(sender=Action, action=action, created=creating)
     record("action.saved", request=request, actor=user, target=action, details={"status": action.status})
     return action
 
 
+@transaction.atomic
 def move_action(action: Action, *, user: Any, step: int, request: HttpRequest | None = None) -> Action:
     """One stage to the right (+1) or left (−1) on the board."""
     index = STAGES.index(ActionStatus(action.status)) + step
@@ -83,6 +86,7 @@ def move_action(action: Action, *, user: Any, step: int, request: HttpRequest | 
     action.status = STAGES[index]
     _set_done_on(action)
     action.save(update_fields=["status", "done_on", "updated_at"])
+    action_changed.send(sender=Action, action=action, created=False)
     record("action.moved", request=request, actor=user, target=action, details={"status": action.status})
     return action
 

@@ -14,6 +14,7 @@ longer see.
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -120,22 +121,30 @@ def _written(figure: metrics.Figure, threshold: int) -> str:
 
 
 def _notify(subscription: AlertSubscription, kind: str, key: str, title: str, body: str) -> int:
-    """Store the notification (once per key) and e-mail it after commit if wanted."""
     url = reverse("insights:unit_detail", args=[subscription.unit_id])
+    return notify(
+        subscription.user,
+        unit=subscription.unit,
+        kind=kind,
+        key=key,
+        title=title,
+        body=body,
+        url=url,
+        email=subscription.email,
+    )
+
+
+def notify(user: Any, *, unit: Any, kind: str, key: str, title: str, body: str, url: str, email: bool) -> int:
+    """Store a notification in the person's list (once per key) and e-mail it after
+    commit if they want e-mail; returns 1 when it is new. `unit` None: the organisation."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                user=subscription.user,
-                unit=subscription.unit,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                key=key,
+                user=user, unit=unit, kind=kind, title=title[:200], body=body, url=url, key=key
             )
     except IntegrityError:
         return 0  # sent already
-    if subscription.email and subscription.user.email:
+    if email and user.email:
         transaction.on_commit(lambda: _email(notification.pk))
     return 1
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
@@ -168,3 +169,62 @@ def _nice_step(raw: float) -> float:
 
 def tick_decimals(step: float) -> int:
     return 0 if step >= 1 else max(0, -math.floor(math.log10(step)))
+
+
+# --- The charts of one item: shared by the unit page and the PDF report ---------------------------
+
+
+def item_trend(
+    code: str,
+    measure: str,
+    scale: tuple[int | None, int | None],
+    labels: list[str],
+    values: list[float | None],
+    target: float | None,
+    markers: list[tuple[int, str]],
+) -> Chart:
+    """An item's value per point of the period, with its target and the actions done."""
+    name = code.upper()
+    return Chart(
+        id=f"trend-{code}",
+        title=_("%(item)s over time") % {"item": name},
+        labels=labels,
+        series=[Series(name, values)],
+        target=target,
+        decimals=0 if measure == "nps" else 1,
+        low=-100 if measure == "nps" else scale[0],
+        high=100 if measure == "nps" else scale[1],
+        summary=trend_summary(name, labels, values),
+        markers=markers,
+    )
+
+
+def item_distribution(code: str, scale: list[int], distribution: list[float]) -> Chart:
+    """The share of an item's answers at each point of its scale (empty when too few)."""
+    return Chart(
+        id=f"distribution-{code}",
+        kind="bar",
+        width=360,
+        height=220,
+        title=_("Answers to %(item)s") % {"item": code.upper()},
+        labels=[str(value) for value in scale],
+        series=[Series(_("Share of answers"), list(distribution) or [None] * len(scale))],
+        decimals=0,
+        suffix=" %",
+        low=0,
+        summary=_("Share of answers at each point of the scale."),
+    )
+
+
+def trend_summary(name: str, labels: list[str], values: list[float | None]) -> str:
+    shown = [(label, value) for label, value in zip(labels, values, strict=True) if value is not None]
+    if not shown:
+        return _("%(item)s: no figures to show in this period.") % {"item": name}
+    first, last = shown[0], shown[-1]
+    return _("%(item)s from %(start)s (%(first)s) to %(end)s (%(last)s).") % {
+        "item": name,
+        "start": first[0],
+        "first": number_format(first[1], 1),
+        "end": last[0],
+        "last": number_format(last[1], 1),
+    }

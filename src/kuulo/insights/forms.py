@@ -96,3 +96,65 @@ class AlertSubscriptionForm(forms.ModelForm[AlertSubscription]):
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "unit", units)
+
+
+REPORT_PERIODS = [
+    ("last_month", _("Last month")),
+    ("this_month", _("This month so far")),
+    ("90", _("Last 90 days")),
+    ("365", _("Last 12 months")),
+    ("custom", _("Chosen days")),
+]
+
+
+def _subject_field(units: Any, whole_organisation: bool) -> forms.ModelChoiceField[Any]:
+    """A unit of the person's, or (for those who see every unit) the whole organisation."""
+    return forms.ModelChoiceField(
+        label=_("Report of"),
+        queryset=units,
+        required=not whole_organisation,
+        empty_label=_("The whole organisation") if whole_organisation else None,
+    )
+
+
+class ReportRequestForm(forms.Form):
+    """What a PDF report covers: a unit (or the organisation), a period and a language."""
+
+    # Its fields sit beside the dashboard filters on the same page: "report-" keeps ids apart.
+    prefix = "report"
+
+    period = forms.ChoiceField(label=_("Period"), choices=REPORT_PERIODS, initial="last_month")
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
+
+    def __init__(self, *args: Any, units: Any, whole_organisation: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"unit": _subject_field(units, whole_organisation), **self.fields}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
+            raise ValidationError(_("Give both the first and the last day."))
+        return data
+
+    def period_days(self, today: date) -> tuple[date, date]:
+        """The first and last day of the chosen period (call when valid)."""
+        period = self.cleaned_data["period"]
+        if period == "custom":
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        if period == "last_month":
+            end = today.replace(day=1) - timedelta(days=1)
+            return end.replace(day=1), end
+        if period == "this_month":
+            return today.replace(day=1), today
+        return today - timedelta(days=int(period) - 1), today
+
+
+class ReportScheduleForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of the report"), choices=LanguageChoice.choices)
+    email = forms.BooleanField(label=_("also tell me by e-mail"), required=False, initial=True)
+
+    def __init__(self, *args: Any, units: Any, whole_organisation: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"unit": _subject_field(units, whole_organisation), **self.fields}

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kuulo.core.models import LanguageChoice
+
 SCALE_POINTS = 11  # the longest scale (NPS 0–10) has 11 points
 
 
@@ -198,8 +200,9 @@ class Notification(models.Model):
     """A message in the person's own list (and, if they asked, their e-mail)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10)  # "alert" or "digest"
+    # None: about the whole organisation (a report of it).
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+", null=True)
+    kind = models.CharField(max_length=10)  # "alert", "digest" or "report"
     title = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=300)
@@ -215,3 +218,115 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportSchedule(models.Model):
+    """A PDF report of one unit (or, without a unit, the whole organisation) that a person
+    receives every month: last month's report, made on the 1st."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    # Like an alert subscription, a schedule goes with its unit.
+    unit = models.ForeignKey(
+        "organisations.Unit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_schedules"
+    )
+    language = models.CharField(_("language of the report"), max_length=2, choices=LanguageChoice.choices)
+    email = models.BooleanField(_("also tell me by e-mail"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # A unit's schedule needs the unit in scope; the organisation's, the organisation.
+    access_unit_field = "unit"
+    access_organisation_field = "organisation"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit"], condition=models.Q(unit__isnull=False), name="report_schedule_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=models.Q(unit__isnull=True),
+                name="report_schedule_organisation",
+            ),
+        ]
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.unit or self.organisation}"
+
+
+class Report(models.Model):
+    """A PDF report of a unit (or, without a unit, the whole organisation) for a period,
+    made in the background. The file is kept in the database, so that any app server
+    can hand it out."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    # A report of a unit with no responses is worth nothing once the unit is deleted.
+    unit = models.ForeignKey(
+        "organisations.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    language = models.CharField(_("language"), max_length=2, choices=LanguageChoice.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reports"
+    )
+    schedule = models.ForeignKey(
+        ReportSchedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # 0–100
+    content = models.BinaryField(default=b"")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    access_unit_field = "unit"
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A schedule makes each month's report once, however often the daily run goes.
+            models.UniqueConstraint(
+                fields=["schedule", "period_start"],
+                condition=models.Q(schedule__isnull=False),
+                name="report_schedule_period",
+            )
+        ]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"{self.unit or self.organisation} {self.period_start}–{self.period_end}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+    @property
+    def subject_name(self) -> str:
+        """What the report is about: the unit, or the organisation."""
+        return str(self.unit.name if self.unit else self.organisation.name)
+
+    @property
+    def file_name(self) -> str:
+        subject = self.unit.code if self.unit else self.organisation.slug
+        return f"kuulo-{subject}-{self.period_start}-{self.period_end}.pdf"

@@ -42,6 +42,17 @@ class Summary:
             self.scale_max,
         )
 
+    def __sub__(self, other: "Summary") -> "Summary":
+        """What is left of a group when a part of it is taken away."""
+        return self + Summary(
+            -other.n,
+            -other.total,
+            -other.total_sq,
+            tuple(-count for count in other.counts),
+            other.scale_min,
+            other.scale_max,
+        )
+
     @classmethod
     def empty(cls, scale_min: int, scale_max: int) -> "Summary":
         return cls(0, 0, 0, (0,) * (scale_max - scale_min + 1), scale_min, scale_max)

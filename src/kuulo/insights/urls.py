@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "insights"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
     path("alerts/", views.notifications, name="notifications"),
     path("wall/", views.wall, name="wall"),
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/new/", report_views.report_new, name="report_new"),
+    path("reports/<int:report_id>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:report_id>/progress/", report_views.report_progress, name="report_progress"),
+    path("reports/<int:report_id>/download/", report_views.report_download, name="report_download"),
 ]

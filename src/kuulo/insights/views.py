@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kuulo.audit.exports import spreadsheet
@@ -21,7 +20,7 @@ from kuulo.organisations.access import (
 )
 from kuulo.organisations.models import Unit
 
-from . import charts, metrics
+from . import charts, metrics, report_views
 from .forms import AlertSubscriptionForm, DashboardFilterForm
 from .models import AlertSubscription, Notification
 
@@ -67,6 +66,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "threshold": organisation.reporting_threshold,
             "paths": ServicePath.objects.filter(organisation=organisation),
             "can_export_responses": has_permission(request.user, Permission.EXPORT_RESPONSES),
+            "report_form": report_views.request_form(request),
         },
     )
 
@@ -85,42 +85,26 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
     trends = metrics.trends(unit, [card.version for card in cards], filters, threshold)
+    labels = [point.label for point in points]
     trend_charts, distribution_charts = [], []
     for card in cards:
         trend = trends[card.version.pk]
         measure = metrics.measure_of(card.version)
+        month = card.windows["month"]
         trend_charts.append(
-            charts.Chart(
-                id=f"trend-{card.code}",
-                title=_("%(item)s over time") % {"item": card.code.upper()},
-                labels=[point.label for point in points],
-                series=[charts.Series(card.code.upper(), trend.values)],
+            charts.item_trend(
+                card.code,
+                measure,
+                (card.version.scale_min, card.version.scale_max),
+                labels,
+                trend.values,
                 # A target in another measure (a share, say) does not belong on this axis.
-                target=card.windows["month"].target if card.windows["month"].measure == measure else None,
-                decimals=0 if measure == "nps" else 1,
-                low=-100 if measure == "nps" else card.version.scale_min,
-                high=100 if measure == "nps" else card.version.scale_max,
-                summary=_trend_summary(card.code.upper(), points, trend.values),
+                target=month.target if month.measure == measure else None,
                 markers=markers,
             )
         )
-        scale = card.version.scale_values()
         distribution_charts.append(
-            charts.Chart(
-                id=f"distribution-{card.code}",
-                kind="bar",
-                width=360,
-                height=220,
-                title=_("Answers to %(item)s") % {"item": card.code.upper()},
-                labels=[str(value) for value in scale],
-                series=[
-                    charts.Series(_("Share of answers"), list(trend.distribution) or [None] * len(scale))
-                ],
-                decimals=0,
-                suffix=" %",
-                low=0,
-                summary=_("Share of answers at each point of the scale."),
-            )
+            charts.item_distribution(card.code, card.version.scale_values(), trend.distribution)
         )
     return render(
         request,
@@ -137,22 +121,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "comments": metrics.latest_comments(unit, filters, organisation.text_threshold),
             "threshold": threshold,
             "text_threshold": organisation.text_threshold,
+            "report_form": report_views.request_form(request),
         },
     )
-
-
-def _trend_summary(name: str, points: list[metrics.Bucket], values: list[float | None]) -> str:
-    shown = [(point, value) for point, value in zip(points, values, strict=True) if value is not None]
-    if not shown:
-        return _("%(item)s: no figures to show in this period.") % {"item": name}
-    first, last = shown[0], shown[-1]
-    return _("%(item)s from %(start)s (%(first)s) to %(end)s (%(last)s).") % {
-        "item": name,
-        "start": first[0].label,
-        "first": number_format(first[1], 1),
-        "end": last[0].label,
-        "last": number_format(last[1], 1),
-    }
 
 
 @requires(VIEW)
@@ -214,10 +185,16 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
     service_path = get_object_or_404(ServicePath.objects.filter(organisation=organisation), pk=path_id)
     form = _filter_form(request)
     filters = form.filters(timezone.localdate())
-    units = list(units_for(request.user, VIEW).active())
+    units = list(units_for(request.user, VIEW).active().order_by("path"))
     roots = [unit for unit in units if unit.parent_id not in {u.pk for u in units}]
+    # One unit's subtree at a time (the user's top units to choose from): the same cells
+    # the overview shows for that unit when filtered to each touchpoint.
+    unit = next(
+        (root for root in roots if str(root.pk) == request.GET.get("unit")), roots[0] if roots else None
+    )
     touchpoints = list(service_path.touchpoints.order_by("order"))
-    rows = metrics.path_rows(roots, touchpoints, filters, organisation.reporting_threshold)
+    threshold = organisation.reporting_threshold
+    rows = metrics.path_rows(unit, touchpoints, filters, threshold) if unit else []
     chart = charts.Chart(
         id="path-csat",
         title=_("Satisfaction (CSAT) along the path"),
@@ -237,7 +214,9 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
             "filters": filters,
             "rows": rows,
             "chart": chart,
-            "threshold": organisation.reporting_threshold,
+            "unit": unit,
+            "roots": roots,
+            "threshold": threshold,
         },
     )
 

@@ -8,7 +8,8 @@ Every view, API endpoint, export and background job asks here:
   unit; the user needs the permission in that unit or above it) or
   `access_organisation_field` (organisation-level rows; the user needs the
   permission organisation-wide; with `access_includes_shared`, rows without an
-  organisation are shared by everyone).
+  organisation are shared by everyone), or both (a row of one unit, or without a
+  unit, of the whole organisation: e.g. a report).
 * `get_for_user_or_404(queryset, user, perm, **lookup)`: fetch one row or 404, so an
   object outside the user's scope is indistinguishable from one that does not exist.
 * `@requires(perm)` / `@public` on views: the access rule, which the access-matrix
@@ -48,6 +49,7 @@ class Permission(StrEnum):
     VIEW_INSIGHTS = "insights.view"  # dashboards and reports of the units one's role covers
     MANAGE_ACTIONS = "actions.manage"  # plan and follow improvement actions (the kanban board)
     EXPORT_RESPONSES = "responses.export"  # download single (anonymous, redacted) responses
+    MANAGE_WEBHOOKS = "webhooks.manage"  # send events to other systems (admins only: data leaves Kuulo)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -184,6 +186,11 @@ def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None)
     return access.covers_unit(perm, unit)
 
 
+def has_organisation_wide(user: Any, perm: Permission) -> bool:
+    """Whether the user holds `perm` over the whole organisation (not only some units)."""
+    return access_for(user).organisation_wide(perm)
+
+
 def units_for(user: Any, perm: Permission) -> UnitQuerySet:
     """The units in which the user holds `perm` (including archived ones)."""
     access = access_for(user)
@@ -206,6 +213,13 @@ def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission
     organisation_field = getattr(model, "access_organisation_field", None)
     if unit_field == "self":
         return queryset.filter(pk__in=units_for(user, perm).values("pk"))
+    if unit_field and organisation_field:
+        # Both declared: a row of one unit, or (without a unit) of the whole organisation,
+        # which needs the permission organisation-wide.
+        scope = Q(**{f"{unit_field}__in": units_for(user, perm).values("pk")})
+        if access.organisation_wide(perm):
+            scope |= Q(**{f"{unit_field}__isnull": True, organisation_field: access.organisation_id})
+        return queryset.filter(scope)
     if unit_field:
         return queryset.filter(**{f"{unit_field}__in": units_for(user, perm).values("pk")})
     if organisation_field:

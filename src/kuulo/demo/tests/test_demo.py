@@ -12,6 +12,7 @@ from kuulo.feedback.models import Complaint, Response, SurveyPublication
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.insights.models import AlertSubscription, DailyItemStats
 from kuulo.organisations.models import Organisation, Role, RoleAssignment, Unit
+from kuulo.webhooks.models import Delivery, Endpoint
 
 
 @pytest.fixture
@@ -33,6 +34,9 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_logins(db:
     # Later views look real: aggregates for the dashboards, actions on the board, a subscriber.
     assert DailyItemStats.objects.exists() and AlertSubscription.objects.exists()
     assert set(Action.objects.values_list("status", flat=True)) == set(ActionStatus.values)
+    # An example webhook to look at, switched off: seeding calls no other system.
+    assert Endpoint.objects.filter(organisation=organisation, active=False).exists()
+    assert not Delivery.objects.exists()
 
     output = StringIO()
     call_command("demo_info", "--port", "8123", stdout=output)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.organisations.models import Role
-from kuulo.organisations.testing import World, client_for, make_unit, make_unit_type
+from kuulo.organisations.testing import World, client_for, make_unit, make_unit_type, make_user
 
 
 def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
@@ -48,7 +48,11 @@ def test_fewer_than_three_peers_are_never_shown_blended(world: World) -> None:
     send(world, other, [{"csat": 1}] * 10)  # one peer: its figure would be shown as "peers"
     csat = compared(world, Role.ADMIN, mine)["csat"]
     assert csat.peers.value is None and csat.rank is None and csat.difference is None
-    assert csat.organisation.value is None  # the rest of the organisation is that one unit too
+    # The rest of the organisation is that one unit: shown to whoever sees it anyway…
+    assert csat.organisation.value == 1.0
+    # …but not to a manager of this unit alone, who could not open it.
+    world.users[Role.MANAGER] = make_user(world.org, Role.MANAGER, mine)
+    assert compared(world, Role.MANAGER, mine)["csat"].organisation.value is None
 
 
 def test_comparison_needs_access_to_the_unit(world: World) -> None:

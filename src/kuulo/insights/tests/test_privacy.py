@@ -12,8 +12,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kuulo.insights.metrics import Figure, UnitRow, _count, _suppress_complements
-from kuulo.organisations.models import Unit
+from kuulo.insights.figures import Figure, count
+from kuulo.insights.table import suppress
 
 
 @st.composite
@@ -67,13 +67,9 @@ def test_no_small_group_can_be_seen_or_worked_out(tree: tuple[list[int | None], 
     def total(i: int) -> int:
         return own[i] + sum(total(k) for k in kids[i])
 
-    units = [
-        Unit(pk=i + 1, parent_id=None if (parent := parents[i]) is None else parent + 1) for i in range(size)
-    ]
-    rows = [UnitRow(unit=unit, responses=_count(total(i), threshold)) for i, unit in enumerate(units)]
-    _suppress_complements(rows, threshold)
+    figures: list[Figure] = [count(total(i), threshold) for i in range(size)]
+    suppress([(figures[i], [figures[k] for k in kids[i]], True) for i in range(size) if kids[i]], threshold)
 
-    figures: list[Figure] = [row.responses for row in rows]
     for i, figure in enumerate(figures):
         assert figure.hidden or figure.value == total(i)
         assert not figure.shown or total(i) == 0 or total(i) >= threshold

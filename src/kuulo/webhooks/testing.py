@@ -1,0 +1,62 @@
+"""Test helpers for webhooks: a real HTTP receiver on 127.0.0.1 that answers with the
+statuses a test gives it and keeps what it received."""
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def payload(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    url: str
+    statuses: list[int] = field(default_factory=list)  # answered in turn; 200 once they run out
+    received: list[Received] = field(default_factory=list)
+    redirect_to: str = ""
+
+    def next_status(self) -> int:
+        return self.statuses.pop(0) if self.statuses else 200
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append(Received(self.path, dict(self.headers.items()), body))
+            status = state.next_status()
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", state.redirect_to)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/kuulo"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
