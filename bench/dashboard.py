@@ -158,14 +158,14 @@ class NaiveOverview:
     def __init__(self, unit_ids: list[int], filters: Any) -> None:
         from django.db import connection
 
-        from kuulo.insights import metrics
+        from kuulo.insights.figures import headline_versions, start_of
 
         adapt = connection.ops.adapt_datetimefield_value
         previous = filters.previous()
-        since = adapt(metrics._start_of(previous.start))
-        middle = adapt(metrics._start_of(filters.start))
-        until = adapt(metrics._start_of(filters.end + timedelta(days=1)))
-        versions = [version.pk for version in metrics.headline_versions().values()]
+        since = adapt(start_of(previous.start))
+        middle = adapt(start_of(filters.start))
+        until = adapt(start_of(filters.end + timedelta(days=1)))
+        versions = [version.pk for version in headline_versions().values()]
         self.filters, self.previous, self.unit_ids, self.versions = filters, previous, unit_ids, versions
         in_units = ", ".join(["%s"] * len(unit_ids))
         in_versions = ", ".join(["%s"] * len(versions))

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0004_unit_indexes"),
+        ("insights", "0005_reports"),
     ]
 
     operations = [
