@@ -81,12 +81,6 @@ def by_unit(name: str) -> list[models.Index]:
     return [models.Index(fields=["organisation_id", "unit_id", "day"], name=name)]
 
 
-def by_channel(name: str) -> list[models.Index]:
-    """Views filtered by a channel read only that channel's rows of the segment grain
-    (the key's day range would hold every channel's)."""
-    return [models.Index(fields=["organisation_id", "channel", "day", "unit_id"], name=name)]
-
-
 class DailyItemStats(Where, Stats):
     """Per day × unit × touchpoint × item version: what unfiltered dashboards read."""
 
@@ -107,7 +101,7 @@ class DailySegmentStats(Where, Segment, Stats):
 
     class Meta:
         constraints = key("daily_segment_stats_key", *WHERE, "item_version_id", *SEGMENT)
-        indexes = [*by_unit("daily_segment_stats_unit"), *by_channel("daily_segment_stats_channel")]
+        indexes = by_unit("daily_segment_stats_unit")
 
     def __str__(self) -> str:
         return (
@@ -139,7 +133,7 @@ class DailyResponseCount(Where, Segment):
 
     class Meta:
         constraints = key("daily_response_count_key", *WHERE, "survey_id", *SEGMENT, "sentiment")
-        indexes = [*by_unit("daily_response_count_unit"), *by_channel("daily_response_count_channel")]
+        indexes = by_unit("daily_response_count_unit")
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.channel}: {self.count}"
