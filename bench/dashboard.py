@@ -137,7 +137,7 @@ class Bench:
 
             return fetch
 
-        endpoints: dict[str, Callable[[], None]] = {
+        endpoints: dict[str, Callable[[], object]] = {
             "overview data": lambda: metrics.unit_rows(self.units, self.filters, threshold),
             "overview page": get("/dashboards/"),
             "overview page, kiosk": get("/dashboards/?channel=kiosk"),
@@ -219,7 +219,7 @@ class NaiveOverview:
             assert cursor.fetchall()
 
 
-def timed(function: Callable[[], None], runs: int) -> Timing:
+def timed(function: Callable[[], object], runs: int) -> Timing:
     from django.db import connection
 
     queries = []
@@ -314,7 +314,9 @@ class Loader:
 
         from kuulo.feedback.models import ItemKind, SurveyPublication
 
-        publications, numeric, open_text = [], [], []
+        publications: list[tuple[int, ...]] = []
+        numeric: list[tuple[int | None, ...]] = []
+        open_text: list[tuple[int, ...]] = []
         for publication in SurveyPublication.objects.select_related("survey").order_by("pk"):
             questions = publication.survey.questions.select_related("item_version__item").order_by("pk")
             scaled = [q.item_version for q in questions if q.item_version.scale_min is not None][:3]
