@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kuulo
 CHROMIUM ?= /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint typecheck checks unit-tests pg-tests browser-tests browser-deps lock messages bench clean
+.PHONY: run test setup lint typecheck checks unit-tests pg-tests browser-tests browser-deps lock messages bench bench-10m clean
 
 ## Set up and start the app on SQLite with the demo organisation.
 run: setup
@@ -92,7 +92,13 @@ bench: setup
 	$(PY) bench/public_form.py --engine sqlite
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
 	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/import_file.py --engine postgres && \
-	  $(PY) bench/public_form.py --engine postgres; fi
+	  $(PY) bench/dashboard.py --engine postgres && $(PY) bench/public_form.py --engine postgres; fi
+
+## The dashboards at 1 and 10 million responses on both engines (about an hour; several GB of disk).
+bench-10m: setup
+	nice -n 19 $(PY) bench/dashboard.py --engine sqlite --compare 1000000,10000000
+	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
+	  nice -n 19 $(PY) bench/dashboard.py --engine postgres --compare 1000000,10000000; fi
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles
