@@ -262,7 +262,24 @@ def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: in
     if sum(sizes.values()) < text_threshold:
         return None
     large = [unit_id for unit_id, size in sizes.items() if size >= text_threshold]
-    return list(_comments(large, filters).select_related("response__unit", "item_version")[:limit])
+    return _newest_comments(large, filters, limit)
+
+
+def _newest_comments(unit_ids: list[int], filters: Filters, limit: int, only: Q | None = None) -> list[Any]:
+    """The newest `limit` free-text answers (narrowed by `only`) of these units: one short
+    query per unit with any text in the period (by the aggregates), merged, so that no
+    query sorts a whole subtree's period of answers."""
+    with_text = (
+        filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, texts__gt=0)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    found: list[Any] = []
+    for unit_id in with_text:
+        answers = _comments([unit_id], filters).filter(only or Q())
+        found += answers.select_related("response__unit", "item_version")[:limit]
+    found.sort(key=lambda answer: answer.response.responded_at, reverse=True)
+    return found[:limit]
 
 
 # --- A service path: where along the way the experience drops ------------------------------------
@@ -462,10 +479,9 @@ def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int 
     pleased = Answer.objects.filter(
         Q(item_version__item__code="csat", number__gte=4) | Q(item_version__item__code="nps", number__gte=9)
     ).values("response_id")
-    answers = _comments(eligible, filters).filter(
-        Q(response_id__in=pleased) | Q(response__sentiment="positive")
+    return _newest_comments(
+        eligible, filters, limit, only=Q(response_id__in=pleased) | Q(response__sentiment="positive")
     )
-    return list(answers.select_related("response__unit")[:limit])
 
 
 # --- Single responses for export (permitted roles only) ------------------------------------------

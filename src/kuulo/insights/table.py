@@ -273,9 +273,15 @@ def _sums(
 ) -> dict[tuple[int, Values, str], Any]:
     """Summed answers per (active unit's subtree, values of `split`, version key)."""
     segmented = any(name in SEGMENT for name in split)
+    # Naming the units lets the (organisation, unit, day) index serve the period.
     found = summaries(
-        None, versions.values(), base, by=("unit_id", *split), table=DailySegmentStats if segmented else None
+        list(tree.ancestors),
+        versions.values(),
+        base,
+        by=("unit_id", *split),
+        table=DailySegmentStats if segmented else None,
     )
+
     key_of = {version.pk: key for key, version in versions.items()}
     sums: dict[tuple[int, Values, str], Any] = {}
     for (unit_id, *values, version_pk), summary in found.items():
@@ -292,7 +298,8 @@ def _respondents(tree: Tree, base: Filters, split: tuple[str, ...]) -> dict[tupl
     table = DailyResponseCount if any(name in SEGMENT for name in split) else DailyUnitCount
     fields = list(dict.fromkeys(["unit_id", "channel", *split]))
     found: defaultdict[tuple[int, Values, str], int] = defaultdict(int)
-    for row in table.objects.filter(base.q()).values(*fields).annotate(count_=Sum("count")):
+    rows = table.objects.filter(base.q(), unit_id__in=list(tree.ancestors))
+    for row in rows.values(*fields).annotate(count_=Sum("count")):
         values = tuple(row[name] for name in split)
         if any(value in NO_VALUE for value in values):
             continue
