@@ -370,7 +370,7 @@ def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) 
         peer_total = None
         if len(shown) >= MIN_PEERS and not 0 < len(outside) < MIN_PEERS:
             peer_total = added((figure.summary for _pk, figure in shown if figure.summary), version)
-        rest = _rest_of_organisation(table, roots, unit, version, key, visible)
+        rest = _rest_of_organisation(table, roots, unit, version, key, visible, threshold)
         item = ComparedItem(
             version=version,
             unit=own,
@@ -391,23 +391,30 @@ def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) 
 
 
 def _rest_of_organisation(
-    table: Table, roots: list[int], unit: Unit, version: ItemVersion, key: str, visible: set[int]
+    table: Table,
+    roots: list[int],
+    unit: Unit,
+    version: ItemVersion,
+    key: str,
+    visible: set[int],
+    threshold: int,
 ) -> Summary | None:
     """The organisation's shown total minus the unit's shown figure: nothing that the two
-    cells do not tell already, and only when what the user cannot open of it is none or at
-    least three units' own respondents (so it never stands for one or two units)."""
+    cells do not tell already, and only when what the user cannot open of it is none, or
+    the own respondents of at least three units and at least `threshold` people (so it
+    never stands for one or two units, or a small group)."""
     own = table.row(unit.pk).metrics[key]
     whole = [table.row(pk).metrics[key] for pk in roots]
     if own.hidden or any(figure.hidden for figure in whole):
         return None
-    unseen = 0
+    unseen, unseen_n = 0, 0
     for pk in table.tree.active:
         if pk in visible or pk in unit.subtree_ids:
             continue
         kids = table.tree.children.get(pk, [])
-        if table.row(pk).metrics[key].n > sum(table.row(kid).metrics[key].n for kid in kids):
-            unseen += 1
-    if 0 < unseen < MIN_PEERS:
+        if own_part := table.row(pk).metrics[key].n - sum(table.row(kid).metrics[key].n for kid in kids):
+            unseen, unseen_n = unseen + 1, unseen_n + own_part
+    if unseen and (unseen < MIN_PEERS or unseen_n < threshold):
         return None
     total = added((figure.summary for figure in whole if figure.summary), version)
     return total - own.summary if own.summary else total

@@ -83,3 +83,17 @@ def test_a_blend_never_leaves_one_or_two_unseen_units_to_work_out(world: World) 
     # The admin sees every team anyway: nothing is revealed by blending them.
     for_admin = compared(world, Role.ADMIN, mine)["csat"]
     assert for_admin.peers.value == pytest.approx((3 + 4 + 1) / 3) and for_admin.rank == 1
+
+
+def test_the_rest_of_the_organisation_is_never_a_small_group_the_user_cannot_open(world: World) -> None:
+    campus = make_unit_type(world.org, code="campus")
+    mine = make_unit(world.org, parent=world.root, unit_type=campus, code="mine")
+    others = [make_unit(world.org, parent=world.root, unit_type=campus, code=f"o{i}") for i in range(3)]
+    send(world, mine, [{"csat": 4}] * 10)
+    for other in others:
+        send(world, other, [{"csat": 2}] * 1)  # three units, three people: a small group together
+    world.users[Role.MANAGER] = make_user(world.org, Role.MANAGER, mine)
+    assert compared(world, Role.MANAGER, mine)["csat"].organisation.value is None
+    for other in others:
+        send(world, other, [{"csat": 2}] * 1)  # six people in three units
+    assert compared(world, Role.MANAGER, mine)["csat"].organisation.value == 2.0
