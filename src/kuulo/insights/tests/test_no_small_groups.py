@@ -217,11 +217,18 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
             for figure in [*card.windows.values(), card.baseline]:
                 assert not figure.shown or figure.n >= threshold
         versions = [card.version for card in page.context["cards"]]
-        whole = metrics.trends(unit, versions, filters, threshold)
+        trends = metrics.trends(unit, versions, filters, threshold)
+        points = [
+            build(
+                table.tree, replace(filters, start=point.start, end=point.end), threshold, headline_versions()
+            )
+            for point in metrics.buckets(filters)
+        ]
         for version in versions:
-            assert (whole[version.pk].distribution != []) == table.row(unit.pk).metrics[
-                version.item.code
-            ].shown
+            code = version.item.code
+            # Each point of a trend is the cell every view shows for that day, week or month.
+            assert trends[version.pk].values == [point.row(unit.pk).metrics[code].value for point in points]
+            assert (trends[version.pk].distribution != []) == table.row(unit.pk).metrics[code].shown
         for client, visible in ((admin, True), (manager, unit.pk in {world.area.pk, world.unit.pk})):
             page = client.get(f"/dashboards/units/{unit.pk}/compare/?{query(filters)}")
             if not visible:
