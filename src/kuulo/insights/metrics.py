@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from kuulo.feedback.models import Answer, Item, ItemVersion, Response
@@ -266,20 +266,28 @@ def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: in
 
 
 def _newest_comments(unit_ids: list[int], filters: Filters, limit: int, only: Q | None = None) -> list[Any]:
-    """The newest `limit` free-text answers (narrowed by `only`) of these units: one short
-    query per unit with any text in the period (by the aggregates), merged, so that no
-    query sorts a whole subtree's period of answers."""
-    with_text = (
+    """The newest `limit` free-text answers (narrowed by `only`) of these units. The
+    aggregates count texts per day, so the raw answers are read only from the last days
+    that hold enough of them (widened when `only` leaves too few), never the whole period."""
+    days = list(
         filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, texts__gt=0)
-        .values_list("unit_id", flat=True)
-        .distinct()
+        .values("day")
+        .annotate(texts_=Sum("texts"))
+        .order_by("-day")
     )
-    found: list[Any] = []
-    for unit_id in with_text:
-        answers = _comments([unit_id], filters).filter(only or Q())
-        found += answers.select_related("response__unit", "item_version")[:limit]
-    found.sort(key=lambda answer: answer.response.responded_at, reverse=True)
-    return found[:limit]
+    wanted = limit
+    while True:
+        total, since = 0, filters.start
+        for row in days:
+            total += row["texts_"]
+            if total >= wanted:
+                since = row["day"]
+                break
+        answers = _comments(unit_ids, replace(filters, start=since)).filter(only or Q())
+        found = list(answers.select_related("response__unit", "item_version")[:limit])
+        if len(found) >= limit or since == filters.start:
+            return found
+        wanted *= 4
 
 
 # --- A service path: where along the way the experience drops ------------------------------------
