@@ -36,6 +36,7 @@ rows are consistent by construction), on SQLite the journal is off.
 import argparse
 import statistics
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -282,8 +283,9 @@ LANGUAGE = "CASE {} WHEN 3 THEN 'sv' WHEN 4 THEN 'en' ELSE 'fi' END"
 RESPONDENT = "CASE {} WHEN 2 THEN 'student' WHEN 3 THEN 'employer' ELSE '' END"
 
 
-class Loader:
-    """Writes responses with ids first+1 … last, in chunks, by INSERT … SELECT."""
+class Loader(ABC):
+    """Writes responses with ids first+1 … last, in chunks, by INSERT … SELECT; each
+    engine fills in its own SQL."""
 
     def load(self, first: int, last: int) -> None:
         from django.db import connection
@@ -370,22 +372,23 @@ class Loader:
             f"WHERE r.id BETWEEN %s AND %s AND r.id %% {COMMENT_EVERY} = 0"
         )
 
+    @abstractmethod
     def random(self, below: str) -> str:
         """SQL for a random integer from 0 to `below` - 1."""
-        raise NotImplementedError
 
+    @abstractmethod
     def responses_sql(self) -> str:
-        raise NotImplementedError
+        """The INSERT … SELECT that writes one chunk of responses."""
 
     def responses_params(self, now: Any, low: int, high: int) -> list[Any]:
         return [now, low, high]
 
+    @abstractmethod
     def drop_indexes(self) -> list[str]:
         """Drop the raw tables' secondary indexes; return the SQL that makes them again."""
-        raise NotImplementedError
 
-    def finish(self) -> None:
-        pass
+    def finish(self) -> None:  # noqa: B027 - most engines have nothing to finish
+        """Whatever the engine does or undoes once the data is in."""
 
 
 class PostgresLoader(Loader):

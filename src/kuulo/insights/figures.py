@@ -202,11 +202,6 @@ def added(parts: Iterable[Summary], version: ItemVersion) -> Summary:
     return total
 
 
-def summed(found: dict[Any, Summary], unit_ids: list[int], version: ItemVersion) -> Summary:
-    """What `summaries` found for these units (keyed by unit), together."""
-    return added((found[(u, version.pk)] for u in unit_ids if (u, version.pk) in found), version)
-
-
 def measure_value(summary: Summary, measure: str) -> tuple[float | None, tuple[float, float] | None]:
     if measure == TargetMeasure.NPS:
         return summary.nps(), summary.nps_interval()
@@ -269,11 +264,6 @@ def measure_of(version: ItemVersion) -> str:
     if kind == "yes_no":
         return TargetMeasure.TOP_BOX
     return TargetMeasure.MEAN
-
-
-def summed_one(found: dict[Any, Summary], version: ItemVersion) -> Summary:
-    """What `summaries(..., by=())` found for the version."""
-    return found.get((version.pk,)) or empty(version)
 
 
 def start_of(day: date) -> datetime:

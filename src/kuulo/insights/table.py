@@ -28,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import combinations
 from operator import attrgetter
 from typing import Any
 
@@ -96,8 +95,7 @@ class Table:
         if found is not None:
             return found
         # An archived unit has no cells of its own: its answers count in its parent's.
-        unit = self.tree.active.get(unit_id) or Unit.objects.get(pk=unit_id)
-        return self.blank(unit) if unit_id in self.tree.active else UnitRow(unit=unit)
+        return self.blank(self.tree.active.get(unit_id) or Unit.objects.get(pk=unit_id))
 
 
 def build(
@@ -140,37 +138,33 @@ def build(
         )
 
     cells: dict[Key, UnitRow] = {}
-    for size in range(len(dimensions) + 1):
-        for split in combinations(dimensions, size):
-            sums = _sums(tree, base, split, versions)
-            respondents = _respondents(tree, base, split) if counts else {}
-            part: dict[Key, UnitRow] = {}
-            for unit_id, values in sorted({key[:2] for key in [*sums, *respondents]}):
-                row = blank(tree.active[unit_id])
-                for key in versions:
-                    if (unit_id, values, key) in sums:
-                        row.metrics[key] = metric(
-                            sums[(unit_id, values, key)],
-                            measures[key],
-                            threshold,
-                            targets.get((unit_id, key)),
-                        )
-                for kind in ("responses", "verbal", "complaints"):
-                    setattr(row, kind, count(respondents.get((unit_id, values, kind), 0), threshold))
-                spread = dict(zip(split, values, strict=True))
-                part[(unit_id, tuple(spread.get(name) for name in dimensions))] = row
-            groups = _tree_groups(tree, part, blank)
-            cells.update(part)
-            groups += _split_groups(cells, dimensions, split, part)
-            pickers = _pickers(list(versions), counts=counts, unsplit=not split)
-            for pick in pickers:
-                suppress(
-                    [
-                        (pick(parent), [pick(p) for p in parts], may_hide)
-                        for parent, parts, may_hide in groups
-                    ],
-                    threshold,
-                )
+    for split in [(), dimensions] if dimensions else [()]:  # unsplit first, then the split
+        sums = _sums(tree, base, split, versions)
+        respondents = _respondents(tree, base, split) if counts else {}
+        part: dict[Key, UnitRow] = {}
+        for unit_id, values in sorted({key[:2] for key in [*sums, *respondents]}):
+            row = blank(tree.active[unit_id])
+            for key in versions:
+                if (unit_id, values, key) in sums:
+                    row.metrics[key] = metric(
+                        sums[(unit_id, values, key)],
+                        measures[key],
+                        threshold,
+                        targets.get((unit_id, key)),
+                    )
+            for kind in ("responses", "verbal", "complaints"):
+                setattr(row, kind, count(respondents.get((unit_id, values, kind), 0), threshold))
+            spread = dict(zip(split, values, strict=True))
+            part[(unit_id, tuple(spread.get(name) for name in dimensions))] = row
+        groups = _tree_groups(tree, part, blank)
+        cells.update(part)
+        groups += _split_groups(cells, dimensions, split, part)
+        pickers = _pickers(list(versions), counts=counts, unsplit=not split)
+        for pick in pickers:
+            suppress(
+                [(pick(parent), [pick(p) for p in parts], may_hide) for parent, parts, may_hide in groups],
+                threshold,
+            )
     table = Table(tree, filters, dimensions, cells, blank)
     if counts:
         _add_rates(table, threshold)

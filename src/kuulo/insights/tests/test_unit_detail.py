@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from kuulo.feedback.models import SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import charts, metrics
+from kuulo.organisations import services as org_services
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 
@@ -160,3 +161,18 @@ def test_each_commenting_unit_must_reach_the_comment_threshold(
     send(world, tiny, [{"csat": 1, "open": "Yksin sanottu"}] * 2, days_ago=1)
     texts = {answer.text for answer in page_for(world, Role.ADMIN, world.root.pk).context["comments"]}
     assert texts == {"Iso ryhmä"}  # the sibling's two comments would name a group of two
+
+
+def test_an_archived_unit_reads_as_empty_and_counts_in_its_parent(
+    world: World, publication: SurveyPublication
+) -> None:
+    send(world, publication, [{"csat": 4}] * 6, days_ago=1)
+    org_services.archive_unit(world.unit)
+    page = page_for(world, Role.ADMIN, world.unit.pk)
+    assert page.status_code == 200  # its page may still be opened: no figures of its own
+    csat = next(card for card in page.context["cards"] if card.code == "csat")
+    assert csat.windows["week"].n == 0 and csat.windows["week"].value is None
+    area = next(
+        card for card in page_for(world, Role.ADMIN, world.area.pk).context["cards"] if card.code == "csat"
+    )
+    assert area.windows["week"].n == 6 and area.windows["week"].value == 4.0
