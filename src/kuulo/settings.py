@@ -66,8 +66,9 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # How many reverse proxies (load balancer, TLS terminator) stand in front of the app. Their
-# X-Forwarded-For and X-Forwarded-Proto headers are trusted; nobody else's are.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+# X-Forwarded-For and X-Forwarded-Proto headers are trusted; nobody else's are. Zero unless
+# set: without a proxy, a trusted header would let any client choose its own rate-limit key.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [

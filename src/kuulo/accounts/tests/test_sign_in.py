@@ -62,6 +62,18 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(wor
     assert sign_in(Client(), "a-manager").status_code == 302
 
 
+def test_failures_count_per_account_whether_username_or_email_was_typed(world: World) -> None:
+    client = Client()
+    for n in range(settings.LOGIN_FAILURES):
+        # Alternating the two logins of one account gets no extra guesses.
+        sign_in(client, "a-staff" if n % 2 else "A-Staff@example.test", "wrong-password")
+    sign_in(client, "a-staff")
+    assert "_auth_user_id" not in client.session
+    sign_in(client, "a-staff@example.test")
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="auth.locked_out").count() == 1
+
+
 def test_deactivated_user_cannot_sign_in(world: World) -> None:
     services.set_member_active(world.users[Role.STAFF], False)
     client = Client()

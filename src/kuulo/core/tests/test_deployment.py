@@ -62,6 +62,15 @@ def test_production_security_headers(settings: Any) -> None:
     assert result.stdout.split() == ["31536000", "True", "True", "True", "False"], result.stderr
 
 
+def test_production_trusts_no_proxy_unless_told() -> None:
+    """Without a proxy, a trusted X-Forwarded-For would let any client pick its own address."""
+    show = "from django.conf import settings as s; print(s.TRUSTED_PROXY_COUNT, s.SECURE_PROXY_SSL_HEADER)"
+    alone = run_manage("shell", "--no-imports", "-c", show, **PRODUCTION_ENV)
+    assert alone.stdout.split() == ["0", "None"], alone.stderr
+    behind = run_manage("shell", "--no-imports", "-c", show, **PRODUCTION_ENV, TRUSTED_PROXY_COUNT="1")
+    assert behind.stdout.split()[0] == "1", behind.stderr
+
+
 def test_pages_carry_csp_and_referrer_policy(db: Any) -> None:
     response = Client().get("/accounts/login/")
     csp = response["Content-Security-Policy"]
