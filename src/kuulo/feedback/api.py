@@ -18,25 +18,28 @@ def _incoming(item: ResponseIn) -> ingest.IncomingResponse:
 
 @router.post(
     "/responses",
-    response={201: BatchOut, 200: BatchOut, 403: BatchErrorOut, 422: BatchErrorOut},
+    response={201: BatchOut, 200: BatchOut, 403: BatchErrorOut, 409: BatchErrorOut, 422: BatchErrorOut},
     summary="Send one response or a batch",
     openapi_extra={"requestBody": {"required": True}},
 )
 def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Status:
     """Validates everything first: if any response has an error, nothing is stored and
     every error is listed with its position and field. Responses whose idempotency key
-    was stored before are reported as duplicates, so retrying a request is safe."""
+    was stored before through the same link, with the same content, are reported as
+    duplicates, so retrying a request is safe; a key stored with other content is a
+    conflict (409) and nothing of the batch is stored."""
     caller = principal(request)
     if not has_permission(caller, Permission.SUBMIT_RESPONSES):
         return Status(403, {"detail": "This key may not send responses.", "errors": []})
     items = payload.responses if isinstance(payload, BatchIn) else [payload]
     try:
         result = ingest.ingest(caller, [_incoming(item) for item in items])
+    except ingest.KeyConflict as conflict:
+        detail = "Nothing was stored: these idempotency keys were used before for other responses."
+        return Status(409, {"detail": detail, "errors": _errors(conflict)})
     except ingest.BatchRejected as rejected:
-        errors = [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
-        return Status(
-            422, {"detail": "Nothing was stored: fix these errors and send again.", "errors": errors}
-        )
+        detail = "Nothing was stored: fix these errors and send again."
+        return Status(422, {"detail": detail, "errors": _errors(rejected)})
     duplicates = set(result.duplicates)
     results = [
         {"index": index, "id": response_id, "status": "duplicate" if index in duplicates else "created"}
@@ -44,6 +47,10 @@ def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Statu
     ]
     body = {"created": len(result.created), "duplicates": len(result.duplicates), "results": results}
     return Status(201 if result.created else 200, body)
+
+
+def _errors(rejected: ingest.BatchRejected) -> list[dict[str, object]]:
+    return [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
 
 
 @router.post(

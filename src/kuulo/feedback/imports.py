@@ -502,16 +502,27 @@ def _check_and_store(job: ResponseImport) -> None:
         _finish(job, ImportStatus.REJECTED, errors[:MAX_REPORTED_ERRORS], len(errors))
         return
     ResponseImport.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
-    with transaction.atomic():  # the responses and the import's "done" are stored together
-        result = ingest.store(prepared, len(row_of))
-        job.created_count, job.duplicate_count = len(result.created), len(result.duplicates)
-        _finish(job, ImportStatus.DONE, [], 0)
-        record(
-            "import.finished",
-            actor=job.created_by,
-            target=job,
-            details={"created": job.created_count, "duplicates": job.duplicate_count},
-        )
+    try:
+        with transaction.atomic():  # the responses and the import's "done" are stored together
+            _store(job, prepared, row_of)
+    except ingest.KeyConflict as conflict:
+        # A row id stored before with other answers: the file says something else than before.
+        conflicts = [
+            _RowError(row_of[e.index], _column_of(reader, e.field), e.message) for e in conflict.errors
+        ]
+        _finish(job, ImportStatus.REJECTED, conflicts[:MAX_REPORTED_ERRORS], len(conflicts))
+
+
+def _store(job: ResponseImport, prepared: list[Any], row_of: list[int]) -> None:
+    result = ingest.store(prepared, len(row_of))
+    job.created_count, job.duplicate_count = len(result.created), len(result.duplicates)
+    _finish(job, ImportStatus.DONE, [], 0)
+    record(
+        "import.finished",
+        actor=job.created_by,
+        target=job,
+        details={"created": job.created_count, "duplicates": job.duplicate_count},
+    )
 
 
 def _column_of(reader: _RowReader, field: str) -> str:

@@ -2,10 +2,13 @@
 
 A batch is all or nothing: every item is validated first, errors are reported per
 item and field, and only a batch without errors is stored, in one transaction.
-Each item may carry an idempotency key; an item whose key is already stored is
-reported as a duplicate and never stored twice, so a client can safely retry.
+Each item may carry an idempotency key, scoped to its survey link: an item whose
+key is already stored with the same content is reported as a duplicate and never
+stored twice, so a client can safely retry; the same key with other content is a
+conflict (the way payment APIs treat a reused key), and nothing is stored.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,6 +72,18 @@ class BatchRejected(Exception):
     def __init__(self, errors: list[ItemError]) -> None:
         super().__init__(f"{len(errors)} error(s)")
         self.errors = errors
+
+
+class KeyConflict(BatchRejected):
+    """Idempotency keys stored before with other content: nothing of the batch is stored."""
+
+
+def _conflict(index: int) -> ItemError:
+    return ItemError(
+        index,
+        "idempotency_key",
+        _("This key was used before for a different response. Use a new key for a new response."),
+    )
 
 
 @dataclass
@@ -202,9 +217,27 @@ def prepare(
             "age_band": item.age_band,
             "attributes": item.attributes,
             "source_key": item.idempotency_key,
+            "source_digest": _digest(item, answers) if item.idempotency_key else "",
         }
         prepared.append(_Prepared(index, response, answers))
     return prepared, errors
+
+
+def _digest(item: IncomingResponse, answers: list[services.CleanAnswer]) -> str:
+    """What a keyed item says, independent of how its JSON was written (key order,
+    "4" or 4): a resend has the same digest, another response under the same key not."""
+    content = {
+        "link": item.link,
+        "answers": sorted((a.item_version_id, a.number, a.choices, a.text) for a in answers),
+        "responded_at": item.responded_at.isoformat() if item.responded_at else None,
+        "language": item.language,
+        "channel": item.channel,
+        "respondent_type": item.respondent_type,
+        "age_band": item.age_band,
+        "attributes": item.attributes,
+    }
+    encoded = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _check_fields(index: int, item: IncomingResponse, seen_keys: set[str]) -> list[ItemError]:
@@ -236,30 +269,27 @@ LOOKUP_CHUNK = 500
 
 
 def store(prepared: list[_Prepared], count: int) -> IngestResult:
-    """Store checked rows in one transaction; rows whose key is stored already are
-    reported as duplicates. `count` is the size of the whole batch or file."""
+    """Store checked rows in one transaction; rows whose key is stored already (through
+    the same link, with the same content) are reported as duplicates. Raises KeyConflict,
+    storing nothing, when a key was stored with other content. `count` is the size of
+    the whole batch or file."""
     ids: list[int | None] = [None] * count
     duplicates: list[int] = []
-    keys_by_org: dict[int, set[str]] = {}
-    for entry in prepared:
-        if entry.response["source_key"]:
-            keys_by_org.setdefault(entry.response["organisation_id"], set()).add(entry.response["source_key"])
-    existing: dict[tuple[int, str | None], int] = {}
-    for organisation_id, keys in keys_by_org.items():
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):
-            chunk = ordered[start : start + LOOKUP_CHUNK]
-            stored = Response.objects.filter(organisation_id=organisation_id, source_key__in=chunk)
-            for pk, key in stored.values_list("pk", "source_key"):
-                existing[(organisation_id, key)] = pk
+    existing = _stored_keys(prepared)
+    conflicts = []
     new = []
     for entry in prepared:
-        found = existing.get((entry.response["organisation_id"], entry.response["source_key"]))
+        found = existing.get((entry.response["publication_id"], entry.response["source_key"]))
         if entry.response["source_key"] and found is not None:
-            ids[entry.index] = found
+            if not _same_content(found[1], entry):
+                conflicts.append(_conflict(entry.index))
+                continue
+            ids[entry.index] = found[0]
             duplicates.append(entry.index)
         else:
             new.append(entry)
+    if conflicts:
+        raise KeyConflict(conflicts)
     try:
         with transaction.atomic():
             new_ids = _insert_rows(Response, [entry.response for entry in new], returning=True)
@@ -288,6 +318,29 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
     for entry, response_id in zip(new, new_ids, strict=True):
         ids[entry.index] = response_id
     return IngestResult(ids=ids, created=[entry.index for entry in new], duplicates=duplicates)
+
+
+def _stored_keys(prepared: list[_Prepared]) -> dict[tuple[int, str], tuple[int, str]]:
+    """(publication, key) → (response id, digest) of the batch's keys stored already."""
+    keys_by_link: dict[int, set[str]] = {}
+    for entry in prepared:
+        if entry.response["source_key"]:
+            keys_by_link.setdefault(entry.response["publication_id"], set()).add(entry.response["source_key"])
+    existing = {}
+    for publication_id, keys in keys_by_link.items():
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            stored = Response.objects.filter(
+                publication_id=publication_id, source_key__in=ordered[start : start + LOOKUP_CHUNK]
+            )
+            for pk, key, digest in stored.values_list("pk", "source_key", "source_digest"):
+                existing[(publication_id, key)] = (pk, digest)
+    return existing
+
+
+def _same_content(stored_digest: str, entry: _Prepared) -> bool:
+    # Responses stored before digests were kept have none: a resend of them is a duplicate.
+    return not stored_digest or stored_digest == entry.response["source_digest"]
 
 
 # Rows per INSERT statement: well under SQLite's and PostgreSQL's limits on parameters.
@@ -354,13 +407,15 @@ def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:
     with transaction.atomic():
         for entry in prepared:
             key = entry.response["source_key"]
-            organisation_id = entry.response["organisation_id"]
+            publication_id = entry.response["publication_id"]
             found = (
-                Response.objects.filter(organisation_id=organisation_id, source_key=key).first()
+                Response.objects.filter(publication_id=publication_id, source_key=key).first()
                 if key
                 else None
             )
             if found is not None:
+                if not _same_content(found.source_digest, entry):
+                    raise KeyConflict([_conflict(entry.index)])
                 ids[entry.index] = found.pk
                 duplicates.append(entry.index)
                 continue

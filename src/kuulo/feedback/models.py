@@ -495,8 +495,10 @@ class Response(models.Model):
     age_band = models.CharField(_("age group"), max_length=10, choices=AgeBand.choices, blank=True)
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
     # Set by the sender (API idempotency key, import row id, kiosk answer id): a retry
-    # with the same key never creates a second response.
+    # with the same key through the same survey link never creates a second response.
     source_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL = no key, not unique)
+    # A digest of what was sent with the key: the same key with other content is refused.
+    source_digest = models.CharField(max_length=64, blank=True, default="")
     sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -507,8 +509,10 @@ class Response(models.Model):
     class Meta:
         ordering = ["-responded_at"]
         constraints = [
+            # Keys are the sender's own, per survey link: a kiosk re-created for the same
+            # link and a file import for it share one scope, other links never collide.
             models.UniqueConstraint(
-                fields=["organisation", "source_key"],
+                fields=["publication", "source_key"],
                 condition=Q(source_key__isnull=False),
                 name="response_source_key_unique",
             )

@@ -339,3 +339,16 @@ def test_an_import_stops_when_its_uploader_lost_the_right_meanwhile(
     job.refresh_from_db()
     assert job.status == ImportStatus.REJECTED and "no longer" in job.errors[0]["message"]
     assert Response.objects.count() == 0
+
+
+def test_a_row_id_imported_before_with_other_answers_is_refused_with_its_row(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    import_file(client, publication, b"id;csat\n17;5\n18;4\n", django_capture_on_commit_callbacks)
+    changed = import_file(client, publication, b"id;csat\n19;5\n17;2\n", django_capture_on_commit_callbacks)
+    assert changed.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in changed.errors] == [(3, "id")]
+    assert "different response" in changed.errors[0]["message"]
+    assert Response.objects.count() == 2  # row 19 was not stored either: all or nothing
+    assert [a.number for a in Response.objects.get(source_key__endswith=":17").answers.all()] == [5]

@@ -84,8 +84,49 @@ def test_retried_batch_creates_no_duplicates(world: World, publication: SurveyPu
     assert [r["id"] for r in again.json()["results"]] == [r["id"] for r in first.json()["results"]]
     assert Response.objects.count() == 5
     # A partly new batch stores only the new ones.
-    mixed = post({"responses": [item(publication, "case-1"), item(publication, "case-6")]}, key).json()
+    mixed = post({"responses": [batch["responses"][0], item(publication, "case-6")]}, key).json()
     assert (mixed["created"], mixed["duplicates"]) == (1, 1) and Response.objects.count() == 6
+
+
+def test_a_resend_written_differently_is_still_a_duplicate(
+    world: World, publication: SurveyPublication
+) -> None:
+    key = new_key(world)
+    first = {"idempotency_key": "k-1", "answers": {"csat": 4, "open": "Kiitos"}, "link": publication.code}
+    assert post(first, key).status_code == 201
+    # Another key order, the number as a string: the same response.
+    again = {"link": publication.code, "answers": {"open": "Kiitos", "csat": "4"}, "idempotency_key": "k-1"}
+    response = post(again, key)
+    assert response.status_code == 200 and response.json()["duplicates"] == 1
+    assert Response.objects.count() == 1
+
+
+def test_the_same_key_with_other_content_is_a_conflict_and_nothing_is_stored(
+    world: World, publication: SurveyPublication
+) -> None:
+    key = new_key(world)
+    assert post(item(publication, "case-1", csat=1), key).status_code == 201
+    batch = {"responses": [item(publication, "case-2", csat=3), item(publication, "case-1", csat=5)]}
+    response = post(batch, key)
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "idempotency_key")]
+    assert "different response" in body["errors"][0]["message"]
+    assert "results" not in body  # no response id in a refusal
+    assert Response.objects.count() == 1  # case-2 was not stored either
+    assert [a.number for a in Response.objects.get().answers.all()] == [1]
+
+
+def test_keys_are_scoped_to_the_survey_link(world: World, publication: SurveyPublication) -> None:
+    """Another unit's sender using the same key stores its own response and never learns
+    the first one's id (keys were once organisation-wide, and the reply gave it away)."""
+    sibling_link = make_publication(world.sibling)
+    here = post(item(publication, "shared-key"), new_key(world, units=[world.unit])).json()
+    there = post(item(sibling_link, "shared-key"), new_key(world, units=[world.sibling]))
+    assert there.status_code == 201, there.content
+    assert there.json()["created"] == 1
+    assert there.json()["results"][0]["id"] != here["results"][0]["id"]
+    assert Response.objects.filter(source_key="shared-key").count() == 2
 
 
 def test_a_bad_batch_is_refused_with_errors_per_item_and_nothing_stored(
@@ -229,5 +270,5 @@ def test_a_key_stored_by_another_request_meanwhile_is_a_duplicate(
 def test_schema_describes_the_endpoint(db: Any) -> None:
     schema = Client().get("/api/openapi.json").json()
     operation = schema["paths"]["/api/v1/responses"]["post"]
-    assert {"201", "422"} <= set(operation["responses"])
+    assert {"201", "409", "422"} <= set(operation["responses"])
     assert "BatchErrorOut" in json.dumps(operation["responses"]["422"])
