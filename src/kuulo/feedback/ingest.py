@@ -320,7 +320,7 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
     return IngestResult(ids=ids, created=[entry.index for entry in new], duplicates=duplicates)
 
 
-def _stored_keys(prepared: list[_Prepared]) -> dict[tuple[int, str], tuple[int, str]]:
+def _stored_keys(prepared: list[_Prepared]) -> dict[tuple[int, str | None], tuple[int, str]]:
     """(publication, key) → (response id, digest) of the batch's keys stored already."""
     keys_by_link: dict[int, set[str]] = {}
     for entry in prepared:
