@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kuulo.feedback import invitations, services
-from kuulo.feedback.models import Complaint, Invitation, ResponseImport
+from kuulo.feedback.models import Complaint, HeldAnswer, Invitation, ResponseImport
 from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
@@ -158,6 +158,15 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
             services.create_kiosk(make_publication(unit), name="Lobby", created_by=world.users[Role.ADMIN])[
                 0
             ].pk
+        ),
+        "held_id": lambda: (
+            HeldAnswer.objects.create(
+                organisation=organisation,
+                unit=unit,
+                publication=make_publication(unit),
+                source_key="kiosk-1",
+                payload={"answers": {"csat": 4}},
+            ).pk
         ),
         "complaint_id": lambda: (
             Complaint.objects.create(

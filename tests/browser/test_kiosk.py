@@ -11,17 +11,18 @@ from playwright.sync_api import Browser, Page
 
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import services
-from kuulo.feedback.models import Channel, Response, SurveyPublication
+from kuulo.feedback.models import Channel, HeldAnswer, Response, SurveyPublication
 from kuulo.organisations.models import Unit
 
-from .conftest import axe_violations
+from .conftest import axe_violations, open_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "demo-Password-2026"
 
 
 @pytest.fixture
 def setup_url(live_server: Any) -> str:
-    create_demo_organisation("demo-Password-2026")
+    create_demo_organisation(PASSWORD)
     publication = SurveyPublication.objects.get(unit__code="kuopio-students")
     _, token = services.create_kiosk(
         publication, name="Lobby", created_by=get_user_model().objects.get(username="admin")
@@ -89,6 +90,66 @@ def test_kiosk_answers_offline_are_sent_exactly_once(page: Page, setup_url: str)
         }"""
     )
     assert Response.objects.filter(source_key="kiosk-replay").count() == 1
+
+
+def test_an_answer_the_server_refuses_is_held_for_the_cx_lead_not_dropped(
+    page: Page, browser: Browser, setup_url: str, live_server: Any
+) -> None:
+    page.goto(setup_url)
+    publication = SurveyPublication.objects.get(unit__code="kuopio-students")
+    services.close_survey(publication.survey)  # closed while the tablet still shows it
+    page.click(".kiosk__face--2")
+    page.fill("#kiosk-text", "Jonotin pitkään, soittakaa 040 1234567")
+    page.click("#kiosk-send")
+    assert page.locator("#kiosk-thanks").is_visible()
+    # The kiosk's queue empties because the server took the answer on hold.
+    page.wait_for_function(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('kuulo-kiosk-queue'))"
+        ".every(k => localStorage.getItem(k) === '[]')"
+    )
+    held = HeldAnswer.objects.get()
+    assert held.payload["answers"]["csat"] == 2 and "040" not in held.payload["answers"]["open"]
+    assert Response.objects.count() == 0
+
+    # The CX lead sees it with the reason, opens the survey again and accepts it by keyboard.
+    services.publish_survey(publication.survey, [publication.unit])
+    lead = open_page(browser, "fi")
+    sign_in(lead, live_server.url, "cxlead", PASSWORD)
+    lead.goto(f"{live_server.url}/feedback/kiosks/on-hold/")
+    assert lead.locator("tbody tr").count() == 1
+    assert held.reasons[0]["message"] in lead.inner_text("tbody")
+    assert axe_violations(lead) == []
+    lead.focus("button[value=accept]")
+    with lead.expect_navigation():
+        lead.keyboard.press("Enter")
+    assert lead.locator("tbody tr").count() == 0
+    assert lead.locator(".empty-state").is_visible()
+    stored = Response.objects.get()
+    assert stored.channel == Channel.KIOSK and stored.answers.get(item_version__item__code="csat").number == 2
+    lead.context.close()
+
+
+def test_a_refusal_for_the_whole_batch_keeps_the_answers_on_the_tablet(page: Page, setup_url: str) -> None:
+    """Only a 2xx reply (stored or held) lets the kiosk forget an answer: before, a 422
+    listing an answer made the kiosk drop it, though it had thanked the customer."""
+    refusals: list[str] = []
+
+    def refuse(route: Any) -> None:
+        refusals.append(route.request.url)
+        body = (
+            '{"detail": "Nothing was stored", "errors": [{"index": 0, "field": "answers", "message": "x"}]}'
+        )
+        route.fulfill(status=422, content_type="application/json", body=body)
+
+    page.route("**/api/v1/responses", refuse)
+    page.goto(setup_url)
+    page.click(".kiosk__face--3")
+    page.click("#kiosk-skip")
+    page.wait_for_function("() => /1/.test(document.getElementById('kiosk-status').textContent)")
+    assert refusals and Response.objects.count() == 0
+    page.unroute("**/api/v1/responses")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_for_stored(page, 1)
 
 
 def test_kiosk_switches_language_and_reports_missing_setup(page: Page, setup_url: str) -> None:

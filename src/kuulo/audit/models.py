@@ -47,6 +47,8 @@ ACTIONS: dict[str, StrOrPromise] = {
     "action.saved": _("Improvement action saved"),
     "action.moved": _("Improvement action moved on the board"),
     "import.finished": _("Responses imported"),
+    "held_answer.accepted": _("Kiosk answer on hold accepted"),
+    "held_answer.discarded": _("Kiosk answer on hold discarded"),
     "report.requested": _("PDF report requested"),
     "report.scheduled": _("Monthly PDF report subscribed"),
     "report.unscheduled": _("Monthly PDF report cancelled"),

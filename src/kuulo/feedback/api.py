@@ -6,7 +6,7 @@ from ninja import Router, Status
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.api_auth import principal
 
-from . import ingest, volumes
+from . import ingest, quarantine, volumes
 from .schemas import BatchErrorOut, BatchIn, BatchOut, ResponseIn, VolumeBatchIn, VolumeBatchOut
 
 router = Router(tags=["responses"])
@@ -31,21 +31,28 @@ def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Statu
     caller = principal(request)
     if not has_permission(caller, Permission.SUBMIT_RESPONSES):
         return Status(403, {"detail": "This key may not send responses.", "errors": []})
-    items = payload.responses if isinstance(payload, BatchIn) else [payload]
+    items = [_incoming(item) for item in (payload.responses if isinstance(payload, BatchIn) else [payload])]
+    # A kiosk has thanked its customers already: what cannot be stored is held, not refused.
+    kiosk = getattr(caller, "kiosk", None)
     try:
-        result = ingest.ingest(caller, [_incoming(item) for item in items])
+        result = quarantine.receive(kiosk, items) if kiosk is not None else ingest.ingest(caller, items)
     except ingest.KeyConflict as conflict:
         detail = "Nothing was stored: these idempotency keys were used before for other responses."
         return Status(409, {"detail": detail, "errors": _errors(conflict)})
     except ingest.BatchRejected as rejected:
         detail = "Nothing was stored: fix these errors and send again."
         return Status(422, {"detail": detail, "errors": _errors(rejected)})
-    duplicates = set(result.duplicates)
+    status = {index: "duplicate" for index in result.duplicates} | {index: "held" for index in result.held}
     results = [
-        {"index": index, "id": response_id, "status": "duplicate" if index in duplicates else "created"}
+        {"index": index, "id": response_id, "status": status.get(index, "created")}
         for index, response_id in enumerate(result.ids)
     ]
-    body = {"created": len(result.created), "duplicates": len(result.duplicates), "results": results}
+    body = {
+        "created": len(result.created),
+        "duplicates": len(result.duplicates),
+        "held": len(result.held),
+        "results": results,
+    }
     return Status(201 if result.created else 200, body)
 
 

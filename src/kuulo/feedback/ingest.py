@@ -66,6 +66,7 @@ class IngestResult:
     ids: list[int | None]  # the stored response id for each item of the batch, in order
     created: list[int]  # indexes of the items stored now
     duplicates: list[int]  # indexes of items whose idempotency key was stored before
+    held: list[int] = field(default_factory=list)  # a kiosk's items kept on hold (quarantine.py)
 
 
 class BatchRejected(Exception):
@@ -150,16 +151,20 @@ def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str,
 def ingest(principal: Any, items: list[IncomingResponse]) -> IngestResult:
     """Validate the whole batch for `principal` (an API key or user), then store it.
     Raises BatchRejected with every error found; nothing is stored then."""
+    check_batch_size(items)
+    prepared, errors = prepare(principal, items, Permission.SUBMIT_RESPONSES)
+    if errors:
+        raise BatchRejected(errors)
+    return store(prepared, len(items))
+
+
+def check_batch_size(items: list[IncomingResponse]) -> None:
     if not items:
         raise BatchRejected([ItemError(-1, "responses", _("The batch is empty."))])
     if len(items) > MAX_BATCH:
         raise BatchRejected(
             [ItemError(-1, "responses", _("At most %(max)s responses per batch.") % {"max": MAX_BATCH})]
         )
-    prepared, errors = prepare(principal, items, Permission.SUBMIT_RESPONSES)
-    if errors:
-        raise BatchRejected(errors)
-    return store(prepared, len(items))
 
 
 def prepare(
@@ -169,12 +174,14 @@ def prepare(
     *,
     first_index: int = 0,
     seen_keys: set[str] | None = None,
+    enforce_required: bool = True,
 ) -> tuple[list[_Prepared], list[ItemError]]:
     """Check every item; return the rows ready to store and the errors found.
 
     An import checks its file in slices: `first_index` numbers this slice's items
     within the whole file and `seen_keys` carries the keys of earlier slices, so a
-    key repeated anywhere in the file is caught."""
+    key repeated anywhere in the file is caught. Without `enforce_required`, required
+    questions may be unanswered (see services.validate_submission)."""
     links = _links(principal, {item.link for item in items}, permission)
     errors: list[ItemError] = []
     now = timezone.now()
@@ -196,7 +203,10 @@ def prepare(
         ]
         raw = {link.by_code[code].pk: value for code, value in item.answers.items() if code in link.by_code}
         answers, answer_errors = services.validate_submission(
-            link.survey, services.Submission(answers=raw, language=item.language), link.questions
+            link.survey,
+            services.Submission(answers=raw, language=item.language),
+            link.questions,
+            enforce_required=enforce_required,
         )
         for question_id, error in answer_errors.items():
             item_errors.append(

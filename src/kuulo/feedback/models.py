@@ -656,6 +656,49 @@ class Kiosk(TimestampedModel):
         return self.api_key.revoked_at is None
 
 
+class HeldAnswerStatus(models.TextChoices):
+    HELD = "held", _("On hold")
+    ACCEPTED = "accepted", _("Accepted")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class HeldAnswer(models.Model):
+    """An answer a kiosk sent that the server could not store (the survey was closed, the
+    kiosk's unit archived…). The kiosk thanked the customer for it, so it is never dropped:
+    it waits here, redacted like any answer, until a CX lead accepts or discards it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    publication = models.ForeignKey(SurveyPublication, on_delete=models.PROTECT, related_name="held_answers")
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The kiosk's own id for the answer: a resend is held once.
+    source_key = models.CharField(max_length=200)
+    # What was sent, with free text already redacted (see feedback.quarantine).
+    payload = models.JSONField()
+    reasons = models.JSONField(default=list)  # [{"field": …, "message": …}] in the receiver's words
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HeldAnswerStatus.choices, default=HeldAnswerStatus.HELD
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    access_unit_field = "unit"
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "source_key"], name="held_answer_once_per_key")
+        ]
+        verbose_name = _("answer on hold")
+        verbose_name_plural = _("answers on hold")
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}: {self.source_key}"
+
+
 class ServiceVolume(TimestampedModel):
     """The service's own numbers for one unit (and touchpoint) on one day, read beside the
     experience: how many were served and offered the survey (so response rates can be

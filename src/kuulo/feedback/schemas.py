@@ -37,13 +37,17 @@ class BatchIn(BaseModel):
 
 class ResponseStored(BaseModel):
     index: int
-    id: int
-    status: str = Field(description="created, or duplicate when the idempotency key was stored before")
+    id: int | None = Field(description="The stored response; empty for an answer on hold.")
+    status: str = Field(
+        description="created; duplicate when the idempotency key was stored before with the same "
+        "content; held when a kiosk's answer could not be stored and waits for a CX lead"
+    )
 
 
 class BatchOut(BaseModel):
     created: int
     duplicates: int
+    held: int = Field(0, description="Kiosk answers kept on hold (kiosk device tokens only).")
     results: list[ResponseStored]
 
 

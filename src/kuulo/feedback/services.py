@@ -416,13 +416,14 @@ def _whole_number(raw: Any) -> int:
     return int(raw)
 
 
-def clean_answer(question: SurveyQuestion, raw: Any) -> CleanAnswer | None:
+def clean_answer(question: SurveyQuestion, raw: Any, *, enforce_required: bool = True) -> CleanAnswer | None:
     """Validate one raw answer against its item version; None when unanswered."""
     version = question.item_version
     kind = version.item.kind
+    required = question.required and enforce_required
     empty = raw is None or raw == "" or raw == []
     if empty:
-        if question.required:
+        if required:
             raise ValidationError(_("This question needs an answer."), code="required")
         return None
     if kind in RATING_KINDS or kind == ItemKind.YES_NO:
@@ -450,24 +451,32 @@ def clean_answer(question: SurveyQuestion, raw: Any) -> CleanAnswer | None:
         return CleanAnswer(version.pk, choices=values)
     text = str(raw).strip()[:5000]
     if not text:
-        if question.required:
+        if required:
             raise ValidationError(_("This question needs an answer."), code="required")
         return None
     return CleanAnswer(version.pk, text=redact(text))
 
 
 def validate_submission(
-    survey: Survey, submission: Submission, questions: list[SurveyQuestion] | None = None
+    survey: Survey,
+    submission: Submission,
+    questions: list[SurveyQuestion] | None = None,
+    *,
+    enforce_required: bool = True,
 ) -> tuple[list[CleanAnswer], dict[int, ValidationError]]:
     """Clean answers for the questions shown; errors keyed by question id. Answers to
     questions the respondent was not shown are dropped. `questions` (the survey's, in
-    order) saves a query when many responses to one survey are validated."""
+    order) saves a query when many responses to one survey are validated. Without
+    `enforce_required`, unanswered required questions pass (an answer given where they
+    were never asked, e.g. on a kiosk, accepted by a CX lead)."""
     if questions is None:
         questions = survey.ordered_questions()
     answers, errors = [], {}
     for question in visible_questions(questions, submission.answers):
         try:
-            answer = clean_answer(question, submission.answers.get(question.pk))
+            answer = clean_answer(
+                question, submission.answers.get(question.pk), enforce_required=enforce_required
+            )
         except ValidationError as error:
             errors[question.pk] = error
         else:
@@ -647,12 +656,32 @@ KIOSK_RATING_KINDS = {ItemKind.CSAT}
 
 
 def kiosk_questions(survey: Survey) -> tuple[SurveyQuestion, SurveyQuestion | None]:
-    """The one-tap question (the survey's first CSAT item) and an optional open follow-up."""
+    """The one-tap question (the survey's first CSAT item) and an optional open follow-up.
+    Refuses a survey whose answers a kiosk could not complete: a kiosk thanks the customer
+    at once, so every answer it takes must be one the server can store."""
     questions = survey.ordered_questions()
-    rating = next((q for q in questions if q.item_version.item.kind in KIOSK_RATING_KINDS), None)
+    rating = next(
+        (
+            q
+            for q in questions
+            if q.item_version.item.kind in KIOSK_RATING_KINDS and q.show_if_question_id is None
+        ),
+        None,
+    )
     if rating is None:
         raise ValidationError(_("A kiosk needs a survey with a satisfaction (CSAT) question."))
     follow_up = next((q for q in questions if q.item_version.item.kind == ItemKind.TEXT), None)
+    # The follow-up can be skipped on the kiosk, so it must be optional like every other.
+    unasked = [q for q in questions if q.required and q.pk != rating.pk]
+    if unasked:
+        raise ValidationError(
+            _(
+                "A kiosk asks only the satisfaction question and an optional comment, but this "
+                "survey requires answers to other questions too: %(questions)s. Use a survey "
+                "where those questions are optional, or collect these answers with the survey link."
+            )
+            % {"questions": ", ".join(f"“{q.item_version.text}”" for q in unasked)}
+        )
     return rating, follow_up
 
 

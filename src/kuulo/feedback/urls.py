@@ -40,6 +40,8 @@ urlpatterns = [
     path("kiosk/<str:code>/", kiosk.kiosk_page, name="kiosk_page"),
     path("feedback/links/<int:publication_id>/kiosks/", kiosk.kiosk_create, name="kiosk_create"),
     path("feedback/kiosks/<int:kiosk_id>/revoke/", kiosk.kiosk_revoke, name="kiosk_revoke"),
+    path("feedback/kiosks/on-hold/", kiosk.held_answer_list, name="held_answer_list"),
+    path("feedback/kiosks/on-hold/<int:held_id>/", kiosk.held_answer_decide, name="held_answer_decide"),
     path("feedback/volumes/", records.service_volumes, name="service_volumes"),
     path("i/<str:token>/", public.invitation, name="invitation"),
     # Responses from another tool's export.

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,11 +27,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kuulo.core.models import LANGUAGE_CODES, in_language, translations
-from kuulo.organisations.access import Permission, get_for_user_or_404, public, requires
+from kuulo.organisations.access import Permission, get_for_user_or_404, public, requires, restrict
 from kuulo.organisations.services import revoke_api_key
 
-from .. import services
-from ..models import Kiosk, SurveyPublication, SurveyStatus
+from .. import quarantine, services
+from ..models import HeldAnswer, Kiosk, SurveyPublication, SurveyStatus
 
 CONFIGURE = Permission.CONFIGURE_FEEDBACK
 # Every static file kiosk.html loads: the service worker keeps these for offline reloads.
@@ -162,3 +163,34 @@ def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     revoke_api_key(kiosk.api_key, request=request)
     messages.success(request, _("Kiosk switched off. It can no longer send answers."))
     return redirect("feedback:survey_detail", survey_id=kiosk.publication.survey_id)
+
+
+@requires(quarantine.DECIDE)
+def held_answer_list(request: HttpRequest) -> HttpResponse:
+    """Kiosk answers the server could not store, with the reason, to accept or discard."""
+    held = quarantine.held_answers(restrict(HeldAnswer.objects.all(), request.user, quarantine.DECIDE))
+    page = Paginator(held, 50).get_page(request.GET.get("page"))
+    return render(request, "feedback/held_answer_list.html", {"page": page, "count": page.paginator.count})
+
+
+@requires(quarantine.DECIDE)
+@require_POST
+def held_answer_decide(request: HttpRequest, held_id: int) -> HttpResponse:
+    held = get_for_user_or_404(
+        HeldAnswer.objects.select_related("publication", "organisation"),
+        request.user,
+        quarantine.DECIDE,
+        pk=held_id,
+    )
+    try:
+        if request.POST.get("decision") == "accept":
+            quarantine.accept(held, user=request.user, request=request)
+            messages.success(request, _("The answer was stored with the survey's other responses."))
+        else:
+            quarantine.discard(held, user=request.user, request=request)
+            messages.success(request, _("The answer was discarded."))
+    except ValidationError as error:
+        messages.error(
+            request, _("The answer is still on hold: %(reason)s") % {"reason": " ".join(error.messages)}
+        )
+    return redirect("feedback:held_answer_list")

@@ -6,7 +6,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from kuulo.core.forms import add_service_errors
 from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, restrict
 
-from .. import invitations, services
+from .. import invitations, quarantine, services
 from ..forms import AddQuestionForm, InviteForm, PublishForm, ShowIfForm, SurveyForm
 from ..models import (
     RECOMMENDED_MAX_QUESTIONS,
+    HeldAnswer,
     ItemVersion,
     Survey,
     SurveyPublication,
@@ -74,8 +75,16 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
     )
     publications = list(survey.publications.select_related("unit").prefetch_related("kiosks__api_key"))
     funnels = invitations.funnel([p.pk for p in publications])
+    on_hold = dict(
+        restrict(quarantine.held_answers(HeldAnswer.objects.all()), request.user, CONFIGURE)
+        .filter(publication__in=publications)
+        .values_list("publication")
+        .annotate(n=Count("pk"))
+        .values_list("publication", "n")
+    )
     for publication in publications:
         publication.invitation_funnel = funnels.get(publication.pk)  # type: ignore[attr-defined]
+        publication.held_count = on_hold.get(publication.pk, 0)  # type: ignore[attr-defined]
     return {
         "survey": survey,
         "questions": questions,

@@ -119,13 +119,12 @@
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (result) {
       if (!result) return;
+      // Only an answer the server has taken leaves the queue: stored, or held for a CX lead
+      // when it cannot be stored (the customer was thanked for it, so it is never dropped).
+      // Any other reply keeps the whole batch here to be sent again.
+      if (result.status !== 200 && result.status !== 201) return;
       var done = {};
-      if (result.status === 200 || result.status === 201) {
-        batch.forEach(function (item) { done[item.idempotency_key] = true; });
-      } else if (result.status === 422) {
-        // Answers the server can never accept would block the queue: drop just those.
-        (result.body.errors || []).forEach(function (e) { if (batch[e.index]) done[batch[e.index].idempotency_key] = true; });
-      }
+      batch.forEach(function (item) { done[item.idempotency_key] = true; });
       saveQueue(queue().filter(function (item) { return !done[item.idempotency_key]; }));
     }).catch(function () { /* offline: keep the queue and try again later */ })
       .finally(function () { sending = false; showStatus(); if (queue().length) setTimeout(flush, 10000); });
