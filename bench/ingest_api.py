@@ -34,7 +34,7 @@ def main() -> None:
     organisation = create_demo_organisation("bench-Password-2026")
     publication = SurveyPublication.objects.get(unit__code="kuopio-students")
     _, key = services.create_api_key(
-        organisation=organisation, name="bench", permissions=["responses.submit"], units=[]
+        organisation=organisation, name="bench", permissions=["responses.submit"], whole_organisation=True
     )
     versions = {q.item_version.item.code: q.item_version for q in publication.survey.questions.all()}
 

@@ -193,7 +193,7 @@ def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[st
         ),
         "key_id": lambda: (
             org_services.create_api_key(
-                organisation=organisation, name="k", permissions=["units.view"], units=[]
+                organisation=organisation, name="k", permissions=["units.view"], whole_organisation=True
             )[0].pk
         ),
         # A report is its requester's: the role's own, of a unit in scope or out of it.

@@ -361,7 +361,7 @@ def create_demo_api_key(organisation: Organisation) -> str:
         organisation=organisation,
         name="Demo e-service",
         permissions=["responses.submit", "units.view"],
-        units=[],
+        whole_organisation=True,
     )
     key_file = Path(settings.VAR_DIR) / DEMO_API_KEY_FILE
     key_file.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,12 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from kuulo.core.api import ErrorOut
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.api_auth import principal
 
 from . import ingest, quarantine, volumes
-from .schemas import BatchErrorOut, BatchIn, BatchOut, ResponseIn, VolumeBatchIn, VolumeBatchOut
+from .schemas import BatchIn, BatchOut, ResponseIn, VolumeBatchIn, VolumeBatchOut
 
 router = Router(tags=["responses"])
 
@@ -18,7 +19,7 @@ def _incoming(item: ResponseIn) -> ingest.IncomingResponse:
 
 @router.post(
     "/responses",
-    response={201: BatchOut, 200: BatchOut, 403: BatchErrorOut, 409: BatchErrorOut, 422: BatchErrorOut},
+    response={201: BatchOut, 200: BatchOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut},
     summary="Send one response or a batch",
     openapi_extra={"requestBody": {"required": True}},
 )
@@ -62,7 +63,7 @@ def _errors(rejected: ingest.BatchRejected) -> list[dict[str, object]]:
 
 @router.post(
     "/service-volumes",
-    response={200: VolumeBatchOut, 403: BatchErrorOut, 422: BatchErrorOut},
+    response={200: VolumeBatchOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut},
     summary="Send daily service volumes, waiting and processing times",
 )
 def post_service_volumes(request: HttpRequest, payload: VolumeBatchIn) -> Status:

@@ -323,6 +323,10 @@ class _RowReader:
         }
         self.has_external_id = "external_id" in self.targets.values()
         self.column_of = {target: self.columns[index] for index, target in self.targets.items()}
+        # An attribute column is named by its header: errors on "attributes.campus" point at it.
+        for index, target in self.targets.items():
+            if target == "attribute":
+                self.column_of[f"attributes.{self.columns[index].strip().lower()}"] = self.columns[index]
 
     def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[_RowError]]:
         errors = []
@@ -531,6 +535,8 @@ def _column_of(reader: _RowReader, field: str) -> str:
         return reader.column_of.get(f"q:{field.removeprefix('answers.')}", "")
     if field == "idempotency_key":
         return reader.column_of.get("external_id", "")
+    if field.startswith("attributes."):
+        return reader.column_of.get(field, "")
     return reader.column_of.get(field, "")
 
 

@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kuulo.core.redaction import redact
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import ApiKey
 
@@ -106,6 +107,7 @@ class _Link:
     code_of: dict[int, str]
     row: dict[str, Any]  # the response columns every response through this link shares
     channel: str | None  # the only channel allowed (a kiosk's token answers only as the kiosk)
+    attribute_keys: frozenset[str]  # the attributes the organisation declared
 
 
 def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str, _Link]:
@@ -113,7 +115,7 @@ def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str,
     kiosk = getattr(principal, "kiosk", None) if isinstance(principal, ApiKey) else None
     kiosk_publication = kiosk.publication_id if kiosk is not None else None
     publications = (
-        SurveyPublication.objects.select_related("survey", "unit")
+        SurveyPublication.objects.select_related("survey__organisation", "unit")
         .filter(code__in=codes)
         .prefetch_related(
             Prefetch(
@@ -136,6 +138,7 @@ def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str,
             by_code=by_code,
             code_of={q.pk: code for code, q in by_code.items()},
             channel=Channel.KIOSK if kiosk_publication else None,
+            attribute_keys=frozenset(survey.organisation.response_attributes),
             row={
                 "organisation_id": survey.organisation_id,
                 "unit_id": publication.unit_id,
@@ -197,6 +200,8 @@ def prepare(
             errors.append(ItemError(index, "link", _("This survey is not open for answers.")))
             continue
         item_errors = _check_fields(index, item, seen_keys)
+        attributes, attribute_errors = _attributes(index, item.attributes, link.attribute_keys)
+        item_errors += attribute_errors
         item_errors += [
             ItemError(index, f"answers.{code}", _("The survey has no question with this code."))
             for code in sorted(set(item.answers) - set(link.by_code))
@@ -225,12 +230,39 @@ def prepare(
             "language": item.language,
             "respondent_type": item.respondent_type,
             "age_band": item.age_band,
-            "attributes": item.attributes,
+            "attributes": attributes,
             "source_key": item.idempotency_key,
             "source_digest": _digest(item, answers) if item.idempotency_key else "",
         }
         prepared.append(_Prepared(index, response, answers))
     return prepared, errors
+
+
+# A value of a declared attribute: a short fact (campus, programme), not a document.
+MAX_ATTRIBUTE_LENGTH = 200
+
+
+def _attributes(
+    index: int, raw: dict[str, Any], declared: frozenset[str]
+) -> tuple[dict[str, Any], list[ItemError]]:
+    """Only the organisation's declared attributes, each a short value, text redacted."""
+    clean: dict[str, Any] = {}
+    errors = []
+    for key, value in raw.items():
+        name = str(key).strip().lower()
+        if name not in declared:
+            message = _("Unknown attribute: declare it in the organisation's settings first.")
+            errors.append(ItemError(index, f"attributes.{name[:50]}", message))
+        elif isinstance(value, bool | int | float) or value is None:
+            clean[name] = value
+        elif isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_LENGTH:
+            clean[name] = redact(value.strip())
+        else:
+            message = _("Give a number or a text of at most %(max)s characters.") % {
+                "max": MAX_ATTRIBUTE_LENGTH
+            }
+            errors.append(ItemError(index, f"attributes.{name}", message))
+    return clean, errors
 
 
 def _digest(item: IncomingResponse, answers: list[services.CleanAnswer]) -> str:

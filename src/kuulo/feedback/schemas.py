@@ -51,19 +51,6 @@ class BatchOut(BaseModel):
     results: list[ResponseStored]
 
 
-class ItemErrorOut(BaseModel):
-    index: int = Field(
-        description="Position of the response in the batch (0 for a single response; -1: the batch)"
-    )
-    field: str
-    message: str
-
-
-class BatchErrorOut(BaseModel):
-    detail: str
-    errors: list[ItemErrorOut]
-
-
 class VolumeIn(BaseModel):
     unit: str = Field(description="The unit's code.")
     touchpoint: str | None = Field(

@@ -54,6 +54,10 @@ def save_action(
         owner_membership is None or owner_membership.organisation_id != unit.organisation_id
     ):
         errors["owner"] = _("Choose a person of your organisation.")
+    # Every text about what is done with feedback is redacted before it is stored: titles
+    # reach the audit log and webhooks, public texts the anonymous "you said, we did" page.
+    action.title = redact(action.title.strip())
+    action.description = redact(action.description.strip())
     action.public_text = redact(action.public_text.strip())
     if action.public and not action.public_text:
         errors["public_text"] = _("Write what was done, in plain words, before showing it to the public.")

@@ -8,10 +8,12 @@ from django.utils import timezone
 from ninja import Router, Status
 from pydantic import BaseModel, Field
 
+from kuulo.core.api import ErrorOut
 from kuulo.organisations.access import Permission, has_permission, organisation_for, units_for
 from kuulo.organisations.api_auth import principal
 
 from . import metrics
+from .periods import period_error
 
 router = Router(tags=["insights"])
 VIEW = Permission.VIEW_INSIGHTS
@@ -41,10 +43,6 @@ class OverviewOut(BaseModel):
     units: list[UnitFiguresOut]
 
 
-class ErrorOut(BaseModel):
-    detail: str
-
-
 def _figure(figure: metrics.Figure) -> FigureOut:
     return FigureOut(
         value=figure.value if figure.shown else None,
@@ -67,12 +65,12 @@ def unit_figures(
     with every figure from too few respondents hidden."""
     caller = principal(request)
     if not has_permission(caller, VIEW):
-        return Status(403, {"detail": "This key or user may not read dashboard figures."})
+        return Status(403, {"detail": "This key or user may not read dashboard figures.", "errors": []})
     today = timezone.localdate()
     end = end or today
     start = start or end - timedelta(days=27)
-    if start > end or (end - start).days > 3 * 366:
-        return Status(422, {"detail": "Give a start before the end, at most three years apart."})
+    if error := period_error(start, end):
+        return Status(422, {"detail": error, "errors": [{"index": -1, "field": "start", "message": error}]})
     organisation = organisation_for(caller)
     units = list(units_for(caller, VIEW).active().order_by("path"))
     rows = metrics.unit_rows(

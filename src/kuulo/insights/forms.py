@@ -14,6 +14,7 @@ from kuulo.feedback.models import AgeBand, Channel, RespondentType, Touchpoint
 
 from .metrics import Filters
 from .models import AlertSubscription
+from .periods import period_error
 
 PERIODS = [
     ("7", _("Last 7 days")),
@@ -22,7 +23,6 @@ PERIODS = [
     ("365", _("Last 12 months")),
     ("custom", _("Chosen days")),
 ]
-MAX_DAYS = 3 * 366
 SPLITS = ("touchpoint", "channel", "language", "respondent_type", "age_band")
 
 
@@ -73,10 +73,8 @@ class DashboardFilterForm(forms.Form):
             start, end = data.get("start"), data.get("end")
             if not start or not end:
                 raise ValidationError(_("Give both the first and the last day."))
-            if start > end:
-                raise ValidationError(_("The first day must come before the last."))
-            if (end - start).days >= MAX_DAYS:
-                raise ValidationError(_("Choose at most three years."))
+            if error := period_error(start, end):
+                raise ValidationError(error)
         return data
 
     def filters(self, today: date) -> Filters:
@@ -150,8 +148,11 @@ class ReportRequestForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
-            raise ValidationError(_("Give both the first and the last day."))
+        if data.get("period") == "custom":
+            if not (data.get("start") and data.get("end")):
+                raise ValidationError(_("Give both the first and the last day."))
+            if error := period_error(data["start"], data["end"]):
+                raise ValidationError(error)
         return data
 
     def period_days(self, today: date) -> tuple[date, date]:

@@ -168,7 +168,7 @@ def access_for(user: Any) -> Access:
 def _api_key_access(key: ApiKey) -> Access:
     permissions = frozenset(Permission(p) for p in key.permissions if p in API_KEY_PERMISSIONS)
     units = list(key.units.all())
-    if not units:  # no units chosen: the whole organisation
+    if key.whole_organisation:
         grants = [Grant("api_key", permissions, None, None)]
     else:  # a unit archived since grants nothing
         grants = [Grant("api_key", permissions, u.pk, u.path) for u in units if not u.is_archived]

@@ -3,6 +3,8 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from kuulo.core.api import ErrorOut
+
 from .access import Permission, access_for, get_for_user_or_404, organisation_for, restrict
 from .api_auth import principal
 from .models import Unit
@@ -23,7 +25,7 @@ def me(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/units", response=list[UnitOut], summary="Units the user may see")
+@router.get("/units", response={200: list[UnitOut], 422: ErrorOut}, summary="Units the user may see")
 def list_units(request: HttpRequest, include_archived: bool = False) -> list[Unit]:
     units = restrict(Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS)
     if not include_archived:
@@ -31,7 +33,7 @@ def list_units(request: HttpRequest, include_archived: bool = False) -> list[Uni
     return list(units)
 
 
-@router.get("/units/{unit_id}", response=UnitOut, summary="One unit")
+@router.get("/units/{unit_id}", response={200: UnitOut, 404: ErrorOut, 422: ErrorOut}, summary="One unit")
 def get_unit(request: HttpRequest, unit_id: int) -> Unit:
     return get_for_user_or_404(
         Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS, pk=unit_id

@@ -64,7 +64,26 @@ class UnitTypeForm(forms.ModelForm):
         fields = ["name_fi", "name_sv", "name_en", "code"]
 
 
+class AttributeKeysField(forms.Field):
+    """A list of keys typed as "campus, programme" (commas or lines between them)."""
+
+    widget = forms.TextInput
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = str(value or "")
+        return [key.strip().lower() for key in text.replace("\n", ",").split(",") if key.strip()]
+
+
 class OrganisationSettingsForm(forms.ModelForm):
+    response_attributes = AttributeKeysField(
+        label=_("Response attributes"),
+        required=False,
+        help_text=Organisation._meta.get_field("response_attributes").help_text,
+    )
+
     class Meta:
         model = Organisation
         fields = list(ORGANISATION_SETTINGS)
@@ -127,12 +146,15 @@ class ApiKeyForm(forms.Form):
     permissions = forms.MultipleChoiceField(
         label=_("Permissions"), choices=(), widget=forms.CheckboxSelectMultiple
     )
+    whole_organisation = forms.BooleanField(
+        label=_("The whole organisation"), required=False, help_text=_("Every unit, now and later.")
+    )
     units = forms.ModelMultipleChoiceField(
         label=_("Units"),
         queryset=Unit.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("The key covers these units and everything below them. None: the whole organisation."),
+        help_text=_("Or: the key covers these units and everything below them."),
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:

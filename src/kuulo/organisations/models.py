@@ -1,6 +1,8 @@
 """Organisation, its unit tree and who holds which role where: the access boundary."""
 
+import re
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import LanguageChoice, TimestampedModel, TranslatedNameModel, unique_with_optional
 from kuulo.core.validators import validate_business_id
+
+MAX_RESPONSE_ATTRIBUTES = 20
+ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+def validate_attribute_keys(value: Any) -> None:
+    if not isinstance(value, list) or len(value) > MAX_RESPONSE_ATTRIBUTES:
+        raise ValidationError(_("Declare at most %(max)s attributes.") % {"max": MAX_RESPONSE_ATTRIBUTES})
+    wrong = [str(key) for key in value if not isinstance(key, str) or not ATTRIBUTE_KEY.match(key)]
+    if wrong:
+        raise ValidationError(
+            _("Use lower-case letters, digits, - and _ only (at most 40 characters): %(keys)s")
+            % {"keys": ", ".join(wrong)}
+        )
 
 
 class Organisation(TranslatedNameModel, TimestampedModel):
@@ -28,6 +44,18 @@ class Organisation(TranslatedNameModel, TimestampedModel):
         default=5,
         validators=[MinValueValidator(3), MaxValueValidator(10)],
         help_text=_("Results of fewer respondents than this are hidden everywhere (3–10)."),
+    )
+    # Response attributes other systems and imports may send (e.g. campus, programme): keys
+    # not declared here are refused, so no free-form personal data rides along unseen.
+    response_attributes = models.JSONField(
+        _("response attributes"),
+        default=list,
+        blank=True,
+        validators=[validate_attribute_keys],
+        help_text=_(
+            "Extra facts other systems and imports may send with a response, such as campus or "
+            "programme: short lower-case names separated by commas. Nothing else is stored."
+        ),
     )
     text_threshold = models.PositiveSmallIntegerField(
         _("smallest group whose comments are shown"),
@@ -65,6 +93,7 @@ ORGANISATION_SETTINGS = (
     "require_mfa_for_privileged",
     "reporting_threshold",
     "text_threshold",
+    "response_attributes",
 )
 
 
@@ -264,12 +293,15 @@ class ApiKey(TimestampedModel):
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     permissions = models.JSONField(_("permissions"), default=list)
+    # Explicit: an empty unit list never means "everything", so a key whose last unit is
+    # deleted reaches nothing rather than the whole organisation.
+    whole_organisation = models.BooleanField(_("whole organisation"), default=False)
     units = models.ManyToManyField(
         Unit,
         blank=True,
         related_name="api_keys",
         verbose_name=_("units"),
-        help_text=_("The key covers these units and everything below them. None: the whole organisation."),
+        help_text=_("The key covers these units and everything below them."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

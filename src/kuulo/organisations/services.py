@@ -361,13 +361,18 @@ def create_api_key(
     organisation: Organisation,
     name: str,
     permissions: list[str],
-    units: list[Unit],
+    units: list[Unit] = (),  # type: ignore[assignment]
+    whole_organisation: bool = False,
     created_by: Any = None,
     request: HttpRequest | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key and its full secret, which is shown once and never stored."""
+    """A new key and its full secret, which is shown once and never stored. It reaches
+    the given units' subtrees, or with `whole_organisation` every unit."""
+    units = list(units)
     if any(unit.organisation_id != organisation.pk for unit in units):
         raise ValidationError({"units": _("The units must belong to your organisation.")})
+    if whole_organisation == bool(units):
+        raise ValidationError({"units": _("Choose the units the key reaches, or the whole organisation.")})
     if not permissions:
         raise ValidationError({"permissions": _("Give the key at least one permission.")})
     prefix = secrets.token_hex(4)
@@ -378,6 +383,7 @@ def create_api_key(
         prefix=prefix,
         secret_hash=_hash_secret(secret),
         permissions=sorted(permissions),
+        whole_organisation=whole_organisation,
         created_by=created_by,
     )
     key.units.set(units)
@@ -386,7 +392,10 @@ def create_api_key(
         request=request,
         target=key,
         organisation=organisation,
-        details={"permissions": sorted(permissions), "units": [unit.code for unit in units]},
+        details={
+            "permissions": sorted(permissions),
+            "units": "all" if whole_organisation else [unit.code for unit in units],
+        },
     )
     return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
 

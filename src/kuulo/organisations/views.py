@@ -360,6 +360,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 permissions=form.cleaned_data["permissions"],
                 units=list(form.cleaned_data["units"]),
+                whole_organisation=form.cleaned_data["whole_organisation"],
                 created_by=request.user,
                 request=request,
             )

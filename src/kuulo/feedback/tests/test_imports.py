@@ -72,6 +72,8 @@ def import_file(
 def test_a_good_csv_file_is_imported_with_its_times_languages_and_attributes(
     world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
 ) -> None:
+    world.org.response_attributes = ["campus"]
+    world.org.save()
     client = signed_in(world, Role.MANAGER)
     response = upload(client, publication, ("\ufeff" + GOOD_CSV).encode())
     job = ResponseImport.objects.get()
@@ -102,7 +104,7 @@ def test_a_good_csv_file_is_imported_with_its_times_languages_and_attributes(
     assert third.responded_at == datetime(2026, 3, 4, 8, 0, tzinfo=ZoneInfo("UTC"))
     assert [r.language for r in (first, second, third)] == ["fi", "sv", "en"]
     assert {r.channel for r in stored.values()} == {Channel.IMPORT}
-    assert first.attributes == {"Campus": "Pasila"}
+    assert first.attributes == {"campus": "Pasila"}
     assert first.unit == world.unit and first.touchpoint == publication.survey.touchpoint
     answers = {(str(a.response.source_key)[-2:], a.item_version.item.code): a for a in Answer.objects.all()}
     assert answers[("17", "csat")].number == 5 and answers[("19", "open")].text == "Long queue,\nslow service"
@@ -352,3 +354,19 @@ def test_a_row_id_imported_before_with_other_answers_is_refused_with_its_row(
     assert "different response" in changed.errors[0]["message"]
     assert Response.objects.count() == 2  # row 19 was not stored either: all or nothing
     assert [a.number for a in Response.objects.get(source_key__endswith=":17").answers.all()] == [5]
+
+
+def test_an_undeclared_attribute_column_is_refused_by_column(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    response = upload(client, publication, b"csat;Henkilotunnus\n5;131052-308T\n")
+    assert response.status_code == 302
+    job = ResponseImport.objects.get()
+    mapping = {f"column_{index}": target for index, target in job.mapping.items()} | {"column_1": "attribute"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/feedback/imports/{job.pk}/", mapping)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Henkilotunnus")]
+    assert "declare it" in job.errors[0]["message"] and not Response.objects.exists()

@@ -39,6 +39,7 @@ def new_key(world: World, units: list[Any] | None = None, permissions: list[str]
 
 def post(body: Any, key: str, header: str = "bearer") -> Any:
     headers = {"authorization": f"Bearer {key}"} if header == "bearer" else {"x-api-key": key}
+    headers["accept-language"] = "en"  # the assertions read messages in English
     return Client(headers=headers).post(URL, data=json.dumps(body), content_type="application/json")
 
 
@@ -271,4 +272,40 @@ def test_schema_describes_the_endpoint(db: Any) -> None:
     schema = Client().get("/api/openapi.json").json()
     operation = schema["paths"]["/api/v1/responses"]["post"]
     assert {"201", "409", "422"} <= set(operation["responses"])
-    assert "BatchErrorOut" in json.dumps(operation["responses"]["422"])
+    assert "ErrorOut" in json.dumps(operation["responses"]["422"])
+
+
+def test_only_declared_attributes_are_stored_short_and_redacted(
+    world: World, publication: SurveyPublication
+) -> None:
+    world.org.response_attributes = ["campus", "programme"]
+    world.org.save()
+    key = new_key(world)
+    refused = post(
+        {
+            "responses": [
+                {**item(publication), "attributes": {"campus": "Pasila", "hetu": "131052-308T"}},
+                {**item(publication), "attributes": {"programme": "x" * 2_000_000}},
+            ]
+        },
+        key,
+    )
+    assert refused.status_code in (413, 422)
+    if refused.status_code == 422:
+        fields = [(e["index"], e["field"]) for e in refused.json()["errors"]]
+        assert fields == [(0, "attributes.hetu"), (1, "attributes.programme")]
+    assert Response.objects.count() == 0
+    body = {**item(publication), "attributes": {"Campus": "Pasila, soita 040 1234567", "programme": 3}}
+    stored = post(body, key)
+    assert stored.status_code == 201, stored.content
+    attributes = Response.objects.get().attributes
+    assert attributes["programme"] == 3 and "040 1234567" not in attributes["campus"]
+    assert attributes["campus"].startswith("Pasila")
+
+
+def test_an_attribute_too_long_is_refused_by_field(world: World, publication: SurveyPublication) -> None:
+    world.org.response_attributes = ["campus"]
+    world.org.save()
+    response = post({**item(publication), "attributes": {"campus": "x" * 201}}, new_key(world))
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(0, "attributes.campus")]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from kuulo.audit.models import AuditEvent
 from kuulo.feedback import quarantine, services
@@ -44,7 +45,7 @@ def test_a_survey_with_other_required_questions_gets_no_kiosk(world: World) -> N
     # The THL set requires its NPS question, which a one-tap kiosk never asks.
     survey = make_survey(world.org, items=("csat",), standard_set="thl-asiakaspalaute")
     publication = services.publish_survey(survey, [world.unit])[0]
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.create_kiosk(publication, name="Aula", created_by=world.users[Role.ADMIN])
     assert "requires answers to other questions too" in " ".join(refused.value.messages)
     assert not Kiosk.objects.exists()

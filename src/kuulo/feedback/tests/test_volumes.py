@@ -125,7 +125,10 @@ def test_api_batch_is_all_or_nothing(world: World) -> None:
 
 def test_keys_need_the_volume_permission(world: World) -> None:
     _, key = org_services.create_api_key(
-        organisation=world.org, name="E-service", permissions=[Permission.SUBMIT_RESPONSES], units=[]
+        organisation=world.org,
+        name="E-service",
+        permissions=[Permission.SUBMIT_RESPONSES],
+        whole_organisation=True,
     )
     row = {"unit": world.unit.code, "date": "2026-11-02", "customers_served": 1}
     assert post_volumes(key, [row]).status_code == 403

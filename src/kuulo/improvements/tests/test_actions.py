@@ -105,3 +105,22 @@ def test_the_public_page_shows_only_what_was_marked_public_and_done(world: World
     assert "Chat" in text and "Avasimme chatin" in text and "[PHONE]" in text and "040 1234567" not in text
     assert "Sisäinen" not in text and "Kesken" not in text
     assert client_for(None).get(f"/o/{world.org.slug}/nope/").status_code == 404
+
+
+def test_titles_and_descriptions_are_redacted_before_they_are_stored(world: World) -> None:
+    action = new_action(
+        world,
+        title="Soita asiakkaalle 040 1234567",
+        description="Asiakas 131052-308T toivoi takaisinsoittoa, matti.meikalainen@example.fi",
+        status="done",
+        public=True,
+        public_text="Soitimme takaisin.",
+    )
+    stored = Action.objects.get(pk=action.pk)
+    for text in (stored.title, stored.description):
+        assert "040 1234567" not in text and "131052-308T" not in text and "@example.fi" not in text
+    assert "[PHONE]" in stored.title
+    page = client_for(None).get(f"/o/{world.org.slug}/{world.area.code}/").content.decode()
+    assert "040 1234567" not in page
+    event = AuditEvent.objects.filter(action="action.saved").latest("pk")
+    assert "040 1234567" not in event.target_label

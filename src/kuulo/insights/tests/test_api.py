@@ -46,7 +46,10 @@ def test_a_key_reads_its_units_figures_with_small_groups_hidden(world: World) ->
 
 def test_people_and_keys_without_the_right_are_refused(world: World) -> None:
     _, secret = org_services.create_api_key(
-        organisation=world.org, name="E-service", permissions=[Permission.SUBMIT_RESPONSES], units=[]
+        organisation=world.org,
+        name="E-service",
+        permissions=[Permission.SUBMIT_RESPONSES],
+        whole_organisation=True,
     )
     assert Client(headers={"authorization": f"Bearer {secret}"}).get(URL).status_code == 403
     assert client_for(world.users[Role.STAFF]).get(URL).status_code == 200

@@ -38,7 +38,10 @@ def publication(world: World) -> SurveyPublication:
 
 def api_key(world: World) -> str:
     return org_services.create_api_key(
-        organisation=world.org, name="E-service", permissions=[Permission.SUBMIT_RESPONSES], units=[]
+        organisation=world.org,
+        name="E-service",
+        permissions=[Permission.SUBMIT_RESPONSES],
+        whole_organisation=True,
     )[1]
 
 
@@ -132,7 +135,10 @@ def test_a_large_batch_makes_a_bounded_number_of_deliveries(
 
 def api_key_owner(world: World) -> Any:
     key = org_services.create_api_key(
-        organisation=world.org, name="Import", permissions=[Permission.SUBMIT_RESPONSES], units=[]
+        organisation=world.org,
+        name="Import",
+        permissions=[Permission.SUBMIT_RESPONSES],
+        whole_organisation=True,
     )[0]
     return key
 
