@@ -73,11 +73,13 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## Regenerate the pinned lock files from requirements/*.in.
+## Regenerate the pinned lock files from requirements/*.in (each on top of the one before:
+## base.lock for every server, rq.lock adds the Redis task backend, dev.lock the tools).
 lock:
 	$(PY) -m pip install -q uv
-	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet base.in -o base.lock
-	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet dev.in -o dev.lock
+	cd requirements && for lock in base rq dev; do \
+	  ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet $$lock.in -o $$lock.lock || exit 1; \
+	done
 
 ## Refresh the fi/sv/en catalogues after changing UI strings.
 messages: $(VENV)/.installed
