@@ -179,7 +179,9 @@ if TASK_BACKEND == "rq":
     REDIS_URL = (
         require("REDIS_URL") if PRODUCTION else os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # RQ stops a job after 3 minutes unless told otherwise; 5,000 invitations sent by SMTP or a
+    # 200,000-row import can take longer, and the database worker never cuts a task short.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
     # `manage.py rqworker` must load jobs as django-tasks-rq's Job, which calls the django.tasks
     # function; RQ's own Job cannot (every task would fail).
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}

@@ -104,7 +104,9 @@ def test_an_import_is_checked_and_stored_by_the_worker(
     job = ResponseImport.objects.get()
     mapping = {f"column_{index}": target for index, target in job.mapping.items()}
     assert client.post(f"/feedback/imports/{job.pk}/", mapping).status_code == 302
-    assert redis.queued() == [RUN_IMPORT]
+    [queued] = redis.queue.get_jobs()
+    assert queued.func_name == RUN_IMPORT
+    assert queued.timeout == 3600  # not RQ's 3 minutes, which a 200,000-row file could need
     progress = f"/feedback/imports/{job.pk}/progress/"
     assert client.get(progress).json() == {"running": True, "percent": 0, "text": "Queued"}
 
