@@ -7,10 +7,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/kuulo
+# A Redis server; make rq-tests claims one of its empty databases 1–15 for the run.
+REDIS_TEST_URL ?= redis://127.0.0.1:6379
 CHROMIUM ?= /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint typecheck checks unit-tests pg-tests browser-tests browser-deps lock messages bench bench-10m clean
+.PHONY: run test setup lint typecheck checks unit-tests pg-tests rq-tests browser-tests browser-deps lock messages bench bench-10m clean
 
 ## Set up and start the app on SQLite with the demo organisation.
 run: setup
@@ -21,8 +23,8 @@ run: setup
 	$(MANAGE) db_worker --interval 1 >var/worker.log 2>&1 & \
 	$(MANAGE) runserver --noreload 127.0.0.1:$(PORT)
 
-## Set up and run lint, type checks, unit tests (SQLite and PostgreSQL) and browser tests.
-test: setup lint typecheck checks unit-tests pg-tests browser-tests
+## Set up and run lint, type checks, unit tests (SQLite and PostgreSQL), the tasks on RQ and browser tests.
+test: setup lint typecheck checks unit-tests pg-tests rq-tests browser-tests
 	@echo "All checks passed."
 
 # Migrating and creating the cache table are idempotent and quick, so they always run:
@@ -52,14 +54,25 @@ checks: setup
 	$(MANAGE) makemigrations --check --dry-run -v 0
 
 unit-tests: setup
-	$(VENV)/bin/pytest -m "not browser" -n 2 -q
+	$(VENV)/bin/pytest -m "not browser and not rq" -n 2 -q
 
 ## The same suite on PostgreSQL when one is reachable at PG_TEST_URL.
 pg-tests: setup
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
 	  echo "PostgreSQL reachable: running the suite on it"; \
-	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -m "not browser" -n 2 -q; \
+	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -m "not browser and not rq" -n 2 -q; \
 	else echo "PostgreSQL not reachable at $(PG_TEST_URL): PostgreSQL run skipped (set PG_TEST_URL)"; fi
+
+## The background tasks on Redis, run by an RQ worker (TASK_BACKEND=rq), when a Redis
+## server answers at REDIS_TEST_URL; in a database of their own, emptied afterwards.
+rq-tests: setup
+	@url="$$($(PY) scripts/redis-test-db claim "$(REDIS_TEST_URL)")"; claimed=$$?; \
+	if [ $$claimed -eq 1 ]; then \
+	  echo "Redis not reachable at $(REDIS_TEST_URL): RQ run skipped (set REDIS_TEST_URL)"; exit 0; fi; \
+	[ $$claimed -eq 0 ] || exit $$claimed; \
+	trap '$(PY) scripts/redis-test-db release "$$url"' EXIT; \
+	echo "Redis reachable: running the tasks on an RQ worker ($$url)"; \
+	TASK_BACKEND=rq REDIS_URL="$$url" $(VENV)/bin/pytest -m rq -q tests/rq
 
 browser-tests: browser-deps
 	KUULO_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m browser -q
@@ -73,11 +86,13 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## Regenerate the pinned lock files from requirements/*.in.
+## Regenerate the pinned lock files from requirements/*.in (each on top of the one before:
+## base.lock for every server, rq.lock adds the Redis task backend, dev.lock the tools).
 lock:
 	$(PY) -m pip install -q uv
-	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet base.in -o base.lock
-	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet dev.in -o dev.lock
+	cd requirements && for lock in base rq dev; do \
+	  ../$(VENV)/bin/uv pip compile --python-version 3.13 --generate-hashes --quiet $$lock.in -o $$lock.lock || exit 1; \
+	done
 
 ## Refresh the fi/sv/en catalogues after changing UI strings.
 messages: $(VENV)/.installed

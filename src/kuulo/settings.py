@@ -10,6 +10,7 @@ at Redis and set TASK_BACKEND=rq; nothing is kept in process memory or local
 files that another app server would need.
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -168,9 +169,23 @@ else:
 # Background work: django.tasks on the database by default, on Redis (RQ) when scaled out.
 TASK_BACKEND = os.environ.get("TASK_BACKEND", "db")
 if TASK_BACKEND == "rq":
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "TASK_BACKEND=rq needs the Redis task backend: "
+            "pip install --require-hashes -r requirements/rq.lock"
+        )
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    # Every app server and worker must share one Redis: production does not guess it.
+    REDIS_URL = (
+        require("REDIS_URL") if PRODUCTION else os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    # RQ stops a job after 3 minutes unless told otherwise; 5,000 invitations sent by SMTP or a
+    # 200,000-row import can take longer, and the database worker never cuts a task short.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    # `manage.py rqworker` must load jobs as django-tasks-rq's Job, which calls the django.tasks
+    # function; RQ's own Job cannot (every task would fail).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
@@ -314,7 +329,8 @@ LOGGING = {
 if KUULO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    if TASK_BACKEND != "rq":  # `make rq-tests` keeps Redis and runs the jobs on an RQ worker
+        TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 # --- Kuulo ------------------------------------------------------------------

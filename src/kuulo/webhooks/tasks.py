@@ -1,6 +1,6 @@
 """Background work of webhooks. Tasks take ids, re-read state and are safe to run twice."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.tasks import task
 from django.utils import timezone
@@ -18,11 +18,20 @@ def deliver(delivery_id: int) -> str:
     if delivery is None:
         return "skipped"
     if (retry_at := sending.retry_at(delivery)) is not None:
-        later = deliver.using(run_after=retry_at)
+        later = deliver.using(run_after=_whole_second_from(retry_at))
         # Backends that cannot defer leave the retry to `retry_due_deliveries`.
         if later.get_backend().supports_defer:
             later.enqueue(delivery.pk)
     return str(delivery.status)
+
+
+def _whole_second_from(moment: datetime) -> datetime:
+    """The moment, or the next whole second: RQ keeps a deferred task's time in whole
+    seconds, rounded down, and an attempt that starts before `next_attempt_at` finds
+    nothing due (the delivery would wait for the retry sweep)."""
+    if moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
 @task

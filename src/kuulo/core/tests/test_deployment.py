@@ -50,6 +50,16 @@ def test_production_refuses_to_start_without_required_settings(variable: str) ->
     assert variable in result.stderr
 
 
+def test_production_with_rq_workers_needs_the_redis_they_share() -> None:
+    refused = run_manage("check", **PRODUCTION_ENV, TASK_BACKEND="rq")
+    assert refused.returncode != 0 and "REDIS_URL" in refused.stderr
+    shared = "redis://redis.kuulo.internal:6379/0"
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV, TASK_BACKEND="rq", REDIS_URL=shared
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_production_security_headers(settings: Any) -> None:
     result = run_manage(
         "shell",

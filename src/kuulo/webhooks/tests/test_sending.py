@@ -105,8 +105,10 @@ def test_a_backend_that_can_defer_gets_the_retry_with_run_after(
     assert tasks.deliver.call(delivery.pk) == DeliveryStatus.FAILED
     delivery.refresh_from_db()
     [queued] = task_backends["default"].results  # type: ignore[attr-defined]
-    assert queued.args == [delivery.pk] and queued.task.run_after == delivery.next_attempt_at
-    assert delivery.next_attempt_at is not None
+    assert delivery.next_attempt_at is not None and queued.args == [delivery.pk]
+    # At the next attempt's time, rounded up to a whole second (RQ rounds down).
+    assert queued.task.run_after.microsecond == 0
+    assert timedelta(0) <= queued.task.run_after - delivery.next_attempt_at < timedelta(seconds=1)
     assert delivery.next_attempt_at - timezone.now() > timedelta(seconds=50)
 
 
