@@ -9,19 +9,23 @@ An import goes in three steps:
    the ingest API, and reports errors by row and column. Only a file without a single
    error is stored, in one transaction: all or nothing.
 
-Every row gets a key (the other tool's response id, or the file's fingerprint and the
-row number), so importing the same file twice stores nothing the second time.
+Every row gets a key: the other tool's response id, or else a fingerprint of what the row
+says (see `_RowReader._content_key`), so importing the same responses again, even from
+a file exported anew, stores nothing the second time.
 """
 
 import csv
 import hashlib
 import io
+import json
 import logging
 import re
+import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -54,6 +58,7 @@ PERMISSION = Permission.IMPORT_RESPONSES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 CHECK_SLICE = 1000  # rows checked between progress updates
+SAMPLE_ROWS = 20  # rows under the header that help guess what a column holds
 MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
 
 ENCODINGS = [
@@ -76,10 +81,20 @@ FIELD_HEADERS = {
         "date", "vastausaika", "vastattu", "aika", "päivämäärä", "svarstid", "datum",
     },
     "language": {"language", "startlanguage", "start language", "lang", "kieli", "språk"},
-    "external_id": {"id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id"},
-    "respondent_type": {"respondent", "respondent_type", "respondent type", "vastaaja", "vastaajaryhmä"},
+    "external_id": {
+        "id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id",
+        # Webropol's respondent number, in its Finnish, Swedish and English exports
+        "vastaajanumero", "respondentnummer", "respondent number", "respondent id", "respondentid",
+    },
+    "respondent_type": {
+        "respondent_type", "respondent type", "respondent group", "vastaajaryhmä", "vastaajatyyppi",
+        "respondentgrupp",
+    },
     "age_band": {"age", "age group", "age_band", "ikä", "ikäryhmä", "ålder", "åldersgrupp"},
 }  # fmt: skip
+# Webropol heads its respondent number "Vastaaja" or "Respondent", but a spreadsheet made by
+# hand may call its respondent group so: whole numbers under it make it the response id.
+RESPONDENT_HEADERS = {"vastaaja", "respondent", "svarande"}
 LANGUAGE_NAMES = {
     "suomi": "fi", "finnish": "fi", "finska": "fi",
     "svenska": "sv", "ruotsi": "sv", "swedish": "sv",
@@ -183,11 +198,16 @@ def upload_file(
         raise ValidationError({"file": _("The file is larger than 50 MB. Split it into smaller files.")})
     if encoding not in dict(ENCODINGS):
         raise ValidationError({"encoding": _("Choose one of the encodings.")})
-    header = next(read_rows(content, file_format, encoding), None)
+    rows = read_rows(content, file_format, encoding)
+    header = next(rows, None)
     if header is None:
         raise ValidationError({"file": _("The file is empty.")})
     columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
     columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
+    try:
+        samples = [cells for _n, cells in islice(rows, SAMPLE_ROWS)]
+    except ValidationError:  # a row further down cannot be read: the import reports it
+        samples = []
     job = ResponseImport.objects.create(
         publication=publication,
         created_by=user,
@@ -197,16 +217,25 @@ def upload_file(
         content=content,
         content_hash=hashlib.sha256(content).hexdigest(),
         columns=columns,
-        mapping=guess_mapping(columns, publication.survey.ordered_questions()),
+        mapping=guess_mapping(columns, publication.survey.ordered_questions(), samples),
         language=(translation.get_language() or "fi")[:2],
     )
-    record("import.uploaded", request=request, actor=user, target=job, details={"columns": len(columns)})
+    record(
+        "import.uploaded",
+        request=request,
+        actor=user,
+        target=job,
+        details={"columns": len(columns), "sha256": job.content_hash},
+    )
     return job
 
 
-def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[str, str]:
+def guess_mapping(
+    columns: list[str], questions: list[SurveyQuestion], samples: list[list[Any]]
+) -> dict[str, str]:
     """A first guess from the column names: item codes, question wording in any language,
-    and the names other tools give to the answer time, language and response id."""
+    and the names other tools give to the answer time, language and response id.
+    `samples` are the first rows under the header, for names that could mean two things."""
     by_name: dict[str, str] = {}
     for question in questions:
         version = question.item_version
@@ -219,11 +248,23 @@ def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[s
             by_name.setdefault(name, field)
     mapping, used = {}, set()
     for index, column in enumerate(columns):
-        target = by_name.get(column.strip().casefold(), "")
+        name = column.strip().casefold()
+        target = by_name.get(name, "")
+        if name in RESPONDENT_HEADERS and not target:
+            values = [row[index] for row in samples if index < len(row) and row[index] not in (None, "")]
+            target = "external_id" if all(_is_whole_number(v) for v in values) else "respondent_type"
         if target and target not in used:
             mapping[str(index)] = target
             used.add(target)
     return mapping
+
+
+def _is_whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value).is_integer()
+    return str(value).strip().isdigit()
 
 
 # --- Step 2: the column choices ---------------------------------------------------------------------
@@ -321,8 +362,8 @@ class _RowReader:
             "respondent_type": _labels_to_values(RespondentType),
             "age_band": _labels_to_values(AgeBand),
         }
-        self.has_external_id = "external_id" in self.targets.values()
         self.column_of = {target: self.columns[index] for index, target in self.targets.items()}
+        self.occurrences: Counter[str] = Counter()  # rows of the file with the same content so far
 
     def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[_RowError]]:
         errors = []
@@ -335,12 +376,7 @@ class _RowReader:
                     % {"cells": len(cells), "columns": len(self.columns)},
                 )
             )
-        item = ingest.IncomingResponse(
-            link=self.job.publication.code,
-            answers={},
-            channel=Channel.IMPORT,
-            idempotency_key=f"import:{self.job.content_hash[:16]}:{number}",
-        )
+        item = ingest.IncomingResponse(link=self.job.publication.code, answers={}, channel=Channel.IMPORT)
         for index, target in self.targets.items():
             value = cells[index] if index < len(cells) else None
             if isinstance(value, str):
@@ -351,7 +387,32 @@ class _RowReader:
                 self._apply(item, target, self.columns[index], value)
             except ValidationError as error:
                 errors.append(_RowError(number, self.columns[index], " ".join(error.messages)))
+        if item.idempotency_key is None:
+            item.idempotency_key = self._content_key(item)
         return item, errors
+
+    def _content_key(self, item: ingest.IncomingResponse) -> str:
+        """The key of a row without a response id: what the row says (link, answers by item
+        code, answer time, language, segments) after the same normalising the checks do, so
+        the same response exported anew (other column order, line endings, encoding, BOM,
+        CSV or XLSX, rows added or moved) gets the same key. Two rows that say exactly the
+        same are two people who answered alike, so the key also holds the how-manyth such
+        row of the file it is: both are stored, and a re-import of the file skips both.
+        The price: without an answer time, a row of a later file that says exactly what a
+        row imported before said is taken for that one. (A link code has at most 12
+        characters, so these keys never meet those made from a response id.)"""
+        content = {
+            "link": item.link,
+            "answers": {code: _normalised(value) for code, value in item.answers.items()},
+            "responded_at": _to_second(item.responded_at),
+            "language": item.language,
+            "respondent_type": item.respondent_type,
+            "age_band": item.age_band,
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
+        self.occurrences[fingerprint] += 1
+        return f"import:{fingerprint}:{self.occurrences[fingerprint]}"
 
     def _apply(self, item: ingest.IncomingResponse, target: str, column: str, value: Any) -> None:
         if target.startswith("q:"):
@@ -366,6 +427,8 @@ class _RowReader:
             text = str(value).casefold()
             setattr(item, target, self.segments[target].get(text, text))
         elif target == "external_id":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 17.0 from a spreadsheet is the 17 of a CSV export
             item.idempotency_key = f"import:{self.job.publication.code}:{value}"[:200]
         elif target == "attribute":
             item.attributes[column] = str(value)[:200]
@@ -375,11 +438,29 @@ class _RowReader:
         if kind in CHOICE_KINDS:
             values = re.split(r"\s*[;|]\s*", str(value)) if isinstance(value, str) else [str(value)]
             return [self.choices[code].get(v.casefold(), v) for v in values if v]
-        if kind == ItemKind.TEXT:
-            return str(value)
+        if kind == ItemKind.TEXT:  # a cell over several lines of a Windows file ends its lines in \r\n
+            return str(value).replace("\r\n", "\n")
         if kind == ItemKind.YES_NO and str(value).casefold() in YES_NO_WORDS:
             return YES_NO_WORDS[str(value).casefold()]
         return _whole_number(value)
+
+
+def _normalised(value: Any) -> Any:
+    """An answer as the fingerprint of a row sees it: text in one Unicode form with one kind
+    of line break, chosen options in one order."""
+    if isinstance(value, list):
+        return sorted(_normalised(v) for v in value)
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+def _to_second(value: datetime | None) -> str | None:
+    """A time in UTC to the nearest second: a spreadsheet's stored fraction of a day is not exact."""
+    if value is None:
+        return None
+    rounded = value.astimezone(UTC) + timedelta(microseconds=500_000)
+    return rounded.replace(microsecond=0).isoformat()
 
 
 def _labels_to_values(choices: Any) -> dict[str, str]:

@@ -774,7 +774,7 @@ class ResponseImport(TimestampedModel):
     file_format = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
     encoding = models.CharField(max_length=20, blank=True)  # CSV only
     content = models.BinaryField(default=b"")
-    content_hash = models.CharField(max_length=64)  # tells a re-imported file's rows apart from new ones
+    content_hash = models.CharField(max_length=64)  # the file's SHA-256, in the audit log: which file it was
     columns = models.JSONField(default=list)  # the header row
     language = models.CharField(max_length=2, default="fi")  # the error report's language
     # Column index (as text) -> what it holds: "q:<item code>", "responded_at", "language",
