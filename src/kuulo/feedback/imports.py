@@ -14,19 +14,15 @@ says (see `_RowReader._content_key`), so importing the same responses again, eve
 a file exported anew, stores nothing the second time.
 """
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import re
 import unicodedata
-import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
+from itertools import batched, islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,6 +35,7 @@ from kuulo.audit.services import record
 from kuulo.organisations.access import Permission, has_permission
 
 from . import ingest
+from .import_files import ENCODINGS, Readable, file_format_of, read_rows, read_upload
 from .models import (
     CHOICE_KINDS,
     AgeBand,
@@ -55,16 +52,10 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 PERMISSION = Permission.IMPORT_RESPONSES
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
 CHECK_SLICE = 1000  # rows checked between progress updates
 SAMPLE_ROWS = 20  # rows under the header that help guess what a column holds
 MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
 
-ENCODINGS = [
-    ("utf-8", gettext_lazy("UTF-8 (LimeSurvey, Webropol and most tools)")),
-    ("cp1252", gettext_lazy("Windows-1252 (CSV saved by older Excel)")),
-]
 # What a column can hold besides an answer to one of the survey's questions.
 FIELDS = {
     "responded_at": gettext_lazy("Answer time"),
@@ -107,77 +98,6 @@ YES_NO_WORDS = {
 TIME_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S"]
 
 
-# --- Reading the file ----------------------------------------------------------------------------
-
-
-def file_format_of(file_name: str) -> str:
-    name = file_name.lower()
-    if name.endswith(".xlsx"):
-        return "xlsx"
-    if name.endswith((".csv", ".txt", ".tsv")):
-        return "csv"
-    raise ValidationError(
-        {"file": _("Choose a CSV or XLSX file. Save older Excel files (.xls) as XLSX first.")}
-    )
-
-
-def read_rows(content: bytes, file_format: str, encoding: str) -> Iterator[tuple[int, list[Any]]]:
-    """The file's non-empty rows as (row number as the file shows it, cells), header first.
-    Raises ValidationError naming the line when the file cannot be read at all."""
-    rows = _xlsx_rows(content) if file_format == "xlsx" else _csv_rows(content, encoding)
-    for number, cells in rows:
-        if any(cell not in (None, "") for cell in cells):
-            yield number, cells
-
-
-def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file is not %(encoding)s text: line %(line)s has bytes that cannot be read. "
-                    "Choose the encoding the file was saved in, or save it as UTF-8."
-                )
-                % {"encoding": dict(ENCODINGS).get(encoding, encoding), "line": line}
-            }
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    try:
-        # Rows are numbered as a spreadsheet shows them (a quoted cell may span lines).
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise ValidationError(
-            {"file": _("Line %(line)s cannot be read: %(error)s") % {"line": reader.line_num, "error": error}}
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    """Comma, semicolon (Excel with Finnish settings) or tab: whichever the header uses most."""
-    header = text.split("\n", 1)[0]
-    return max([",", ";", "\t"], key=header.count)
-
-
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl  # imported here: only imports need it, and it is slow to import
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ValidationError({"file": _("The file is not a readable XLSX workbook.")}) from None
-    try:
-        for number, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-            values = list(cells)
-            while values and values[-1] in (None, ""):
-                values.pop()
-            yield number, values
-    finally:
-        workbook.close()
-
-
 # --- Step 1: upload ----------------------------------------------------------------------------
 
 
@@ -186,7 +106,7 @@ def upload_file(
     publication: SurveyPublication,
     *,
     file_name: str,
-    content: bytes,
+    file: Readable,
     encoding: str = "utf-8",
     request: Any = None,
 ) -> ResponseImport:
@@ -194,20 +114,16 @@ def upload_file(
     if not has_permission(user, PERMISSION, publication.unit):
         raise ValidationError({"publication": _("You cannot import responses for this unit.")})
     file_format = file_format_of(file_name)
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationError({"file": _("The file is larger than 50 MB. Split it into smaller files.")})
     if encoding not in dict(ENCODINGS):
         raise ValidationError({"encoding": _("Choose one of the encodings.")})
+    content, content_hash = read_upload(file)
     rows = read_rows(content, file_format, encoding)
     header = next(rows, None)
     if header is None:
         raise ValidationError({"file": _("The file is empty.")})
     columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
     columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
-    try:
-        samples = [cells for _n, cells in islice(rows, SAMPLE_ROWS)]
-    except ValidationError:  # a row further down cannot be read: the import reports it
-        samples = []
+    samples = [cells for _n, cells in islice(rows, SAMPLE_ROWS)]
     job = ResponseImport.objects.create(
         publication=publication,
         created_by=user,
@@ -215,7 +131,7 @@ def upload_file(
         file_format=file_format,
         encoding=encoding if file_format == "csv" else "",
         content=content,
-        content_hash=hashlib.sha256(content).hexdigest(),
+        content_hash=content_hash,
         columns=columns,
         mapping=guess_mapping(columns, publication.survey.ordered_questions(), samples),
         language=(translation.get_language() or "fi")[:2],
@@ -545,25 +461,27 @@ def _check_and_store(job: ResponseImport) -> None:
         raise ValidationError(_("You can no longer import responses for this unit."))
     if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."))
-    rows = list(read_rows(bytes(job.content), job.file_format, job.encoding))[1:]
-    if not rows:
+    # A first pass counts the rows for the progress bar, without keeping any.
+    job.total_rows = sum(1 for _row in read_rows(bytes(job.content), job.file_format, job.encoding)) - 1
+    if job.total_rows < 1:
         raise ValidationError(_("The file has no rows under the header."))
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(
-            _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": MAX_ROWS}
-        )
-    ResponseImport.objects.filter(pk=job.pk).update(total_rows=len(rows))
-    job.total_rows = len(rows)
+    ResponseImport.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
 
     reader = _RowReader(job, publication.survey.ordered_questions())
-    errors: list[_RowError] = []
+    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    next(rows, None)  # the header
+    reported: list[_RowError] = []  # the first errors by row, for the report
+    error_count = 0
     prepared: list[Any] = []
     row_of: list[int] = []  # the file row of each item handed to the ingest checks
     seen_keys: set[str] = set()
-    for start in range(0, len(rows), CHECK_SLICE):
+    # Read, checked and forgotten a slice at a time: only the rows ready to store are kept,
+    # and only while the file has no error.
+    for rows_slice in batched(rows, CHECK_SLICE):
         items = []
         first_index = len(row_of)
-        for number, cells in rows[start : start + CHECK_SLICE]:
+        errors: list[_RowError] = []
+        for number, cells in rows_slice:
             item, row_errors = reader.read(number, cells)
             errors += row_errors
             items.append(item)
@@ -571,16 +489,21 @@ def _check_and_store(job: ResponseImport) -> None:
         ready, item_errors = ingest.prepare(
             job.created_by, items, PERMISSION, first_index=first_index, seen_keys=seen_keys
         )
-        prepared += ready
         errors += [
             _RowError(row_of[error.index], _column_of(reader, error.field), error.message)
             for error in item_errors
         ]
-        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=min(start + CHECK_SLICE, len(rows)))
-    job.checked_rows = len(rows)
-    if errors:
-        errors.sort(key=lambda error: error.row)
-        _finish(job, ImportStatus.REJECTED, errors[:MAX_REPORTED_ERRORS], len(errors))
+        error_count += len(errors)
+        if error_count:
+            prepared.clear()
+            errors.sort(key=lambda error: error.row)  # slices come in row order: so does the report
+            reported += errors[: MAX_REPORTED_ERRORS - len(reported)]
+        else:
+            prepared += ready
+        job.checked_rows = len(row_of)
+        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=job.checked_rows)
+    if error_count:
+        _finish(job, ImportStatus.REJECTED, reported, error_count)
         return
     ResponseImport.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
     with transaction.atomic():  # the responses and the import's "done" are stored together

@@ -44,7 +44,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 request.user,
                 form.cleaned_data["publication"],
                 file_name=upload.name,
-                content=upload.read(),
+                file=upload,
                 encoding=form.cleaned_data["encoding"],
                 request=request,
             )
