@@ -1,11 +1,14 @@
 """Importing responses from another tool's export (LimeSurvey, Webropol, any spreadsheet).
 
-An import goes in three steps:
+An import goes in four steps:
 
-1. `upload_file` reads the file's header and keeps the file in the database, with a
-   first guess of what each column holds.
-2. `set_mapping` takes the person's column choices and queues the import.
-3. `run_import` (a background task) checks every row first, through the same checks as
+1. `upload_file` keeps the file in the database (within the size limit) and queues
+   its reading; the web request reads nothing else.
+2. `read_file` (a background task) reads the whole file once, within the limits of
+   `import_files`: its header, a first guess of what each column holds, the first rows
+   to show beside the column choices, and how many rows it has.
+3. `set_mapping` takes the person's column choices and queues the import.
+4. `run_import` (a background task) checks every row first, through the same checks as
    the ingest API, and reports errors by row and column. Only a file without a single
    error is stored, in one transaction: all or nothing.
 
@@ -22,7 +25,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from itertools import batched, islice
+from itertools import batched
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,6 +57,7 @@ logger = logging.getLogger(__name__)
 PERMISSION = Permission.IMPORT_RESPONSES
 CHECK_SLICE = 1000  # rows checked between progress updates
 SAMPLE_ROWS = 20  # rows under the header that help guess what a column holds
+PREVIEW_ROWS = 3  # rows shown beside the column choices
 MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
 
 # What a column can hold besides an answer to one of the survey's questions.
@@ -110,20 +114,15 @@ def upload_file(
     encoding: str = "utf-8",
     request: Any = None,
 ) -> ResponseImport:
-    """Keep the file and read its header; nothing is imported yet."""
+    """Keep the file and queue its reading; nothing is read or imported yet."""
     if not has_permission(user, PERMISSION, publication.unit):
         raise ValidationError({"publication": _("You cannot import responses for this unit.")})
     file_format = file_format_of(file_name)
     if encoding not in dict(ENCODINGS):
         raise ValidationError({"encoding": _("Choose one of the encodings.")})
     content, content_hash = read_upload(file)
-    rows = read_rows(content, file_format, encoding)
-    header = next(rows, None)
-    if header is None:
+    if not content:
         raise ValidationError({"file": _("The file is empty.")})
-    columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
-    columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
-    samples = [cells for _n, cells in islice(rows, SAMPLE_ROWS)]
     job = ResponseImport.objects.create(
         publication=publication,
         created_by=user,
@@ -132,8 +131,7 @@ def upload_file(
         encoding=encoding if file_format == "csv" else "",
         content=content,
         content_hash=content_hash,
-        columns=columns,
-        mapping=guess_mapping(columns, publication.survey.ordered_questions(), samples),
+        status=ImportStatus.READING,
         language=(translation.get_language() or "fi")[:2],
     )
     record(
@@ -141,9 +139,61 @@ def upload_file(
         request=request,
         actor=user,
         target=job,
-        details={"columns": len(columns), "sha256": job.content_hash},
+        details={"bytes": len(content), "sha256": content_hash},
     )
+    from .tasks import read_import_file  # the tasks module imports this one
+
+    transaction.on_commit(lambda: read_import_file.enqueue(job.pk))
     return job
+
+
+def read_file(job_id: int) -> None:
+    """Read an uploaded file: its columns, a guess of what they hold, the first rows and how
+    many rows there are. Safe to run twice (only a file waiting to be read is read). A file
+    that cannot be read, or passes the limits, is refused and not kept."""
+    job = (
+        ResponseImport.objects.select_related("publication__survey")
+        .filter(pk=job_id, status=ImportStatus.READING)
+        .first()
+    )
+    if job is None:
+        return
+    with translation.override(job.language or "fi"):
+        try:
+            _read_columns(job)
+        except ValidationError as refused:
+            _finish(job, ImportStatus.REJECTED, [_RowError(0, "", " ".join(refused.messages))], 1)
+        except Exception:
+            logger.exception("Reading import %s stopped", job_id)
+            message = _("The file could not be read because of an error. Upload it again.")
+            _finish(job, ImportStatus.FAILED, [_RowError(0, "", message)], 1)
+
+
+def _read_columns(job: ResponseImport) -> None:
+    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(_("The file is empty."))
+    columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
+    columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
+    samples: list[list[Any]] = []
+    count = 0
+    for _number, cells in rows:
+        if len(samples) < SAMPLE_ROWS:
+            samples.append(cells)
+        count += 1
+        if count % CHECK_SLICE == 0:
+            ResponseImport.objects.filter(pk=job.pk).update(total_rows=count)
+    if not count:
+        raise ValidationError(_("The file has no rows under the header."))
+    ResponseImport.objects.filter(pk=job.pk, status=ImportStatus.READING).update(
+        status=ImportStatus.MAPPING,
+        columns=columns,
+        mapping=guess_mapping(columns, job.publication.survey.ordered_questions(), samples),
+        samples=[["" if cell is None else str(cell)[:40] for cell in row] for row in samples[:PREVIEW_ROWS]],
+        total_rows=count,
+        updated_at=timezone.now(),
+    )
 
 
 def guess_mapping(
@@ -186,20 +236,6 @@ def _is_whole_number(value: Any) -> bool:
 # --- Step 2: the column choices ---------------------------------------------------------------------
 
 
-def preview(job: ResponseImport, count: int = 3) -> list[list[str]]:
-    """The first rows under the header, as text, to show beside the column choices."""
-    if not job.content:
-        return []
-    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
-    try:
-        next(rows)  # the header
-        return [
-            ["" if cell is None else str(cell)[:40] for cell in cells] for _n, cells in islice(rows, count)
-        ]
-    except ValidationError:
-        return []
-
-
 def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
     return [
         ("", _("Do not import")),
@@ -212,6 +248,8 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
     """Check the column choices against the survey and queue the import."""
     if job.status not in (ImportStatus.MAPPING, ImportStatus.REJECTED):
         raise ValidationError(_("This import has already run."))
+    if not job.columns:  # the file was refused when read
+        raise ValidationError(_("Upload the file again."))
     questions = job.publication.survey.ordered_questions()
     allowed = {value for value, _label in mapping_choices(questions)}
     mapping = {index: target for index, target in mapping.items() if target}
@@ -461,12 +499,6 @@ def _check_and_store(job: ResponseImport) -> None:
         raise ValidationError(_("You can no longer import responses for this unit."))
     if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."))
-    # A first pass counts the rows for the progress bar, without keeping any.
-    job.total_rows = sum(1 for _row in read_rows(bytes(job.content), job.file_format, job.encoding)) - 1
-    if job.total_rows < 1:
-        raise ValidationError(_("The file has no rows under the header."))
-    ResponseImport.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
-
     reader = _RowReader(job, publication.survey.ordered_questions())
     rows = read_rows(bytes(job.content), job.file_format, job.encoding)
     next(rows, None)  # the header
@@ -502,6 +534,8 @@ def _check_and_store(job: ResponseImport) -> None:
             prepared += ready
         job.checked_rows = len(row_of)
         ResponseImport.objects.filter(pk=job.pk).update(checked_rows=job.checked_rows)
+    if not row_of:
+        raise ValidationError(_("The file has no rows under the header."))
     if error_count:
         _finish(job, ImportStatus.REJECTED, reported, error_count)
         return
@@ -534,7 +568,8 @@ def _finish(job: ResponseImport, status: str, errors: list[_RowError], error_cou
     job.finished_at = timezone.now()
     fields = ["status", "errors", "error_count", "finished_at", "checked_rows", "created_count"]
     fields += ["duplicate_count", "updated_at"]
-    if status == ImportStatus.DONE:
+    if status == ImportStatus.DONE or not job.columns:  # imported, or refused when read
         job.content = b""  # the file may hold personal data: keep it no longer than needed
-        fields.append("content")
+        job.samples = []
+        fields += ["content", "samples"]
     job.save(update_fields=fields)

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from kuulo.feedback import import_files, imports, services
@@ -56,8 +57,20 @@ def signed_in(world: World, role: str) -> Any:
 def upload(
     client: Any, publication: SurveyPublication, content: bytes, name: str = "export.csv", **extra: Any
 ) -> Any:
+    """Upload a file; the worker reads it once the upload is stored, as a worker would."""
     data = {"publication": publication.pk, "file": SimpleUploadedFile(name, content), "encoding": "utf-8"}
-    return client.post("/feedback/imports/", {**data, **extra})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/feedback/imports/", {**data, **extra})
+
+
+def refusal(client: Any, job: ResponseImport) -> str:
+    """The message a file was refused with when read, as the import's page shows it."""
+    job.refresh_from_db()
+    assert (job.status, job.columns, job.content) == (ImportStatus.REJECTED, [], b"")  # nothing kept
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert "Nothing was imported" in page and 'name="column_0"' not in page
+    assert job.errors[0]["message"] in page
+    return str(job.errors[0]["message"])
 
 
 def import_file(
@@ -188,25 +201,25 @@ def test_one_bad_row_at_the_end_of_a_long_file_keeps_the_whole_file_out(
     assert Response.objects.count() == 0
 
 
-def test_a_file_in_the_wrong_encoding_is_refused_at_upload_with_its_line(
+def test_a_file_in_the_wrong_encoding_is_refused_with_its_line(
     world: World, publication: SurveyPublication
 ) -> None:
     client = signed_in(world, Role.CX_LEAD)
     content = "csat,open\n5,Hyvä\n4,Kiitos\n".encode("cp1252")
-    response = upload(client, publication, content)
-    assert response.status_code == 200
-    assert "line 2 has bytes that cannot be read" in response.content.decode()
-    assert not ResponseImport.objects.exists()
+    assert upload(client, publication, content).status_code == 302
+    assert "line 2 has bytes that cannot be read" in refusal(client, ResponseImport.objects.get())
     # Told the right encoding, the same file is read correctly.
     assert upload(client, publication, content, encoding="cp1252").status_code == 302
+    job = ResponseImport.objects.latest("pk")
+    assert (job.status, job.total_rows, job.samples[0]) == (ImportStatus.MAPPING, 2, ["5", "Hyvä"])
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("export.xlsx", b"not a workbook", "not a readable XLSX workbook"),
-        ("export.xls", b"\xd0\xcf\x11\xe0", "Save older Excel files (.xls) as XLSX"),
         ("export.csv", b"\n\n", "The file is empty."),
+        ("export.csv", b"csat,open\n\n", "no rows under the header"),
         ("export.csv", b'csat,open\n5,"never closed\n', "cannot be read"),
     ],
 )
@@ -214,17 +227,69 @@ def test_files_that_cannot_be_read_are_refused(
     world: World, publication: SurveyPublication, name: str, content: bytes, message: str
 ) -> None:
     client = signed_in(world, Role.CX_LEAD)
-    response = upload(client, publication, content, name)
-    if response.status_code == 302:  # a file that only fails when read in full fails in the worker
-        job = ResponseImport.objects.get()
-        imports.set_mapping(job, {"0": "q:csat"})
-        imports.run_import(job.pk)
-        job.refresh_from_db()
-        errors = [e["message"] for e in job.errors]
-        assert job.status == ImportStatus.REJECTED and any(message in e for e in errors), errors
-    else:
-        assert message in response.content.decode()
+    assert upload(client, publication, content, name).status_code == 302
+    assert message in refusal(client, ResponseImport.objects.get())
     assert Response.objects.count() == 0
+
+
+def test_a_file_that_is_no_csv_or_xlsx_is_refused_at_upload(
+    world: World, publication: SurveyPublication
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    response = upload(client, publication, b"\xd0\xcf\x11\xe0", "export.xls")
+    assert "Save older Excel files (.xls) as XLSX" in response.content.decode()
+    assert not ResponseImport.objects.exists()
+
+
+def test_the_upload_only_stores_the_file_and_the_worker_reads_it(
+    world: World,
+    publication: SurveyPublication,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    content = GOOD_CSV.encode()
+    read_in_request = counting_rows(monkeypatch, "_csv_rows")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/feedback/imports/",
+            {
+                "publication": publication.pk,
+                "file": SimpleUploadedFile("export.csv", content),
+                "encoding": "utf-8",
+            },
+        )
+    job = ResponseImport.objects.get()
+    assert response.url == f"/feedback/imports/{job.pk}/"
+    assert read_in_request == []  # not a row read in the web request
+    assert (job.status, job.content, job.columns, job.mapping) == (ImportStatus.READING, content, [], {})
+    progress = client.get(f"/feedback/imports/{job.pk}/progress/").json()
+    assert progress == {"running": True, "percent": 0, "text": "Reading the file"}
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert '<progress id="import-progress"' in page and 'name="column_0"' not in page
+
+    for callback in callbacks:  # the worker reads the file
+        callback()
+    job.refresh_from_db()
+    assert read_in_request == [1, 2, 3, 4]
+    assert (job.status, job.total_rows) == (ImportStatus.MAPPING, 3)
+    assert job.columns == ["id", "Date submitted", "Language", "csat", "open", "Campus"]
+    assert job.mapping["0"] == "external_id" and job.mapping["3"] == "q:csat"
+    assert job.samples[2] == [
+        "19",
+        "2026-03-04T10:00:00+02:00",
+        "EN",
+        "2",
+        "Long queue,\nslow service",
+        "Pasila",
+    ]
+    progress = client.get(f"/feedback/imports/{job.pk}/progress/").json()
+    assert progress == {"running": False, "percent": 0, "text": "Waiting for column choices"}
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert 'name="column_0"' in page and "Kiitos avusta!" in page
+    imports.read_file(job.pk)  # a second run of the task changes nothing
+    job.refresh_from_db()
+    assert job.status == ImportStatus.MAPPING
 
 
 def test_a_file_larger_than_the_limit_is_refused_without_reading_past_the_limit(
@@ -332,6 +397,27 @@ def test_an_xlsx_sheet_is_read_as_it_is_not_as_it_claims(monkeypatch: pytest.Mon
     with pytest.raises(ValidationError, match="more than 30 rows"):
         list(import_files.read_rows(xlsx_claiming("A1:B3", far_row=1_048_576), "xlsx", ""))
     assert handed_out == [32]
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_when_read(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_files, "MAX_ROWS", 5)
+    handed_out = counting_rows(monkeypatch, "_csv_rows")
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, b"csat\n" + b"5\n" * 100_000)
+    assert "The file has more than 5 rows." in refusal(client, ResponseImport.objects.get())
+    assert handed_out == [1, 2, 3, 4, 5, 6, 7]  # read up to the first row too many, no further
+
+
+def test_an_xlsx_file_claiming_a_million_rows_is_refused_when_read(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed_out = counting_sheet_rows(monkeypatch)
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, xlsx_claiming("A1:XFD1048576", far_row=1_048_576), "export.xlsx")
+    assert "more than 200000 rows" in refusal(client, ResponseImport.objects.get())
+    assert handed_out == [0]
 
 
 def test_the_column_choices_are_checked_against_the_survey(
