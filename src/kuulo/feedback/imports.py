@@ -147,6 +147,9 @@ def upload_file(
     return job
 
 
+# --- Step 2: reading the file -------------------------------------------------------------------
+
+
 def read_file(job_id: int) -> None:
     """Read an uploaded file: its columns, a guess of what they hold, the first rows and how
     many rows there are. Safe to run twice (only a file waiting to be read is read). A file
@@ -233,7 +236,7 @@ def _is_whole_number(value: Any) -> bool:
     return str(value).strip().isdigit()
 
 
-# --- Step 2: the column choices ---------------------------------------------------------------------
+# --- Step 3: the column choices ---------------------------------------------------------------------
 
 
 def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
@@ -285,7 +288,7 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
 
 
-# --- Step 3: checking and storing -----------------------------------------------------------------
+# --- Step 4: checking and storing -----------------------------------------------------------------
 
 
 @dataclass
