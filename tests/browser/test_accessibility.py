@@ -1,5 +1,6 @@
 """Every page, in Finnish, Swedish and English, has zero axe-core WCAG 2.1 A/AA violations."""
 
+import io
 import re
 from datetime import date
 from typing import Any
@@ -113,7 +114,7 @@ def kuulo_page_urls() -> list[str]:
         "unit": unit.code,
         "path_id": ServicePath.objects.filter(organisation=unit.organisation).first().pk,  # type: ignore[union-attr]
         "import_id": imports.upload_file(
-            admin, publication, file_name="export.csv", content="id;csat;open\n1;5;Hyvä\n".encode()
+            admin, publication, file_name="export.csv", file=io.BytesIO("id;csat;open\n1;5;Hyvä\n".encode())
         ).pk,
         "survey_id": publication.survey_id,
         "publication_id": publication.pk,

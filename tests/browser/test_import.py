@@ -1,7 +1,9 @@
-"""Importing a large export in a real browser: upload, column choices, a live progress
-bar while a worker checks 100,000 rows, and the result; a bad file's error report."""
+"""Importing a large export in a real browser: upload, a progress bar while a worker reads
+the file, column choices, a live progress bar while a worker checks 100,000 rows, and the
+result; a bad file's error report."""
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +40,10 @@ def upload(page: Page, base: str, publication: SurveyPublication, path: Path) ->
     page.wait_for_url("**/feedback/imports/*/")
 
 
-def run_worker(import_id: int) -> None:
+def run_worker(work: Callable[[int], None], import_id: int) -> None:
     """What the task worker does with the queued import, in its own thread and connection."""
     try:
-        imports.run_import(import_id)
+        work(import_id)
     finally:
         connection.close()
 
@@ -56,6 +58,17 @@ def test_a_100000_row_file_imports_with_a_progress_bar(
     before = Response.objects.count()
     upload(page, live_server.url, publication, path)
 
+    # The upload only stored the file: a worker reads it while the page waits for it.
+    assert page.locator(".progress__text").inner_text() == "Reading the file"
+    assert axe_violations(page) == []
+    job = ResponseImport.objects.get()
+    reader = threading.Thread(target=run_worker, args=(imports.read_file, job.pk))
+    reader.start()
+    try:
+        # When the file has been read the page shows the column choices by itself.
+        page.wait_for_selector("#id_column_0", timeout=60_000)
+    finally:
+        reader.join()
     # The columns were recognised from LimeSurvey's names and the item codes.
     assert [page.input_value(f"#id_column_{n}") for n in range(6)] == [
         "external_id", "responded_at", "language", "q:csat", "q:ces", "q:open",
@@ -67,8 +80,7 @@ def test_a_100000_row_file_imports_with_a_progress_bar(
     assert page.locator(".progress__text").inner_text() == "Queued"
     assert axe_violations(page) == []
 
-    job = ResponseImport.objects.get()
-    worker = threading.Thread(target=run_worker, args=(job.pk,))
+    worker = threading.Thread(target=run_worker, args=(imports.run_import, job.pk))
     worker.start()
     try:
         # The bar moves while the rows are checked, with the count in words beside it.

@@ -11,7 +11,8 @@ from kuulo.core.models import LanguageChoice
 from kuulo.organisations.forms import UnitChoiceField
 from kuulo.organisations.models import Organisation, Unit
 
-from .imports import ENCODINGS, mapping_choices
+from .import_files import ENCODINGS
+from .imports import mapping_choices
 from .models import (
     CHOICE_KINDS,
     FIXED_SCALES,

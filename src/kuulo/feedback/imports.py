@@ -1,28 +1,31 @@
 """Importing responses from another tool's export (LimeSurvey, Webropol, any spreadsheet).
 
-An import goes in three steps:
+An import goes in four steps:
 
-1. `upload_file` reads the file's header and keeps the file in the database, with a
-   first guess of what each column holds.
-2. `set_mapping` takes the person's column choices and queues the import.
-3. `run_import` (a background task) checks every row first, through the same checks as
+1. `upload_file` keeps the file in the database (within the size limit) and queues
+   its reading; the web request reads nothing else.
+2. `read_file` (a background task) reads the whole file once, within the limits of
+   `import_files`: its header, a first guess of what each column holds, the first rows
+   to show beside the column choices, and how many rows it has.
+3. `set_mapping` takes the person's column choices and queues the import.
+4. `run_import` (a background task) checks every row first, through the same checks as
    the ingest API, and reports errors by row and column. Only a file without a single
    error is stored, in one transaction: all or nothing.
 
-Every row gets a key (the other tool's response id, or the file's fingerprint and the
-row number), so importing the same file twice stores nothing the second time.
+Every row gets a key: the other tool's response id, or else a fingerprint of what the row
+says (see `_RowReader._content_key`), so importing the same responses again, even from
+a file exported anew, stores nothing the second time.
 """
 
-import csv
 import hashlib
-import io
+import json
 import logging
 import re
-import zipfile
-from collections.abc import Iterator
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import islice
+from datetime import UTC, date, datetime, timedelta
+from itertools import batched
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +38,7 @@ from kuulo.audit.services import record
 from kuulo.organisations.access import Permission, has_permission
 
 from . import ingest
+from .import_files import ENCODINGS, Readable, file_format_of, read_rows, read_upload
 from .models import (
     CHOICE_KINDS,
     AgeBand,
@@ -51,15 +55,11 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 PERMISSION = Permission.IMPORT_RESPONSES
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
 CHECK_SLICE = 1000  # rows checked between progress updates
+SAMPLE_ROWS = 20  # rows under the header that help guess what a column holds
+PREVIEW_ROWS = 3  # rows shown beside the column choices
 MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
 
-ENCODINGS = [
-    ("utf-8", gettext_lazy("UTF-8 (LimeSurvey, Webropol and most tools)")),
-    ("cp1252", gettext_lazy("Windows-1252 (CSV saved by older Excel)")),
-]
 # What a column can hold besides an answer to one of the survey's questions.
 FIELDS = {
     "responded_at": gettext_lazy("Answer time"),
@@ -76,10 +76,20 @@ FIELD_HEADERS = {
         "date", "vastausaika", "vastattu", "aika", "päivämäärä", "svarstid", "datum",
     },
     "language": {"language", "startlanguage", "start language", "lang", "kieli", "språk"},
-    "external_id": {"id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id"},
-    "respondent_type": {"respondent", "respondent_type", "respondent type", "vastaaja", "vastaajaryhmä"},
+    "external_id": {
+        "id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id",
+        # Webropol's respondent number, in its Finnish, Swedish and English exports
+        "vastaajanumero", "respondentnummer", "respondent number", "respondent id", "respondentid",
+    },
+    "respondent_type": {
+        "respondent_type", "respondent type", "respondent group", "vastaajaryhmä", "vastaajatyyppi",
+        "respondentgrupp",
+    },
     "age_band": {"age", "age group", "age_band", "ikä", "ikäryhmä", "ålder", "åldersgrupp"},
 }  # fmt: skip
+# Webropol heads its respondent number "Vastaaja" or "Respondent", but a spreadsheet made by
+# hand may call its respondent group so: whole numbers under it make it the response id.
+RESPONDENT_HEADERS = {"vastaaja", "respondent", "svarande"}
 LANGUAGE_NAMES = {
     "suomi": "fi", "finnish": "fi", "finska": "fi",
     "svenska": "sv", "ruotsi": "sv", "swedish": "sv",
@@ -92,77 +102,6 @@ YES_NO_WORDS = {
 TIME_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S"]
 
 
-# --- Reading the file ----------------------------------------------------------------------------
-
-
-def file_format_of(file_name: str) -> str:
-    name = file_name.lower()
-    if name.endswith(".xlsx"):
-        return "xlsx"
-    if name.endswith((".csv", ".txt", ".tsv")):
-        return "csv"
-    raise ValidationError(
-        {"file": _("Choose a CSV or XLSX file. Save older Excel files (.xls) as XLSX first.")}
-    )
-
-
-def read_rows(content: bytes, file_format: str, encoding: str) -> Iterator[tuple[int, list[Any]]]:
-    """The file's non-empty rows as (row number as the file shows it, cells), header first.
-    Raises ValidationError naming the line when the file cannot be read at all."""
-    rows = _xlsx_rows(content) if file_format == "xlsx" else _csv_rows(content, encoding)
-    for number, cells in rows:
-        if any(cell not in (None, "") for cell in cells):
-            yield number, cells
-
-
-def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file is not %(encoding)s text: line %(line)s has bytes that cannot be read. "
-                    "Choose the encoding the file was saved in, or save it as UTF-8."
-                )
-                % {"encoding": dict(ENCODINGS).get(encoding, encoding), "line": line}
-            }
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    try:
-        # Rows are numbered as a spreadsheet shows them (a quoted cell may span lines).
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise ValidationError(
-            {"file": _("Line %(line)s cannot be read: %(error)s") % {"line": reader.line_num, "error": error}}
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    """Comma, semicolon (Excel with Finnish settings) or tab: whichever the header uses most."""
-    header = text.split("\n", 1)[0]
-    return max([",", ";", "\t"], key=header.count)
-
-
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl  # imported here: only imports need it, and it is slow to import
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ValidationError({"file": _("The file is not a readable XLSX workbook.")}) from None
-    try:
-        for number, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-            values = list(cells)
-            while values and values[-1] in (None, ""):
-                values.pop()
-            yield number, values
-    finally:
-        workbook.close()
-
-
 # --- Step 1: upload ----------------------------------------------------------------------------
 
 
@@ -171,23 +110,19 @@ def upload_file(
     publication: SurveyPublication,
     *,
     file_name: str,
-    content: bytes,
+    file: Readable,
     encoding: str = "utf-8",
     request: Any = None,
 ) -> ResponseImport:
-    """Keep the file and read its header; nothing is imported yet."""
+    """Keep the file and queue its reading; nothing is read or imported yet."""
     if not has_permission(user, PERMISSION, publication.unit):
         raise ValidationError({"publication": _("You cannot import responses for this unit.")})
     file_format = file_format_of(file_name)
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationError({"file": _("The file is larger than 50 MB. Split it into smaller files.")})
     if encoding not in dict(ENCODINGS):
         raise ValidationError({"encoding": _("Choose one of the encodings.")})
-    header = next(read_rows(content, file_format, encoding), None)
-    if header is None:
+    content, content_hash = read_upload(file)
+    if not content:
         raise ValidationError({"file": _("The file is empty.")})
-    columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
-    columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
     job = ResponseImport.objects.create(
         publication=publication,
         created_by=user,
@@ -195,18 +130,81 @@ def upload_file(
         file_format=file_format,
         encoding=encoding if file_format == "csv" else "",
         content=content,
-        content_hash=hashlib.sha256(content).hexdigest(),
-        columns=columns,
-        mapping=guess_mapping(columns, publication.survey.ordered_questions()),
+        content_hash=content_hash,
+        status=ImportStatus.READING,
         language=(translation.get_language() or "fi")[:2],
     )
-    record("import.uploaded", request=request, actor=user, target=job, details={"columns": len(columns)})
+    record(
+        "import.uploaded",
+        request=request,
+        actor=user,
+        target=job,
+        details={"bytes": len(content), "sha256": content_hash},
+    )
+    from .tasks import read_import_file  # the tasks module imports this one
+
+    transaction.on_commit(lambda: read_import_file.enqueue(job.pk))
     return job
 
 
-def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[str, str]:
+# --- Step 2: reading the file -------------------------------------------------------------------
+
+
+def read_file(job_id: int) -> None:
+    """Read an uploaded file: its columns, a guess of what they hold, the first rows and how
+    many rows there are. Safe to run twice (only a file waiting to be read is read). A file
+    that cannot be read, or passes the limits, is refused and not kept."""
+    job = (
+        ResponseImport.objects.select_related("publication__survey")
+        .filter(pk=job_id, status=ImportStatus.READING)
+        .first()
+    )
+    if job is None:
+        return
+    with translation.override(job.language or "fi"):
+        try:
+            _read_columns(job)
+        except ValidationError as refused:
+            _finish(job, ImportStatus.REJECTED, [_RowError(0, "", " ".join(refused.messages))], 1)
+        except Exception:
+            logger.exception("Reading import %s stopped", job_id)
+            message = _("The file could not be read because of an error. Upload it again.")
+            _finish(job, ImportStatus.FAILED, [_RowError(0, "", message)], 1)
+
+
+def _read_columns(job: ResponseImport) -> None:
+    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(_("The file is empty."))
+    columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
+    columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
+    samples: list[list[Any]] = []
+    count = 0
+    for _number, cells in rows:
+        if len(samples) < SAMPLE_ROWS:
+            samples.append(cells)
+        count += 1
+        if count % CHECK_SLICE == 0:
+            ResponseImport.objects.filter(pk=job.pk).update(total_rows=count)
+    if not count:
+        raise ValidationError(_("The file has no rows under the header."))
+    ResponseImport.objects.filter(pk=job.pk, status=ImportStatus.READING).update(
+        status=ImportStatus.MAPPING,
+        columns=columns,
+        mapping=guess_mapping(columns, job.publication.survey.ordered_questions(), samples),
+        samples=[["" if cell is None else str(cell)[:40] for cell in row] for row in samples[:PREVIEW_ROWS]],
+        total_rows=count,
+        updated_at=timezone.now(),
+    )
+
+
+def guess_mapping(
+    columns: list[str], questions: list[SurveyQuestion], samples: list[list[Any]]
+) -> dict[str, str]:
     """A first guess from the column names: item codes, question wording in any language,
-    and the names other tools give to the answer time, language and response id."""
+    and the names other tools give to the answer time, language and response id.
+    `samples` are the first rows under the header, for names that could mean two things."""
     by_name: dict[str, str] = {}
     for question in questions:
         version = question.item_version
@@ -219,28 +217,26 @@ def guess_mapping(columns: list[str], questions: list[SurveyQuestion]) -> dict[s
             by_name.setdefault(name, field)
     mapping, used = {}, set()
     for index, column in enumerate(columns):
-        target = by_name.get(column.strip().casefold(), "")
+        name = column.strip().casefold()
+        target = by_name.get(name, "")
+        if name in RESPONDENT_HEADERS and not target:
+            values = [row[index] for row in samples if index < len(row) and row[index] not in (None, "")]
+            target = "external_id" if all(_is_whole_number(v) for v in values) else "respondent_type"
         if target and target not in used:
             mapping[str(index)] = target
             used.add(target)
     return mapping
 
 
-# --- Step 2: the column choices ---------------------------------------------------------------------
+def _is_whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value).is_integer()
+    return str(value).strip().isdigit()
 
 
-def preview(job: ResponseImport, count: int = 3) -> list[list[str]]:
-    """The first rows under the header, as text, to show beside the column choices."""
-    if not job.content:
-        return []
-    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
-    try:
-        next(rows)  # the header
-        return [
-            ["" if cell is None else str(cell)[:40] for cell in cells] for _n, cells in islice(rows, count)
-        ]
-    except ValidationError:
-        return []
+# --- Step 3: the column choices ---------------------------------------------------------------------
 
 
 def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
@@ -255,6 +251,8 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
     """Check the column choices against the survey and queue the import."""
     if job.status not in (ImportStatus.MAPPING, ImportStatus.REJECTED):
         raise ValidationError(_("This import has already run."))
+    if not job.columns:  # the file was refused when read
+        raise ValidationError(_("Upload the file again."))
     questions = job.publication.survey.ordered_questions()
     allowed = {value for value, _label in mapping_choices(questions)}
     mapping = {index: target for index, target in mapping.items() if target}
@@ -290,7 +288,7 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
 
 
-# --- Step 3: checking and storing -----------------------------------------------------------------
+# --- Step 4: checking and storing -----------------------------------------------------------------
 
 
 @dataclass
@@ -321,12 +319,12 @@ class _RowReader:
             "respondent_type": _labels_to_values(RespondentType),
             "age_band": _labels_to_values(AgeBand),
         }
-        self.has_external_id = "external_id" in self.targets.values()
         self.column_of = {target: self.columns[index] for index, target in self.targets.items()}
         # An attribute column is named by its header: errors on "attributes.campus" point at it.
         for index, target in self.targets.items():
             if target == "attribute":
                 self.column_of[f"attributes.{self.columns[index].strip().lower()}"] = self.columns[index]
+        self.occurrences: Counter[str] = Counter()  # rows of the file with the same content so far
 
     def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[_RowError]]:
         errors = []
@@ -339,12 +337,7 @@ class _RowReader:
                     % {"cells": len(cells), "columns": len(self.columns)},
                 )
             )
-        item = ingest.IncomingResponse(
-            link=self.job.publication.code,
-            answers={},
-            channel=Channel.IMPORT,
-            idempotency_key=f"import:{self.job.content_hash[:16]}:{number}",
-        )
+        item = ingest.IncomingResponse(link=self.job.publication.code, answers={}, channel=Channel.IMPORT)
         for index, target in self.targets.items():
             value = cells[index] if index < len(cells) else None
             if isinstance(value, str):
@@ -355,7 +348,32 @@ class _RowReader:
                 self._apply(item, target, self.columns[index], value)
             except ValidationError as error:
                 errors.append(_RowError(number, self.columns[index], " ".join(error.messages)))
+        if item.idempotency_key is None:
+            item.idempotency_key = self._content_key(item)
         return item, errors
+
+    def _content_key(self, item: ingest.IncomingResponse) -> str:
+        """The key of a row without a response id: what the row says (link, answers by item
+        code, answer time, language, segments) after the same normalising the checks do, so
+        the same response exported anew (other column order, line endings, encoding, BOM,
+        CSV or XLSX, rows added or moved) gets the same key. Two rows that say exactly the
+        same are two people who answered alike, so the key also holds the how-manyth such
+        row of the file it is: both are stored, and a re-import of the file skips both.
+        The price: without an answer time, a row of a later file that says exactly what a
+        row imported before said is taken for that one. (A link code has at most 12
+        characters, so these keys never meet those made from a response id.)"""
+        content = {
+            "link": item.link,
+            "answers": {code: _normalised(value) for code, value in item.answers.items()},
+            "responded_at": _to_second(item.responded_at),
+            "language": item.language,
+            "respondent_type": item.respondent_type,
+            "age_band": item.age_band,
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
+        self.occurrences[fingerprint] += 1
+        return f"import:{fingerprint}:{self.occurrences[fingerprint]}"
 
     def _apply(self, item: ingest.IncomingResponse, target: str, column: str, value: Any) -> None:
         if target.startswith("q:"):
@@ -370,6 +388,8 @@ class _RowReader:
             text = str(value).casefold()
             setattr(item, target, self.segments[target].get(text, text))
         elif target == "external_id":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 17.0 from a spreadsheet is the 17 of a CSV export
             item.idempotency_key = f"import:{self.job.publication.code}:{value}"[:200]
         elif target == "attribute":
             item.attributes[column] = str(value)[:200]
@@ -379,11 +399,29 @@ class _RowReader:
         if kind in CHOICE_KINDS:
             values = re.split(r"\s*[;|]\s*", str(value)) if isinstance(value, str) else [str(value)]
             return [self.choices[code].get(v.casefold(), v) for v in values if v]
-        if kind == ItemKind.TEXT:
-            return str(value)
+        if kind == ItemKind.TEXT:  # a cell over several lines of a Windows file ends its lines in \r\n
+            return str(value).replace("\r\n", "\n")
         if kind == ItemKind.YES_NO and str(value).casefold() in YES_NO_WORDS:
             return YES_NO_WORDS[str(value).casefold()]
         return _whole_number(value)
+
+
+def _normalised(value: Any) -> Any:
+    """An answer as the fingerprint of a row sees it: text in one Unicode form with one kind
+    of line break, chosen options in one order."""
+    if isinstance(value, list):
+        return sorted(_normalised(v) for v in value)
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+def _to_second(value: datetime | None) -> str | None:
+    """A time in UTC to the nearest second: a spreadsheet's stored fraction of a day is not exact."""
+    if value is None:
+        return None
+    rounded = value.astimezone(UTC) + timedelta(microseconds=500_000)
+    return rounded.replace(microsecond=0).isoformat()
 
 
 def _labels_to_values(choices: Any) -> dict[str, str]:
@@ -468,25 +506,21 @@ def _check_and_store(job: ResponseImport) -> None:
         raise ValidationError(_("You can no longer import responses for this unit."))
     if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."))
-    rows = list(read_rows(bytes(job.content), job.file_format, job.encoding))[1:]
-    if not rows:
-        raise ValidationError(_("The file has no rows under the header."))
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(
-            _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": MAX_ROWS}
-        )
-    ResponseImport.objects.filter(pk=job.pk).update(total_rows=len(rows))
-    job.total_rows = len(rows)
-
     reader = _RowReader(job, publication.survey.ordered_questions())
-    errors: list[_RowError] = []
+    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    next(rows, None)  # the header
+    reported: list[_RowError] = []  # the first errors by row, for the report
+    error_count = 0
     prepared: list[Any] = []
     row_of: list[int] = []  # the file row of each item handed to the ingest checks
     seen_keys: set[str] = set()
-    for start in range(0, len(rows), CHECK_SLICE):
+    # Read, checked and forgotten a slice at a time: only the rows ready to store are kept,
+    # and only while the file has no error.
+    for rows_slice in batched(rows, CHECK_SLICE):
         items = []
         first_index = len(row_of)
-        for number, cells in rows[start : start + CHECK_SLICE]:
+        errors: list[_RowError] = []
+        for number, cells in rows_slice:
             item, row_errors = reader.read(number, cells)
             errors += row_errors
             items.append(item)
@@ -494,16 +528,23 @@ def _check_and_store(job: ResponseImport) -> None:
         ready, item_errors = ingest.prepare(
             job.created_by, items, PERMISSION, first_index=first_index, seen_keys=seen_keys
         )
-        prepared += ready
         errors += [
             _RowError(row_of[error.index], _column_of(reader, error.field), error.message)
             for error in item_errors
         ]
-        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=min(start + CHECK_SLICE, len(rows)))
-    job.checked_rows = len(rows)
-    if errors:
-        errors.sort(key=lambda error: error.row)
-        _finish(job, ImportStatus.REJECTED, errors[:MAX_REPORTED_ERRORS], len(errors))
+        error_count += len(errors)
+        if error_count:
+            prepared.clear()
+            errors.sort(key=lambda error: error.row)  # slices come in row order: so does the report
+            reported += errors[: MAX_REPORTED_ERRORS - len(reported)]
+        else:
+            prepared += ready
+        job.checked_rows = len(row_of)
+        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=job.checked_rows)
+    if not row_of:
+        raise ValidationError(_("The file has no rows under the header."))
+    if error_count:
+        _finish(job, ImportStatus.REJECTED, reported, error_count)
         return
     ResponseImport.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
     try:
@@ -547,7 +588,8 @@ def _finish(job: ResponseImport, status: str, errors: list[_RowError], error_cou
     job.finished_at = timezone.now()
     fields = ["status", "errors", "error_count", "finished_at", "checked_rows", "created_count"]
     fields += ["duplicate_count", "updated_at"]
-    if status == ImportStatus.DONE:
+    if status == ImportStatus.DONE or not job.columns:  # imported, or refused when read
         job.content = b""  # the file may hold personal data: keep it no longer than needed
-        fields.append("content")
+        job.samples = []
+        fields += ["content", "samples"]
     job.save(update_fields=fields)

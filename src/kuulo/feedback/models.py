@@ -796,6 +796,7 @@ class Invitation(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    READING = "reading", _("Reading the file")
     MAPPING = "mapping", _("Waiting for column choices")
     QUEUED = "queued", _("Queued")
     CHECKING = "checking", _("Checking rows")
@@ -809,7 +810,8 @@ class ResponseImport(TimestampedModel):
     """Responses brought in from a CSV or XLSX file exported from another tool.
 
     The file is kept in the database (not on one server's disk) until the import has
-    run, so any worker can process it; it is emptied once the responses are stored.
+    run, so any worker can process it; it is emptied once the responses are stored, or
+    when the file is refused as it is first read.
     Progress and the row-by-row error report live here too, so any app server can
     show them."""
 
@@ -821,8 +823,9 @@ class ResponseImport(TimestampedModel):
     file_format = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
     encoding = models.CharField(max_length=20, blank=True)  # CSV only
     content = models.BinaryField(default=b"")
-    content_hash = models.CharField(max_length=64)  # tells a re-imported file's rows apart from new ones
+    content_hash = models.CharField(max_length=64)  # the file's SHA-256, in the audit log: which file it was
     columns = models.JSONField(default=list)  # the header row
+    samples = models.JSONField(default=list)  # the first rows as text, shown beside the column choices
     language = models.CharField(max_length=2, default="fi")  # the error report's language
     # Column index (as text) -> what it holds: "q:<item code>", "responded_at", "language",
     # "respondent_type", "age_band", "external_id", "attribute", or "" for ignored.
@@ -850,7 +853,12 @@ class ResponseImport(TimestampedModel):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.SAVING)
+        return self.status in (
+            ImportStatus.READING,
+            ImportStatus.QUEUED,
+            ImportStatus.CHECKING,
+            ImportStatus.SAVING,
+        )
 
     @property
     def percent(self) -> int:

@@ -18,6 +18,12 @@ def send_reminders(publication_id: int) -> int:
 
 
 @task
+def read_import_file(import_id: int) -> None:
+    """Read an uploaded response file's columns and rows, so they can be chosen."""
+    imports.read_file(import_id)
+
+
+@task
 def run_import(import_id: int) -> None:
     """Check a queued response import row by row and store it if it has no errors."""
     imports.run_import(import_id)

@@ -1,16 +1,23 @@
 """Importing responses from CSV and XLSX exports: column choices, all-or-nothing checks
 with errors by row and column, re-imports that store nothing twice, progress, and scope."""
 
+import csv
 import io
+import re
+import zipfile
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from kuulo.feedback import imports, services
+from kuulo.feedback import import_files, imports, services
 from kuulo.feedback.models import (
     Answer,
     Channel,
@@ -50,15 +57,32 @@ def signed_in(world: World, role: str) -> Any:
 def upload(
     client: Any, publication: SurveyPublication, content: bytes, name: str = "export.csv", **extra: Any
 ) -> Any:
+    """Upload a file; the worker reads it once the upload is stored, as a worker would."""
     data = {"publication": publication.pk, "file": SimpleUploadedFile(name, content), "encoding": "utf-8"}
-    return client.post("/feedback/imports/", {**data, **extra})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/feedback/imports/", {**data, **extra})
+
+
+def refusal(client: Any, job: ResponseImport) -> str:
+    """The message a file was refused with when read, as the import's page shows it."""
+    job.refresh_from_db()
+    assert (job.status, job.columns, job.content) == (ImportStatus.REJECTED, [], b"")  # nothing kept
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert "Nothing was imported" in page and 'name="column_0"' not in page
+    assert job.errors[0]["message"] in page
+    return str(job.errors[0]["message"])
 
 
 def import_file(
-    client: Any, publication: SurveyPublication, content: bytes, captured: Any, name: str = "export.csv"
+    client: Any,
+    publication: SurveyPublication,
+    content: bytes,
+    captured: Any,
+    name: str = "export.csv",
+    **extra: Any,
 ) -> ResponseImport:
     """Upload, accept the guessed columns and run the import as the worker would."""
-    response = upload(client, publication, content, name)
+    response = upload(client, publication, content, name, **extra)
     assert response.status_code == 302, response.content.decode()
     job = ResponseImport.objects.latest("pk")
     mapping = {f"column_{index}": target for index, target in job.mapping.items()}
@@ -115,7 +139,7 @@ def test_importing_the_same_file_again_stores_nothing_twice(
     world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = signed_in(world, Role.CX_LEAD)
-    content = b"csat,open\n5,Hyvin meni\n3,\n"  # no response id: rows are known by file and row
+    content = b"csat,open\n5,Hyvin meni\n3,\n"  # no response id: rows are known by what they say
     first = import_file(client, publication, content, django_capture_on_commit_callbacks)
     again = import_file(client, publication, content, django_capture_on_commit_callbacks)
     assert (first.created_count, first.duplicate_count) == (2, 0)
@@ -179,25 +203,25 @@ def test_one_bad_row_at_the_end_of_a_long_file_keeps_the_whole_file_out(
     assert Response.objects.count() == 0
 
 
-def test_a_file_in_the_wrong_encoding_is_refused_at_upload_with_its_line(
+def test_a_file_in_the_wrong_encoding_is_refused_with_its_line(
     world: World, publication: SurveyPublication
 ) -> None:
     client = signed_in(world, Role.CX_LEAD)
     content = "csat,open\n5,Hyvä\n4,Kiitos\n".encode("cp1252")
-    response = upload(client, publication, content)
-    assert response.status_code == 200
-    assert "line 2 has bytes that cannot be read" in response.content.decode()
-    assert not ResponseImport.objects.exists()
+    assert upload(client, publication, content).status_code == 302
+    assert "line 2 has bytes that cannot be read" in refusal(client, ResponseImport.objects.get())
     # Told the right encoding, the same file is read correctly.
     assert upload(client, publication, content, encoding="cp1252").status_code == 302
+    job = ResponseImport.objects.latest("pk")
+    assert (job.status, job.total_rows, job.samples[0]) == (ImportStatus.MAPPING, 2, ["5", "Hyvä"])
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("export.xlsx", b"not a workbook", "not a readable XLSX workbook"),
-        ("export.xls", b"\xd0\xcf\x11\xe0", "Save older Excel files (.xls) as XLSX"),
         ("export.csv", b"\n\n", "The file is empty."),
+        ("export.csv", b"csat,open\n\n", "no rows under the header"),
         ("export.csv", b'csat,open\n5,"never closed\n', "cannot be read"),
     ],
 )
@@ -205,17 +229,197 @@ def test_files_that_cannot_be_read_are_refused(
     world: World, publication: SurveyPublication, name: str, content: bytes, message: str
 ) -> None:
     client = signed_in(world, Role.CX_LEAD)
-    response = upload(client, publication, content, name)
-    if response.status_code == 302:  # a file that only fails when read in full fails in the worker
-        job = ResponseImport.objects.get()
-        imports.set_mapping(job, {"0": "q:csat"})
-        imports.run_import(job.pk)
-        job.refresh_from_db()
-        errors = [e["message"] for e in job.errors]
-        assert job.status == ImportStatus.REJECTED and any(message in e for e in errors), errors
-    else:
-        assert message in response.content.decode()
+    assert upload(client, publication, content, name).status_code == 302
+    assert message in refusal(client, ResponseImport.objects.get())
     assert Response.objects.count() == 0
+
+
+def test_a_file_that_is_no_csv_or_xlsx_is_refused_at_upload(
+    world: World, publication: SurveyPublication
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    response = upload(client, publication, b"\xd0\xcf\x11\xe0", "export.xls")
+    assert "Save older Excel files (.xls) as XLSX" in response.content.decode()
+    assert not ResponseImport.objects.exists()
+
+
+def test_the_upload_only_stores_the_file_and_the_worker_reads_it(
+    world: World,
+    publication: SurveyPublication,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    content = GOOD_CSV.encode()
+    read_in_request = counting_rows(monkeypatch, "_csv_rows")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/feedback/imports/",
+            {
+                "publication": publication.pk,
+                "file": SimpleUploadedFile("export.csv", content),
+                "encoding": "utf-8",
+            },
+        )
+    job = ResponseImport.objects.get()
+    assert response.url == f"/feedback/imports/{job.pk}/"
+    assert read_in_request == []  # not a row read in the web request
+    assert (job.status, job.content, job.columns, job.mapping) == (ImportStatus.READING, content, [], {})
+    progress = client.get(f"/feedback/imports/{job.pk}/progress/").json()
+    assert progress == {"running": True, "percent": 0, "text": "Reading the file"}
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert '<progress id="import-progress"' in page and 'name="column_0"' not in page
+
+    for callback in callbacks:  # the worker reads the file
+        callback()
+    job.refresh_from_db()
+    assert read_in_request == [1, 2, 3, 4]
+    assert (job.status, job.total_rows) == (ImportStatus.MAPPING, 3)
+    assert job.columns == ["id", "Date submitted", "Language", "csat", "open", "Campus"]
+    assert job.mapping["0"] == "external_id" and job.mapping["3"] == "q:csat"
+    assert job.samples[2] == [
+        "19",
+        "2026-03-04T10:00:00+02:00",
+        "EN",
+        "2",
+        "Long queue,\nslow service",
+        "Pasila",
+    ]
+    progress = client.get(f"/feedback/imports/{job.pk}/progress/").json()
+    assert progress == {"running": False, "percent": 0, "text": "Waiting for column choices"}
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert 'name="column_0"' in page and "Kiitos avusta!" in page
+    imports.read_file(job.pk)  # a second run of the task changes nothing
+    job.refresh_from_db()
+    assert job.status == ImportStatus.MAPPING
+
+
+def test_a_file_larger_than_the_limit_is_refused_without_reading_past_the_limit(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_files, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(import_files, "READ_CHUNK", 64)
+    client = signed_in(world, Role.CX_LEAD)
+    response = upload(client, publication, b"csat\n" + b"5\n" * 5000)
+    assert response.status_code == 200
+    assert "The file is larger than 50 MB" in response.content.decode()
+    assert not ResponseImport.objects.exists()  # nothing of it is stored
+    # The upload is read in chunks, and no further than one byte past the limit.
+    file = io.BytesIO(b"5\n" * 100_000)
+    with pytest.raises(ValidationError, match="larger than"):
+        import_files.read_upload(file)
+    assert file.tell() == 1001
+    # A file of exactly the limit is taken.
+    exactly = b"csat\n" + b"5\n" * 497 + b"\n"
+    assert len(exactly) == 1000 and upload(client, publication, exactly).status_code == 302
+
+
+def counting_rows(monkeypatch: pytest.MonkeyPatch, reader: str) -> list[int]:
+    """Row numbers as the file reader hands them out, to see how far a file was read."""
+    handed_out: list[int] = []
+    read = getattr(import_files, reader)
+
+    def counted(*args: Any) -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in read(*args):
+            handed_out.append(number)
+            yield number, cells
+
+    monkeypatch.setattr(import_files, reader, counted)
+    return handed_out
+
+
+def test_reading_stops_at_the_first_row_past_the_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_files, "MAX_ROWS", 5)
+    handed_out = counting_rows(monkeypatch, "_csv_rows")
+    rows = import_files.read_rows(b"csat\n" + b"5\n" * 100_000, "csv", "utf-8")
+    with pytest.raises(ValidationError, match="more than 5 rows"):
+        for _row in rows:
+            pass
+    assert handed_out == [1, 2, 3, 4, 5, 6, 7]  # the header, five rows, and the one too many
+    # Five rows are fine; blank lines count as the file numbers them.
+    assert len(list(import_files.read_rows(b"csat\n" + b"5\n" * 5, "csv", "utf-8"))) == 6
+    with pytest.raises(ValidationError, match="more than 5 rows"):
+        list(import_files.read_rows(b"csat\n5\n\n\n\n\n5\n", "csv", "utf-8"))
+
+
+def xlsx_claiming(dimension: str, far_row: int | None = None) -> bytes:
+    """A small workbook whose sheet claims another size, or has one cell far below the rest."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["csat", "open"], [5, "ok"], [4, "hyvä"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data)
+                if far_row:
+                    far = f'<row r="{far_row}"><c r="A{far_row}" t="n"><v>5</v></c></row></sheetData>'
+                    data = data.replace(b"</sheetData>", far.encode())
+            target.writestr(info, data)
+    return buffer.getvalue()
+
+
+def counting_sheet_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows openpyxl hands out, claimed ones included."""
+    handed_out = [0]
+    cells_by_row = ReadOnlyWorksheet._cells_by_row  # type: ignore[attr-defined]  # what iter_rows uses
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for row in cells_by_row(*args, **kwargs):
+            handed_out[0] += 1
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
+    return handed_out
+
+
+@pytest.mark.parametrize(
+    ("dimension", "message"),
+    [("A1:B1048576", "more than 200000 rows"), ("A1:XFD3", "more than 1000 columns")],
+)
+def test_an_xlsx_sheet_claiming_a_huge_size_is_refused_before_any_row_is_read(
+    monkeypatch: pytest.MonkeyPatch, dimension: str, message: str
+) -> None:
+    handed_out = counting_sheet_rows(monkeypatch)
+    rows = import_files.read_rows(xlsx_claiming(dimension), "xlsx", "")
+    with pytest.raises(ValidationError, match=message):
+        next(rows)
+    assert handed_out == [0]
+
+
+def test_an_xlsx_sheet_is_read_as_it_is_not_as_it_claims(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Claiming fewer columns than it has does not hide a column.
+    assert [cells for _n, cells in import_files.read_rows(xlsx_claiming("A1:A3"), "xlsx", "")] == [
+        ["csat", "open"],
+        [5, "ok"],
+        [4, "hyvä"],
+    ]
+    # A cell a million rows down, under a claim of three rows: reading stops past the limit.
+    monkeypatch.setattr(import_files, "MAX_ROWS", 30)
+    handed_out = counting_sheet_rows(monkeypatch)
+    with pytest.raises(ValidationError, match="more than 30 rows"):
+        list(import_files.read_rows(xlsx_claiming("A1:B3", far_row=1_048_576), "xlsx", ""))
+    assert handed_out == [32]
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_when_read(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_files, "MAX_ROWS", 5)
+    handed_out = counting_rows(monkeypatch, "_csv_rows")
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, b"csat\n" + b"5\n" * 100_000)
+    assert "The file has more than 5 rows." in refusal(client, ResponseImport.objects.get())
+    assert handed_out == [1, 2, 3, 4, 5, 6, 7]  # read up to the first row too many, no further
+
+
+def test_an_xlsx_file_claiming_a_million_rows_is_refused_when_read(
+    world: World, publication: SurveyPublication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed_out = counting_sheet_rows(monkeypatch)
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, xlsx_claiming("A1:XFD1048576", far_row=1_048_576), "export.xlsx")
+    assert "more than 200000 rows" in refusal(client, ResponseImport.objects.get())
+    assert handed_out == [0]
 
 
 def test_the_column_choices_are_checked_against_the_survey(
@@ -284,6 +488,135 @@ def test_an_xlsx_file_with_spreadsheet_dates_and_labels_is_imported(
     values = {a.item_version.item.code: a for a in first.answers.all()}
     assert values["nps"].number == 9 and values["resolved"].number == 1
     assert values["channel-used"].choices == ["phone", "web"]
+
+
+def xlsx(rows: list[list[Any]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# Responses without an id: two people gave the same answers (rows 4 and 5).
+EXPORTED = [
+    ["csat", "open", "date"],
+    ["5", "Hyvä palvelu, kiitos", "2.3.2026 9.15"],
+    ["3", "Jono oli pitkä,\nmutta apu hyvää", "2026-03-02 10:00"],
+    ["4", "Ok", ""],
+    ["4", "Ok", ""],
+]
+
+
+def as_csv(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+    writer.writerows([[cell.replace("\n", newline) for cell in row] for row in rows])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "encoding", "new_rows"),
+    [
+        ("export.csv", as_csv(EXPORTED, newline="\r\n").encode(), "utf-8", []),
+        ("export.csv", ("\ufeff" + as_csv([[r[2], r[1], r[0]] for r in EXPORTED])).encode(), "utf-8", []),
+        ("export.csv", as_csv([EXPORTED[0], *reversed(EXPORTED[1:])]).encode(), "utf-8", []),
+        ("export.csv", as_csv(EXPORTED, ";", "\r\n").encode("cp1252"), "cp1252", []),
+        (
+            "export.xlsx",
+            xlsx(
+                [
+                    EXPORTED[0],
+                    [5, "Hyvä palvelu, kiitos", datetime(2026, 3, 2, 9, 15)],
+                    [3.0, "Jono oli pitkä,\nmutta apu hyvää", datetime(2026, 3, 2, 10, 0)],
+                    [4, "Ok"],
+                    [4, "Ok", None],
+                ]
+            ),
+            "utf-8",
+            [],
+        ),
+        ("export.csv", as_csv([*EXPORTED, ["2", "Ei", "2026-03-03 12:00"]]).encode(), "utf-8", ["Ei"]),
+        ("export.csv", as_csv([*EXPORTED, ["4", "Ok", ""]], newline="\r\n").encode(), "utf-8", ["Ok"]),
+    ],
+    ids=["crlf", "reordered-bom", "rows-moved", "cp1252-semicolons", "xlsx", "extra-row", "third-alike"],
+)
+def test_a_re_exported_file_stores_only_the_rows_not_imported_before(
+    world: World,
+    publication: SurveyPublication,
+    django_capture_on_commit_callbacks: Any,
+    name: str,
+    content: bytes,
+    encoding: str,
+    new_rows: list[str],
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    first = import_file(client, publication, as_csv(EXPORTED).encode(), django_capture_on_commit_callbacks)
+    assert (first.status, first.created_count) == (ImportStatus.DONE, 4), first.errors
+    assert Answer.objects.filter(text="Ok").count() == 2  # two people who answered alike
+    last_before = Response.objects.latest("pk").pk
+    again = import_file(
+        client, publication, content, django_capture_on_commit_callbacks, name, encoding=encoding
+    )
+    assert (again.status, again.duplicate_count) == (ImportStatus.DONE, 4), again.errors
+    assert again.created_count == len(new_rows)
+    new_answers = Answer.objects.filter(response__pk__gt=last_before, item_version__item__code="open")
+    assert [a.text for a in new_answers] == new_rows
+    assert Response.objects.count() == 4 + len(new_rows)
+    # A comment over two lines is the same text whatever the file's line breaks.
+    assert Answer.objects.filter(text="Jono oli pitkä,\nmutta apu hyvää").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "target"),
+    [
+        ("Vastaajanumero", [17, 18], "external_id"),
+        ("Respondentnummer", [17, 18], "external_id"),
+        ("Respondent number", ["17", "18"], "external_id"),
+        ("Respondent ID", ["17", "18"], "external_id"),
+        ("Vastaaja", [1, 2.0], "external_id"),  # Webropol's respondent number
+        ("Respondent", ["1", "2"], "external_id"),
+        ("Vastaaja", ["Opiskelija", "employer"], "respondent_type"),  # a group column named by hand
+        ("Vastaajaryhmä", ["Opiskelija", "employer"], "respondent_type"),
+    ],
+)
+def test_a_respondent_number_column_is_taken_for_the_response_id(
+    header: str, values: list[Any], target: str
+) -> None:
+    samples = [[value, 5] for value in values]
+    assert imports.guess_mapping([header, "csat"], [], samples) == {"0": target}
+
+
+def test_a_webropol_export_is_keyed_on_its_respondent_number(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    survey = make_survey(world.org, items=("nps", "resolved"))
+    publication = services.publish_survey(survey, [world.unit])[0]
+    content = xlsx(
+        [
+            ["Vastaaja", "Vastausaika", "nps", "resolved"],
+            [1, datetime(2026, 5, 4, 12, 30), 9, "Kyllä"],
+            [2, datetime(2026, 5, 4, 12, 41), 9, "Kyllä"],
+        ]
+    )
+    client = signed_in(world, Role.CX_LEAD)
+    job = import_file(client, publication, content, django_capture_on_commit_callbacks, "webropol.xlsx")
+    assert job.mapping == {"0": "external_id", "1": "responded_at", "2": "q:nps", "3": "q:resolved"}
+    assert (job.status, job.created_count) == (ImportStatus.DONE, 2), job.errors
+    keys = set(Response.objects.values_list("source_key", flat=True))
+    assert keys == {f"import:{publication.code}:1", f"import:{publication.code}:2"}
+    # The same respondents exported again as CSV (Webropol's other header), with a third one.
+    again = import_file(
+        client,
+        publication,
+        b"Vastaajanumero;Vastausaika;nps;resolved\n1;4.5.2026 12.30;9;Kyll\xc3\xa4\n"
+        b"2;4.5.2026 12.41;9;Kyll\xc3\xa4\n3;4.5.2026 13.05;10;Ei\n",
+        django_capture_on_commit_callbacks,
+    )
+    assert (again.status, again.created_count, again.duplicate_count) == (ImportStatus.DONE, 1, 2)
 
 
 def test_progress_is_reported_while_queued_and_when_done(

@@ -44,7 +44,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 request.user,
                 form.cleaned_data["publication"],
                 file_name=upload.name,
-                content=upload.read(),
+                file=upload,
                 encoding=form.cleaned_data["encoding"],
                 request=request,
             )
@@ -57,16 +57,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @requires(IMPORT)
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
-    job = get_for_user_or_404(_jobs(request).defer(None), request.user, IMPORT, pk=import_id)
+    job = get_for_user_or_404(_jobs(request), request.user, IMPORT, pk=import_id)
     form = None
-    if job.status in (ImportStatus.MAPPING, ImportStatus.REJECTED) and job.content:
+    if job.status in (ImportStatus.MAPPING, ImportStatus.REJECTED) and job.columns:
         questions = job.publication.survey.ordered_questions()
         form = ImportMappingForm(
             request.POST or None,
             columns=job.columns,
             mapping=job.mapping,
             questions=questions,
-            samples=imports.preview(job),
+            samples=job.samples,
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -93,6 +93,8 @@ def import_progress(request: HttpRequest, import_id: int) -> JsonResponse:
 
 
 def _progress_text(job: ResponseImport) -> str:
+    if job.status == ImportStatus.READING and job.total_rows:
+        return _("Reading the file: %(rows)s rows") % {"rows": job.total_rows}
     if job.status == ImportStatus.CHECKING and job.total_rows:
         return _("Checking rows: %(checked)s of %(total)s") % {
             "checked": job.checked_rows,
