@@ -435,6 +435,17 @@ class SurveyPublication(TimestampedModel):
         return f"{self.survey} · {self.unit}"
 
 
+class UsedStartToken(models.Model):
+    """A public form's start token that has brought its response: one more post with it (a
+    double click, back and send again) stores nothing. Kept as long as the token is valid."""
+
+    token_hash = models.CharField(max_length=64, unique=True)  # SHA-256 of the signed token
+    used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.token_hash
+
+
 class Channel(models.TextChoices):
     LINK = "link", _("Link")
     QR = "qr", _("QR code")

@@ -19,7 +19,7 @@ from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Organisation, Unit
 from kuulo.organisations.services import create_api_key
 
-from . import invitations
+from . import abuse, invitations
 from .models import (
     CHOICE_KINDS,
     FIXED_SCALES,
@@ -367,6 +367,7 @@ class Submission:
     attributes: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, str] | None = None  # only with explicit opt-in
     invitation_id: int | None = None  # a personal invitation this response uses up
+    admission: abuse.Admission | None = None  # the public form's single-use token, used up here
 
 
 def visible_questions(questions: list[SurveyQuestion], answers: dict[int, Any]) -> list[SurveyQuestion]:
@@ -482,7 +483,9 @@ def submit_response(
     """Validate and durably store one response. Raises ValidationError (with
     per-question errors in .error_dict keyed "q<id>") and stores nothing if any
     answer is invalid. `questions` (the survey's, in order) saves a query when the
-    caller has them already. Bulk and keyed (idempotent) responses go through ingest.py."""
+    caller has them already. With an `admission` (the public form), raises abuse.Held
+    (its start token used already, too many answers lately) and stores nothing.
+    Bulk and keyed (idempotent) responses go through ingest.py."""
     survey = publication.survey
     if survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."), code="closed")
@@ -492,6 +495,8 @@ def submit_response(
     if not answers:
         raise ValidationError(_("Answer at least one question."), code="empty")
     with transaction.atomic():
+        if submission.admission is not None:
+            abuse.admit(submission.admission)
         if submission.invitation_id is not None:
             invitations.claim(submission.invitation_id)
         response = Response.objects.create(

@@ -9,7 +9,6 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +25,7 @@ from kuulo.core.http import allow_framing, client_ip
 from kuulo.core.ratelimit import allow
 from kuulo.organisations.access import public
 
-from .. import invitations, services
+from .. import abuse, invitations, services
 from ..models import (
     CHOICE_KINDS,
     AgeBand,
@@ -79,26 +78,6 @@ def _channel(params: Any) -> str:
     return channel if channel in LINK_CHANNELS else Channel.LINK
 
 
-def _started_token(code: str) -> str:
-    return signing.TimestampSigner(salt="survey-start").sign(code)
-
-
-def _filled_too_fast(token: str, code: str) -> bool:
-    """True if the form came back faster than a person can answer it, or with a forged
-    or day-old token (the respondent then just sends it again)."""
-    signer = signing.TimestampSigner(salt="survey-start")
-    try:
-        if signer.unsign(token, max_age=24 * 3600) != code:
-            return True
-    except signing.BadSignature:
-        return True
-    try:
-        signer.unsign(token, max_age=settings.KUULO_SURVEY_MIN_SECONDS)
-    except signing.SignatureExpired:
-        return False  # older than the minimum: a person had time to answer
-    return True
-
-
 def _contact(request: HttpRequest) -> tuple[dict[str, str] | None, dict[str, str]]:
     if request.POST.get("contact_opt_in") != "yes":
         return None, {}
@@ -142,7 +121,7 @@ def _render_form(
             for q in questions
         ],
         "errors": errors or {},
-        "started": _started_token(publication.code),
+        "started": abuse.new_start_token(publication.code),
         "segment": _segments(params),
         "channel": _channel(params),
         "contact": {key: params.get(f"contact_{key}", "") for key in ("name", "email", "phone")},
@@ -183,7 +162,7 @@ def _thanks(request: HttpRequest, code: str, embedded: bool) -> HttpResponse:
 
 
 # Cross-site widgets cannot carry Django's CSRF cookie; instead every form carries a
-# signed, time-limited token bound to its link (see _filled_too_fast), and nothing here
+# signed, time-limited, single-use token bound to its link (see abuse.py), and nothing here
 # acts on behalf of a signed-in user.
 @csrf_exempt
 @public
@@ -220,9 +199,13 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "429.html", status=429)
 
     raw = _raw_answers(request, questions)
-    if _filled_too_fast(request.POST.get("started", ""), code):
+    started = request.POST.get("started", "")
+    if abuse.filled_too_fast(started, code):
         errors = {"form": _("That was quick! Please check your answers and send them again.")}
         return _render_form(request, publication, questions, values=raw, errors=errors, status=400)
+    if abuse.token_used(started):
+        # Sent again (a double click, back and send): the first one counted.
+        return _thanks(request, code, embedded)
     contact, contact_errors = _contact(request)
     segment = _segments(request.POST)
     submission = services.Submission(
@@ -232,12 +215,15 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         contact=contact,
         respondent_type=segment["respondent_type"],
         age_band=segment["age_band"],
+        admission=abuse.Admission(start_token=started),
     )
     try:
         if contact_errors:
             raise ValidationError(contact_errors)
         submission.invitation_id = _invitation_id(request.POST, publication)
         services.submit_response(publication, submission, questions)
+    except abuse.AlreadyAnswered:
+        return _thanks(request, code, embedded)
     except ValidationError as error:
         messages = {
             key: " ".join(str(m) for m in value) for key, value in getattr(error, "message_dict", {}).items()
