@@ -332,7 +332,7 @@ KUULO_RESPOND_RATE_WINDOW = 600
 KUULO_RESPOND_RATE_DEVICE = int(os.environ.get("RESPOND_RATE_DEVICE", "10"))
 KUULO_RESPOND_RATE_IP_SOFT = int(os.environ.get("RESPOND_RATE_IP", "60"))
 KUULO_RESPOND_RATE_IP_HARD = int(os.environ.get("RESPOND_RATE_IP_HARD", "600"))
-KUULO_RESPOND_PROOF_BITS = int(os.environ.get("RESPOND_PROOF_BITS", "16"))
+KUULO_RESPOND_PROOF_BITS = int(os.environ.get("RESPOND_PROOF_BITS", "14"))
 # Webhooks may call addresses in private networks (an on-premises Jira) only when this is on;
 # otherwise an admin could make Kuulo probe its own network.
 KUULO_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool(

@@ -70,8 +70,7 @@
     var waiting = false;
     var failed = false;
     function say(text) {
-      // Set a moment later, so that a region just added to the page is listened to.
-      setTimeout(function () { status.textContent = text; }, 50);
+      status.textContent = text;
     }
     function send() {
       say(proof.dataset.sending);
