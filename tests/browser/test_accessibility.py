@@ -163,6 +163,7 @@ POST_ONLY = {
     "feedback:kiosk_create",
     "feedback:publication_invite",
     "feedback:publication_remind",
+    "feedback:publication_limits",
     "feedback:kiosk_revoke",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",

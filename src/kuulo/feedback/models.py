@@ -445,7 +445,9 @@ class SurveyPublication(TimestampedModel):
                 | Q(address_hard_limit__isnull=True)
                 | Q(address_hard_limit__gte=F("address_soft_limit")),
                 name="publication_hard_limit_above_soft",
-                violation_error_message=_("The limit for refusing must be at least the one for a check."),
+                violation_error_message=_(
+                    "The limit for refusing must be at least the one for a browser check."
+                ),
             ),
         ]
         verbose_name = _("publication")

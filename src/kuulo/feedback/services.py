@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -349,6 +350,33 @@ def close_survey(survey: Survey, *, request: HttpRequest | None = None) -> None:
     survey.save(update_fields=["status", "updated_at"])
     survey.publications.update(active=False)
     record("survey.closed", request=request, target=survey, organisation=survey.organisation)
+
+
+@transaction.atomic
+def set_address_limits(
+    publication: SurveyPublication,
+    *,
+    soft: int | None,
+    hard: int | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Set a link's own limits on answers from one address (None: the site's default), e.g.
+    more for a kiosk or an event where many answer behind one address. See abuse.py."""
+    effective_soft = settings.KUULO_RESPOND_RATE_IP_SOFT if soft is None else soft
+    effective_hard = settings.KUULO_RESPOND_RATE_IP_HARD if hard is None else hard
+    if effective_hard < effective_soft:
+        raise ValidationError(
+            {"address_hard_limit": _("The limit for refusing must be at least the one for a browser check.")}
+        )
+    publication.address_soft_limit, publication.address_hard_limit = soft, hard
+    publication.save(update_fields=["address_soft_limit", "address_hard_limit", "updated_at"])
+    record(
+        "survey.updated",
+        request=request,
+        target=publication.survey,
+        organisation=publication.survey.organisation,
+        details={"link": publication.code, "address_soft_limit": soft, "address_hard_limit": hard},
+    )
 
 
 # --- Responses -----------------------------------------------------------------------------

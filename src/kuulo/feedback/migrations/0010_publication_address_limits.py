@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="publication_hard_limit_above_soft",
-                violation_error_message="The limit for refusing must be at least the one for a check.",
+                violation_error_message="The limit for refusing must be at least the one for a browser check.",
             ),
         ),
     ]

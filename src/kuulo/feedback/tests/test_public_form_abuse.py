@@ -14,11 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
+from kuulo.audit.models import AuditEvent
 from kuulo.core.models import RateCounter
 from kuulo.feedback import abuse
 from kuulo.feedback.models import Response, SurveyPublication, UsedStartToken
 from kuulo.feedback.testing import make_publication
-from kuulo.organisations.testing import World
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import World, client_for
 
 
 @pytest.fixture
@@ -252,3 +254,36 @@ def test_an_answer_is_one_write_transaction(publication: SurveyPublication, sett
     assert Response.objects.count() == UsedStartToken.objects.count() == 1
     assert RateCounter.objects.count() == 2  # the address's and the browser's
     assert write_transactions(302) == 0  # sent again: thanked, nothing written
+
+
+# --- Setting a link's limits ---------------------------------------------------------------------
+
+
+def test_those_who_manage_surveys_set_a_links_limits(world: World, publication: SurveyPublication) -> None:
+    lead = client_for(world.users[Role.CX_LEAD])
+    url = reverse("feedback:publication_limits", args=[publication.pk])
+    page = lead.get(reverse("feedback:survey_detail", args=[publication.survey_id])).content.decode()
+    assert f'id="limits-{publication.pk}"' in page and url in page
+
+    def limits(soft: str, hard: str) -> dict[str, str]:
+        return {
+            f"limits-{publication.pk}-address_soft_limit": soft,
+            f"limits-{publication.pk}-address_hard_limit": hard,
+        }
+
+    refused = lead.post(url, limits("700", ""))  # a check past the default hard limit (600)
+    assert refused.status_code == 400
+    shown = next(p for p in refused.context["publications"] if p.pk == publication.pk)
+    assert list(shown.limits_form.errors) == ["address_hard_limit"]
+    assert lead.post(url, limits("200", "2000")).status_code == 302
+    publication.refresh_from_db()
+    assert publication.address_limits() == (200, 2000)
+    event = AuditEvent.objects.get(action="survey.updated", details__link=publication.code)
+    assert event.details["address_hard_limit"] == 2000
+    assert lead.post(url, limits("", "")).status_code == 302  # empty: the site's defaults again
+    publication.refresh_from_db()
+    assert publication.address_limits() == (60, 600)
+    # A manager cannot configure surveys.
+    assert client_for(world.users[Role.MANAGER]).post(url, limits("1000", "1000")).status_code == 403
+    publication.refresh_from_db()
+    assert publication.address_soft_limit is None
