@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+TOKENS = 200_000  # more than the posts of a run, so that none is a repeat
 
 
 def free_port() -> int:
@@ -131,14 +132,37 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        started = re.search(r'name="started" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         question = re.search(r'name="(q\d+)" value="4"', page).group(1)  # type: ignore[union-attr]
-        body = f"started={started}&ch=link&{question}=4"
+        # A start token is single-use (a repeat only thanks again): each post takes its own,
+        # made as the form makes them, with the server's secret key.
+        tokens = subprocess.run(
+            [
+                *manage,
+                "shell",
+                "--no-imports",
+                "-c",
+                "from kuulo.feedback.abuse import new_start_token; "
+                f"print('\\n'.join(new_start_token({code!r}) for _ in range({TOKENS})))",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        body = work / "bodies.txt"
+        body.write_text("".join(f"started={token}&ch=link&{question}=4\n" for token in tokens))
         script = work / "post.lua"
         script.write_text(
             'wrk.method = "POST"\n'
-            f'wrk.body = "{body}"\n'
             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            "local bodies, n, threads = {}, 0, 0\n"
+            f'for line in io.lines("{body}") do bodies[#bodies + 1] = line end\n'
+            "function setup(thread) thread:set('offset', threads); threads = threads + 1 end\n"
+            "function init(args) n = offset end\n"
+            "function request()\n"
+            "  n = n + 2\n"
+            "  return wrk.format(nil, nil, nil, bodies[n % #bodies + 1])\n"
+            "end\n"
         )
         results = {
             "trivial view": wrk(f"{base}/bench/trivial", args.seconds, args.connections),

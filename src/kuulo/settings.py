@@ -339,10 +339,16 @@ KUULO_SITE_NAME = os.environ.get("KUULO_SITE_NAME", "Kuulo")
 # Where respondents reach the app: links in invitation e-mails and text messages start with it.
 KUULO_PUBLIC_URL = os.environ.get("KUULO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 KUULO_SMS_BACKEND = os.environ.get("SMS_BACKEND", "kuulo.feedback.sms.ConsoleSmsBackend")
-# Public survey forms: the fastest plausible human answer, and (hits, seconds) rate limits.
+# Public survey forms: the fastest plausible human answer, and answers counted per publication
+# over a sliding window: per browser and per address, past which the browser must first do a
+# short proof of work (RESPOND_PROOF_BITS leading zero bits of SHA-256), and per address, past
+# which answers are refused for a while. A publication may set its own address limits.
 KUULO_SURVEY_MIN_SECONDS = int(os.environ.get("SURVEY_MIN_SECONDS", "2"))
-KUULO_RESPOND_RATE_IP = (int(os.environ.get("RESPOND_RATE_IP", "60")), 600)
-KUULO_RESPOND_RATE_DEVICE = (int(os.environ.get("RESPOND_RATE_DEVICE", "10")), 600)
+KUULO_RESPOND_RATE_WINDOW = 600
+KUULO_RESPOND_RATE_DEVICE = int(os.environ.get("RESPOND_RATE_DEVICE", "10"))
+KUULO_RESPOND_RATE_IP_SOFT = int(os.environ.get("RESPOND_RATE_IP", "60"))
+KUULO_RESPOND_RATE_IP_HARD = int(os.environ.get("RESPOND_RATE_IP_HARD", "600"))
+KUULO_RESPOND_PROOF_BITS = int(os.environ.get("RESPOND_PROOF_BITS", "14"))
 # Webhooks may call addresses in private networks (an on-premises Jira) only when this is on;
 # otherwise an admin could make Kuulo probe its own network.
 KUULO_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool(

@@ -173,6 +173,7 @@ POST_ONLY = {
     "feedback:kiosk_create",
     "feedback:publication_invite",
     "feedback:publication_remind",
+    "feedback:publication_limits",
     "feedback:kiosk_revoke",
     "feedback:held_answer_decide",
     "organisations:person_grant_role",

@@ -78,3 +78,63 @@ def test_show_if_and_contact_fields_follow_the_answers(
     with page.expect_navigation():
         page.locator(".survey-form button[type=submit]").click()
     assert Response.objects.get().contact.email == "maija@example.fi"
+
+
+# Reports what the polite status region says, as a screen reader would hear it.
+STATUS_LISTENER = """
+new MutationObserver((records) => {
+  for (const record of records) {
+    const status = record.target.closest && record.target.closest("#proof-status")
+      || record.target.parentElement && record.target.parentElement.closest("#proof-status");
+    if (status && status.textContent) console.log("proof-status: " + status.textContent);
+  }
+}).observe(document, {childList: true, characterData: true, subtree: true});
+"""
+
+CHECKING = {"fi": "Tarkistetaan selainta", "sv": "Webbläsaren kontrolleras", "en": "Checking your browser"}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_browser_check_past_the_soft_limit_by_keyboard(
+    browser: Browser, live_server: Any, publication: SurveyPublication, language: str
+) -> None:
+    publication.address_soft_limit = 0  # every answer needs the check
+    publication.save()
+    page = open_page(browser, language)
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text))
+    page.add_init_script(STATUS_LISTENER)
+
+    def answer_by_keyboard() -> None:
+        page.locator(".survey-form input[name^=q][type=radio]").first.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowRight")
+        page.locator(".survey-form button[type=submit]").focus()
+
+    # The check is solved while the respondent answers; sending waits for it if need be.
+    page.goto(f"{live_server.url}/f/{publication.code}/")
+    assert page.locator("#proof[data-challenge]").count() == 1
+    assert page.locator("#proof-status").get_attribute("role") == "status"
+    failures = violations(page, "form with a check")
+    answer_by_keyboard()
+    with page.expect_navigation(url="**/thanks/"):
+        page.keyboard.press("Enter")
+    failures += violations(page, "thanks")
+    assert Response.objects.count() == 1
+
+    # Opened below the limit, sent above it: the server holds the answers, and the page it
+    # answers with says it is checking the browser, then sends them by itself.
+    publication.address_soft_limit = None
+    publication.save()
+    page.goto(f"{live_server.url}/f/{publication.code}/")
+    assert page.locator("#proof").count() == 0
+    publication.address_soft_limit = 0
+    publication.save()
+    answer_by_keyboard()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url("**/thanks/")
+    assert any(CHECKING[language] in text for text in said), said
+    assert Response.objects.count() == 2
+    page.context.close()
+    assert failures == [], "\n".join(failures)

@@ -86,3 +86,20 @@ def unique_with_optional(
             violation_error_message=messages[1],
         ),
     ]
+
+
+class RateCounter(models.Model):
+    """Hits of one rate-limit key in one short bucket of time (see core/ratelimit.py)."""
+
+    key = models.CharField(max_length=80)  # scope and a keyed hash of the identity
+    bucket = models.BigIntegerField()  # the bucket's first second (Unix time)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "bucket"], name="ratecounter_key_bucket_unique")
+        ]
+        indexes = [models.Index(fields=["bucket"], name="ratecounter_bucket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.bucket}: {self.hits}"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -365,6 +366,30 @@ class InviteForm(forms.Form):
     remind = forms.BooleanField(
         label=_("Remind those who have not answered after three days"), required=False, initial=True
     )
+
+
+class PublicationLimitsForm(forms.Form):
+    """A survey link's own limits on answers from one address; empty: the site's defaults."""
+
+    address_soft_limit = forms.IntegerField(
+        label=_("Answers from one address before a browser check"), min_value=0, required=False
+    )
+    address_hard_limit = forms.IntegerField(
+        label=_("Answers from one address before refusing"), min_value=1, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        minutes = settings.KUULO_RESPOND_RATE_WINDOW // 60
+        self.fields["address_soft_limit"].help_text = _(
+            "Within %(minutes)s minutes. Past this, the respondent's browser first does a short "
+            "automatic check, so that many people behind one network address (a school, an office) "
+            "can still answer. Empty: the default, %(default)s."
+        ) % {"minutes": minutes, "default": settings.KUULO_RESPOND_RATE_IP_SOFT}
+        self.fields["address_hard_limit"].help_text = _(
+            "Within %(minutes)s minutes. Past this, answers from the address are refused for a while. "
+            "Empty: the default, %(default)s."
+        ) % {"minutes": minutes, "default": settings.KUULO_RESPOND_RATE_IP_HARD}
 
 
 class ImportUploadForm(forms.Form):

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import (
@@ -420,19 +421,60 @@ class SurveyPublication(TimestampedModel):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="survey_publications")
     code = models.CharField(_("link code"), max_length=12, unique=True)
     active = models.BooleanField(_("active"), default=True)
+    # Answers from one address within the rate window (ten minutes, sliding): past the soft
+    # limit the browser must do a short check first, past the hard one answers are refused
+    # for a while. Empty: the site's defaults. A kiosk or an event may need more.
+    address_soft_limit = models.PositiveIntegerField(
+        _("answers from one address before a browser check"), null=True, blank=True
+    )
+    address_hard_limit = models.PositiveIntegerField(
+        _("answers from one address before refusing"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
 
     access_unit_field = "unit"
 
     class Meta:
         ordering = ["survey", "unit__path"]
         constraints = [
-            models.UniqueConstraint(fields=["survey", "unit"], name="publication_survey_unit_unique")
+            models.UniqueConstraint(fields=["survey", "unit"], name="publication_survey_unit_unique"),
+            models.CheckConstraint(
+                condition=Q(address_soft_limit__isnull=True)
+                | Q(address_hard_limit__isnull=True)
+                | Q(address_hard_limit__gte=F("address_soft_limit")),
+                name="publication_hard_limit_above_soft",
+                violation_error_message=_(
+                    "The limit for refusing must be at least the one for a browser check."
+                ),
+            ),
         ]
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
 
     def __str__(self) -> str:
         return f"{self.survey} · {self.unit}"
+
+    def address_limits(self) -> tuple[int, int]:
+        """(soft, hard): answers from one address within the rate window before a browser
+        check and before refusing, the site's defaults where the publication sets none."""
+        soft = self.address_soft_limit
+        hard = self.address_hard_limit
+        soft = settings.KUULO_RESPOND_RATE_IP_SOFT if soft is None else soft
+        hard = settings.KUULO_RESPOND_RATE_IP_HARD if hard is None else hard
+        return soft, max(soft, hard, 1)
+
+
+class UsedStartToken(models.Model):
+    """A public form's start token that has brought its response: one more post with it (a
+    double click, back and send again) stores nothing. Kept as long as the token is valid."""
+
+    token_hash = models.CharField(max_length=64, unique=True)  # SHA-256 of the signed token
+    used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.token_hash
 
 
 class Channel(models.TextChoices):

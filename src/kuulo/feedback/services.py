@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -19,7 +20,7 @@ from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Organisation, Unit
 from kuulo.organisations.services import create_api_key
 
-from . import invitations
+from . import abuse, invitations
 from .models import (
     CHOICE_KINDS,
     FIXED_SCALES,
@@ -351,6 +352,33 @@ def close_survey(survey: Survey, *, request: HttpRequest | None = None) -> None:
     record("survey.closed", request=request, target=survey, organisation=survey.organisation)
 
 
+@transaction.atomic
+def set_address_limits(
+    publication: SurveyPublication,
+    *,
+    soft: int | None,
+    hard: int | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Set a link's own limits on answers from one address (None: the site's default), e.g.
+    more for a kiosk or an event where many answer behind one address. See abuse.py."""
+    effective_soft = settings.KUULO_RESPOND_RATE_IP_SOFT if soft is None else soft
+    effective_hard = settings.KUULO_RESPOND_RATE_IP_HARD if hard is None else hard
+    if effective_hard < effective_soft:
+        raise ValidationError(
+            {"address_hard_limit": _("The limit for refusing must be at least the one for a browser check.")}
+        )
+    publication.address_soft_limit, publication.address_hard_limit = soft, hard
+    publication.save(update_fields=["address_soft_limit", "address_hard_limit", "updated_at"])
+    record(
+        "survey.updated",
+        request=request,
+        target=publication.survey,
+        organisation=publication.survey.organisation,
+        details={"link": publication.code, "address_soft_limit": soft, "address_hard_limit": hard},
+    )
+
+
 # --- Responses -----------------------------------------------------------------------------
 
 
@@ -367,6 +395,7 @@ class Submission:
     attributes: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, str] | None = None  # only with explicit opt-in
     invitation_id: int | None = None  # a personal invitation this response uses up
+    admission: abuse.Admission | None = None  # the public form's single-use token, used up here
 
 
 def visible_questions(questions: list[SurveyQuestion], answers: dict[int, Any]) -> list[SurveyQuestion]:
@@ -491,7 +520,9 @@ def submit_response(
     """Validate and durably store one response. Raises ValidationError (with
     per-question errors in .error_dict keyed "q<id>") and stores nothing if any
     answer is invalid. `questions` (the survey's, in order) saves a query when the
-    caller has them already. Bulk and keyed (idempotent) responses go through ingest.py."""
+    caller has them already. With an `admission` (the public form), raises abuse.Held
+    (its start token used already, too many answers lately) and stores nothing.
+    Bulk and keyed (idempotent) responses go through ingest.py."""
     survey = publication.survey
     if survey.status != SurveyStatus.PUBLISHED or not publication.active:
         raise ValidationError(_("This survey is not open for answers."), code="closed")
@@ -501,6 +532,8 @@ def submit_response(
     if not answers:
         raise ValidationError(_("Answer at least one question."), code="empty")
     with transaction.atomic():
+        if submission.admission is not None:
+            abuse.admit(submission.admission)
         if submission.invitation_id is not None:
             invitations.claim(submission.invitation_id)
         response = Response.objects.create(

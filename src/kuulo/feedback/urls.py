@@ -54,4 +54,7 @@ urlpatterns = [
     path(
         "feedback/links/<int:publication_id>/remind/", surveys.publication_remind, name="publication_remind"
     ),
+    path(
+        "feedback/links/<int:publication_id>/limits/", surveys.publication_limits, name="publication_limits"
+    ),
 ]

@@ -74,8 +74,11 @@ def test_invitations_are_sent_once_committed_and_answered_once(
         Response.objects.values().get()
     )
 
-    # The link is single-use.
-    assert browser.post(survey_page["Location"], data).status_code == 400
+    # The link is single-use: the same form sent again only thanks again, and another form
+    # opened with the invitation before it was answered is refused.
+    assert browser.post(survey_page["Location"], data).status_code == 302
+    fresh = browser.get(survey_page["Location"]).context["started"]
+    assert browser.post(survey_page["Location"], {**data, "started": fresh}).status_code == 400
     assert Response.objects.count() == 1
     assert Client().get(path).status_code == 410
 

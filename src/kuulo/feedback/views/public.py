@@ -1,15 +1,16 @@
 """The respondent's side: answering a published survey from its link or QR code.
 
 Anonymous by design: nothing identifies the respondent unless they opt in to be
-contacted. Abuse is held off without CAPTCHAs: a honeypot field, a minimum fill
-time and per-IP and per-device rate limits (cache entries that expire).
+contacted. Abuse is held off without CAPTCHAs: a honeypot field, and (abuse.py) a
+single-use start token that enforces a minimum fill time, and sliding limits per
+publication, address and browser, past which the browser must do a short proof of
+work before a much higher limit refuses.
 """
 
 import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from kuulo.core import ratelimit
 from kuulo.core.http import allow_framing, client_ip
-from kuulo.core.ratelimit import allow
 from kuulo.organisations.access import public
 
-from .. import invitations, services
+from .. import abuse, invitations, services
 from ..models import (
     CHOICE_KINDS,
     AgeBand,
@@ -79,26 +80,6 @@ def _channel(params: Any) -> str:
     return channel if channel in LINK_CHANNELS else Channel.LINK
 
 
-def _started_token(code: str) -> str:
-    return signing.TimestampSigner(salt="survey-start").sign(code)
-
-
-def _filled_too_fast(token: str, code: str) -> bool:
-    """True if the form came back faster than a person can answer it, or with a forged
-    or day-old token (the respondent then just sends it again)."""
-    signer = signing.TimestampSigner(salt="survey-start")
-    try:
-        if signer.unsign(token, max_age=24 * 3600) != code:
-            return True
-    except signing.BadSignature:
-        return True
-    try:
-        signer.unsign(token, max_age=settings.KUULO_SURVEY_MIN_SECONDS)
-    except signing.SignatureExpired:
-        return False  # older than the minimum: a person had time to answer
-    return True
-
-
 def _contact(request: HttpRequest) -> tuple[dict[str, str] | None, dict[str, str]]:
     if request.POST.get("contact_opt_in") != "yes":
         return None, {}
@@ -122,8 +103,16 @@ def _render_form(
     values: dict[int, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    proof_asked: bool = False,
 ) -> HttpResponse:
+    """The form, with a fresh start token; with a proof-of-work challenge for it when the
+    visitor's next answer needs one (`proof_asked`: the answers were just held for it, and
+    survey.js sends them again by itself once the check is done)."""
     params = request.POST if request.method == "POST" else request.GET
+    started = abuse.new_start_token(publication.code)
+    proof = None
+    if proof_asked or abuse.step_for(_visitor(request, publication)) != abuse.Step.ANSWER:
+        proof = {"challenge": abuse.challenge(started), "bits": abuse.proof_bits(), "asked": proof_asked}
     context = {
         "publication": publication,
         "survey": publication.survey,
@@ -142,7 +131,8 @@ def _render_form(
             for q in questions
         ],
         "errors": errors or {},
-        "started": _started_token(publication.code),
+        "started": started,
+        "proof": proof,
         "segment": _segments(params),
         "channel": _channel(params),
         "contact": {key: params.get(f"contact_{key}", "") for key in ("name", "email", "phone")},
@@ -183,7 +173,7 @@ def _thanks(request: HttpRequest, code: str, embedded: bool) -> HttpResponse:
 
 
 # Cross-site widgets cannot carry Django's CSRF cookie; instead every form carries a
-# signed, time-limited token bound to its link (see _filled_too_fast), and nothing here
+# signed, time-limited, single-use token bound to its link (see abuse.py), and nothing here
 # acts on behalf of a signed-in user.
 @csrf_exempt
 @public
@@ -212,17 +202,23 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
     if request.POST.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: pretend success, store nothing.
         return _thanks(request, code, embedded)
-    ip_ok = allow("respond-ip", client_ip(request) or "", *settings.KUULO_RESPOND_RATE_IP)
-    device_ok = allow(
-        "respond-device", request.COOKIES.get(DEVICE_COOKIE, ""), *settings.KUULO_RESPOND_RATE_DEVICE
-    )
-    if not (ip_ok and device_ok):
-        return render(request, "429.html", status=429)
-
     raw = _raw_answers(request, questions)
-    if _filled_too_fast(request.POST.get("started", ""), code):
+    started = request.POST.get("started", "")
+    if abuse.filled_too_fast(started, code):
         errors = {"form": _("That was quick! Please check your answers and send them again.")}
         return _render_form(request, publication, questions, values=raw, errors=errors, status=400)
+    if abuse.token_used(started):
+        # Sent again (a double click, back and send): the first one counted.
+        return _thanks(request, code, embedded)
+    # Decided here on the counts so far, without writing; submit_response decides again
+    # on the counts it writes, in the response's transaction.
+    visitor = _visitor(request, publication)
+    step = abuse.step_for(visitor)
+    nonce = request.POST.get("proof", "")
+    if step == abuse.Step.REFUSE:
+        return _too_many(request, publication, questions, raw)
+    if step == abuse.Step.PROVE and not abuse.proven(started, nonce):
+        return _render_form(request, publication, questions, values=raw, status=400, proof_asked=True)
     contact, contact_errors = _contact(request)
     segment = _segments(request.POST)
     submission = services.Submission(
@@ -232,12 +228,19 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         contact=contact,
         respondent_type=segment["respondent_type"],
         age_band=segment["age_band"],
+        admission=abuse.Admission(visitor=visitor, start_token=started, nonce=nonce),
     )
     try:
         if contact_errors:
             raise ValidationError(contact_errors)
         submission.invitation_id = _invitation_id(request.POST, publication)
         services.submit_response(publication, submission, questions)
+    except abuse.AlreadyAnswered:
+        return _thanks(request, code, embedded)
+    except abuse.TooMany:
+        return _too_many(request, publication, questions, raw)
+    except abuse.ProofNeeded:
+        return _render_form(request, publication, questions, values=raw, status=400, proof_asked=True)
     except ValidationError as error:
         messages = {
             key: " ".join(str(m) for m in value) for key, value in getattr(error, "message_dict", {}).items()
@@ -248,6 +251,25 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         return _render_form(request, publication, questions, values=raw, errors=messages, status=400)
     # Only now, with the response committed, is the respondent thanked.
     return _thanks(request, code, embedded)
+
+
+def _visitor(request: HttpRequest, publication: SurveyPublication) -> abuse.Visitor:
+    return abuse.Visitor(publication, client_ip(request) or "", request.COOKIES.get(DEVICE_COOKIE, ""))
+
+
+def _too_many(
+    request: HttpRequest, publication: SurveyPublication, questions: list[SurveyQuestion], raw: dict[int, Any]
+) -> HttpResponse:
+    """The address's hard limit: the form again with the answers kept, to send a little later."""
+    errors = {
+        "form": _(
+            "Very many answers have come from your network in a short while. Please send yours "
+            "again in a few minutes: your answers are kept on this page."
+        )
+    }
+    response = _render_form(request, publication, questions, values=raw, errors=errors, status=429)
+    response["Retry-After"] = str(settings.KUULO_RESPOND_RATE_WINDOW // ratelimit.BUCKETS_PER_WINDOW)
+    return response
 
 
 def _layout(embedded: bool) -> str:

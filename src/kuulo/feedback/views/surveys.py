@@ -17,7 +17,7 @@ from kuulo.core.forms import add_service_errors
 from kuulo.organisations.access import Permission, get_for_user_or_404, organisation_for, requires, restrict
 
 from .. import invitations, quarantine, services
-from ..forms import AddQuestionForm, InviteForm, PublishForm, ShowIfForm, SurveyForm
+from ..forms import AddQuestionForm, InviteForm, PublicationLimitsForm, PublishForm, ShowIfForm, SurveyForm
 from ..models import (
     RECOMMENDED_MAX_QUESTIONS,
     HeldAnswer,
@@ -82,9 +82,22 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         .annotate(n=Count("pk"))
         .values_list("publication", "n")
     )
+    bound_limits = forms.get("limits_form")
     for publication in publications:
         publication.invitation_funnel = funnels.get(publication.pk)  # type: ignore[attr-defined]
         publication.held_count = on_hold.get(publication.pk, 0)  # type: ignore[attr-defined]
+        publication.limits_form = (  # type: ignore[attr-defined]
+            bound_limits
+            if isinstance(bound_limits, PublicationLimitsForm)
+            and bound_limits.prefix == _limits_prefix(publication)
+            else PublicationLimitsForm(
+                prefix=_limits_prefix(publication),
+                initial={
+                    "address_soft_limit": publication.address_soft_limit,
+                    "address_hard_limit": publication.address_hard_limit,
+                },
+            )
+        )
     return {
         "survey": survey,
         "questions": questions,
@@ -272,6 +285,36 @@ def publication_invite(request: HttpRequest, publication_id: int) -> HttpRespons
     else:
         messages.error(request, _("Choose the channel and language and give the addresses."))
     return redirect(f"{reverse('feedback:survey_detail', args=[publication.survey_id])}#links")
+
+
+def _limits_prefix(publication: SurveyPublication) -> str:
+    return f"limits-{publication.pk}"
+
+
+@requires(CONFIGURE)
+@require_POST
+def publication_limits(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """A link's own limits on answers from one address (see feedback/abuse.py)."""
+    publication = _publication(request, publication_id)
+    form = PublicationLimitsForm(request.POST, prefix=_limits_prefix(publication))
+    if form.is_valid():
+        try:
+            services.set_address_limits(
+                publication,
+                soft=form.cleaned_data["address_soft_limit"],
+                hard=form.cleaned_data["address_hard_limit"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Limits saved for %(unit)s.") % {"unit": publication.unit.name})
+            url = reverse("feedback:survey_detail", args=[publication.survey_id])
+            return redirect(f"{url}#{_limits_prefix(publication)}")
+    survey = _survey(request, publication.survey_id)
+    return render(
+        request, "feedback/survey_detail.html", _editor_context(request, survey, limits_form=form), status=400
+    )
 
 
 @requires(CONFIGURE)
