@@ -176,6 +176,7 @@ POST_ONLY = {
     "feedback:publication_limits",
     "feedback:kiosk_revoke",
     "feedback:held_answer_decide",
+    "feedback:publication_identified",
     "organisations:person_grant_role",
     "organisations:person_revoke_role",
     "organisations:person_set_active",

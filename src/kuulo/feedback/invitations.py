@@ -1,5 +1,9 @@
 """Personal invitations by e-mail or text message: single-use links, one reminder, and
-invited → opened → answered counts, so that response rates are known."""
+invited → opened → answered counts per link and day, so that response rates are known.
+
+Nothing joins an invitation to its response (see models.Invitation): the flags carry no
+time, the funnel is counted per day apart from the invitations, and the addresses are
+forgotten once the reminder window has closed (`forget_addresses`)."""
 
 import re
 from datetime import timedelta
@@ -11,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import F, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,13 +23,17 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
 
-from .models import Channel, Invitation, SurveyPublication, SurveyStatus
+from .models import Channel, Invitation, InvitationDay, SurveyPublication, SurveyStatus
 from .sms import send_sms
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 MAX_RECIPIENTS = 5000
 # Unanswered invitations get their one reminder this long after the invitation.
 REMINDER_AFTER = timedelta(days=3)
+# The addresses are kept this long after sending: for the reminder, and a few days more
+# for a reminder run that was late. Then they are forgotten; the links keep working.
+ADDRESSES_KEPT = timedelta(days=7)
+FUNNEL = ("invited", "sent", "reminded", "opened", "answered")
 _signer = signing.Signer(salt="kuulo-invitation")
 
 
@@ -90,6 +98,7 @@ def invite(
         for address in recipients
     )
     ids = [invitation.pk for invitation in created]
+    _count(publication.pk, "invited", len(created))
     transaction.on_commit(lambda: send_invitations.enqueue(ids))
     if remind:
         # A little after REMINDER_AFTER, so that the invitations sent just now are due by then.
@@ -141,7 +150,8 @@ def send_pending(invitation_ids: list[int]) -> int:
         "publication__survey__organisation"
     ):
         _deliver(invitation, reminder=False)
-        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+        if Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
+            _count(invitation.publication_id, "sent")
         sent += 1
     return sent
 
@@ -149,46 +159,75 @@ def send_pending(invitation_ids: list[int]) -> int:
 def send_reminders(publication_id: int, *, now: Any = None) -> int:
     """One reminder to each unanswered invitation sent at least REMINDER_AFTER ago."""
     now = now or timezone.now()
-    due = Invitation.objects.filter(
-        publication_id=publication_id,
-        sent_at__lte=now - REMINDER_AFTER,
-        reminded_at__isnull=True,
-        answered_at__isnull=True,
-    ).select_related("publication__survey__organisation")
+    due = (
+        Invitation.objects.filter(
+            publication_id=publication_id,
+            sent_at__lte=now - REMINDER_AFTER,
+            reminded_at__isnull=True,
+            answered=False,
+        )
+        .exclude(address="")
+        .select_related("publication__survey__organisation")
+    )
     count = 0
     for invitation in due:
         _deliver(invitation, reminder=True)
-        Invitation.objects.filter(pk=invitation.pk).update(reminded_at=now)
+        if Invitation.objects.filter(pk=invitation.pk, reminded_at__isnull=True).update(reminded_at=now):
+            _count(publication_id, "reminded")
         count += 1
     return count
 
 
 def mark_opened(invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=timezone.now())
+    if Invitation.objects.filter(pk=invitation.pk, opened=False).update(opened=True):
+        _count(invitation.publication_id, "opened")
 
 
-def claim(invitation_id: int) -> None:
+def claim(invitation_id: int) -> Invitation:
     """Use up an invitation for the response being stored (call inside its transaction)."""
-    used = Invitation.objects.filter(pk=invitation_id, answered_at__isnull=True).update(
-        answered_at=timezone.now()
-    )
-    if not used:
+    if not Invitation.objects.filter(pk=invitation_id, answered=False).update(answered=True):
         raise ValidationError(_("This invitation link has been used already. Thank you for answering!"))
+    invitation = Invitation.objects.select_related("publication").get(pk=invitation_id)
+    _count(invitation.publication_id, "answered")
+    return invitation
+
+
+def link_identified(invitation: Invitation, response: Any) -> None:
+    """Join a response to its invitation: only where respondents agreed to be identified."""
+    if invitation.publication.identified:
+        Invitation.objects.filter(pk=invitation.pk).update(response=response)
+
+
+def _count(publication_id: int, step: str, how_many: int = 1) -> None:
+    """Add to one step of the link's funnel today (in the caller's transaction)."""
+    if not how_many:
+        return
+    day = timezone.localdate()
+    InvitationDay.objects.bulk_create(
+        [InvitationDay(publication_id=publication_id, day=day)], ignore_conflicts=True
+    )
+    InvitationDay.objects.filter(publication_id=publication_id, day=day).update(**{step: F(step) + how_many})
+
+
+def forget_addresses(*, now: Any = None, dry_run: bool = False) -> int:
+    """Blank the addresses of invitations sent more than ADDRESSES_KEPT ago (and of those
+    never sent after that long), except where respondents agreed to be identified. Returns
+    how many were (or, with dry_run, would be) forgotten."""
+    cutoff = (now or timezone.now()) - ADDRESSES_KEPT
+    expired = (
+        Invitation.objects.exclude(address="")
+        .filter(created_at__lt=cutoff)
+        .exclude(sent_at__gte=cutoff)
+        .exclude(publication__identified=True)
+    )
+    return expired.count() if dry_run else expired.update(address="")
 
 
 def funnel(publication_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Invited, sent, opened and answered per publication."""
-    rows = (
-        Invitation.objects.filter(publication_id__in=publication_ids)
+    """Invited, sent, reminded, opened and answered per publication."""
+    rows: Any = (
+        InvitationDay.objects.filter(publication_id__in=publication_ids)
         .values("publication_id")
-        .annotate(
-            invited=Count("id"),
-            sent=Count("id", filter=Q(sent_at__isnull=False)),
-            opened=Count("id", filter=Q(opened_at__isnull=False)),
-            answered=Count("id", filter=Q(answered_at__isnull=False)),
-        )
+        .annotate(**{step: Sum(step) for step in FUNNEL})
     )
-    return {
-        row["publication_id"]: {key: row[key] for key in ("invited", "sent", "opened", "answered")}
-        for row in rows
-    }
+    return {row["publication_id"]: {step: row[step] for step in FUNNEL} for row in rows}

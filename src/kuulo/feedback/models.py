@@ -421,6 +421,17 @@ class SurveyPublication(TimestampedModel):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="survey_publications")
     code = models.CharField(_("link code"), max_length=12, unique=True)
     active = models.BooleanField(_("active"), default=True)
+    # The one exception to anonymous invitations: respondents of this link agreed to be
+    # identified (a key-account or panel survey), are told so on the form, and their
+    # response is linked to their invitation.
+    identified = models.BooleanField(
+        _("respondents are identified"),
+        default=False,
+        help_text=_(
+            "Only for surveys whose respondents agreed to it, such as key-account surveys: "
+            "each invited person's answers are linked to them, and the form says so."
+        ),
+    )
     # Answers from one address within the rate window (ten minutes, sliding): past the soft
     # limit the browser must do a short check first, past the hard one answers are refused
     # for a while. Empty: the site's defaults. A kiosk or an event may need more.
@@ -808,33 +819,60 @@ class ServiceVolume(TimestampedModel):
 class Invitation(models.Model):
     """A personal, single-use invitation to answer a survey, sent by e-mail or text message.
 
-    The recipient's address is kept only to send the invitation and one reminder; the
-    response itself is not linked to it, so answers stay anonymous. The link's token is
-    the invitation id signed with the secret key, so any worker can rebuild it and
-    nobody can guess another."""
+    The recipient's address is kept only to send the invitation and one reminder, and is
+    forgotten when the reminder window closes. Nothing joins an invitation to its response:
+    "opened" and "answered" are flags without a time (a time could be matched with the
+    response's), the response stores no invitation, and the funnel is counted per link
+    and day (`InvitationDay`). The one exception is a link whose respondents agreed to be
+    identified (`SurveyPublication.identified`). The link's token is the invitation id
+    signed with the secret key, so any worker can rebuild it and nobody can guess another."""
 
     publication = models.ForeignKey(SurveyPublication, on_delete=models.CASCADE, related_name="invitations")
     channel = models.CharField(
         max_length=10, choices=[(Channel.EMAIL, Channel.EMAIL.label), (Channel.SMS, Channel.SMS.label)]
     )
-    address = models.CharField(_("address"), max_length=254)
+    address = models.CharField(_("address"), max_length=254, blank=True)  # "" once forgotten
     language = models.CharField(_("language"), max_length=2, choices=LanguageChoice.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    opened = models.BooleanField(default=False)
+    answered = models.BooleanField(default=False)
+    # Only for a link whose respondents agreed to be identified.
+    response = models.OneToOneField(
+        "Response", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
 
     access_unit_field = "publication__unit"
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["publication", "answered_at"])]
+        indexes = [models.Index(fields=["publication", "answered"])]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.address}"
+
+
+class InvitationDay(models.Model):
+    """The invitation funnel of one link on one day: how many were invited, sent, reminded,
+    opened and answered. Counted here, not read from invitations, so that invitations
+    carry no times that could be matched with responses and can lose their addresses."""
+
+    publication = models.ForeignKey(SurveyPublication, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    invited = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    reminded = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["publication", "day"], name="invitation_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.day}"
 
 
 class ImportStatus(models.TextChoices):

@@ -379,6 +379,22 @@ def set_address_limits(
     )
 
 
+def set_identified(
+    publication: SurveyPublication, identified: bool, *, request: HttpRequest | None = None
+) -> None:
+    """The one exception to anonymous invitations (see models.Invitation): only for a link
+    whose respondents agreed to be identified; the form tells each invited respondent."""
+    publication.identified = identified
+    publication.save(update_fields=["identified", "updated_at"])
+    record(
+        "survey.updated",
+        request=request,
+        target=publication.survey,
+        organisation=publication.survey.organisation,
+        details={"link": publication.code, "identified": identified},
+    )
+
+
 # --- Responses -----------------------------------------------------------------------------
 
 
@@ -534,8 +550,7 @@ def submit_response(
     with transaction.atomic():
         if submission.admission is not None:
             abuse.admit(submission.admission)
-        if submission.invitation_id is not None:
-            invitations.claim(submission.invitation_id)
+        invitation = invitations.claim(submission.invitation_id) if submission.invitation_id else None
         response = Response.objects.create(
             organisation_id=survey.organisation_id,
             unit_id=publication.unit_id,
@@ -549,6 +564,8 @@ def submit_response(
             age_band=submission.age_band,
             attributes=submission.attributes,
         )
+        if invitation is not None:
+            invitations.link_identified(invitation, response)
         Answer.objects.bulk_create([answer.as_model(response) for answer in answers])
         responses_stored.send(sender=Response, responses=[ResponseFacts.of_response(response, answers)])
         if submission.contact:

@@ -57,4 +57,9 @@ urlpatterns = [
     path(
         "feedback/links/<int:publication_id>/limits/", surveys.publication_limits, name="publication_limits"
     ),
+    path(
+        "feedback/links/<int:publication_id>/identified/",
+        surveys.publication_identified,
+        name="publication_identified",
+    ),
 ]

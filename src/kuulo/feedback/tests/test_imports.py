@@ -15,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
+from django.utils import translation
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from kuulo.feedback import import_files, imports, services
@@ -39,6 +40,13 @@ GOOD_CSV = (
     "18;3.3.2026 14:05;svenska;4;;Vallila\n"
     '19;2026-03-04T10:00:00+02:00;EN;2;"Long queue,\nslow service";Pasila\n'
 )
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages read in English (the assertions are); requests use their user's language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kuulo.feedback import invitations
-from kuulo.feedback.models import Channel, Invitation, Response, SurveyPublication
+from kuulo.feedback.models import Channel, Invitation, InvitationDay, Response, SurveyPublication
 from kuulo.feedback.sms import MemorySmsBackend
 from kuulo.feedback.testing import make_publication
 from kuulo.organisations.models import Role
@@ -53,7 +53,7 @@ def test_invitations_are_sent_once_committed_and_answered_once(
     survey_page = browser.get(path)
     assert survey_page.status_code == 302
     invitation = Invitation.objects.get(address=mail.outbox[0].to[0])
-    assert invitation.opened_at is not None and invitation.answered_at is None
+    assert invitation.opened and not invitation.answered
     form = browser.get(survey_page["Location"])
     assert form.context["channel"] == Channel.EMAIL
     question = publication.survey.questions.get(item_version__item__code="csat")
@@ -66,7 +66,7 @@ def test_invitations_are_sent_once_committed_and_answered_once(
     }
     assert browser.post(survey_page["Location"], data).status_code == 302
     invitation.refresh_from_db()
-    assert invitation.answered_at is not None
+    assert invitation.answered and invitation.response is None  # nothing joins the two
     response = Response.objects.get()
     assert response.channel == Channel.EMAIL and response.language == "sv"
     # Not linked to the address: the response row holds nothing about the invitation.
@@ -99,7 +99,7 @@ def test_forged_or_foreign_invitation_tokens_are_refused(
         response = client.post(url, {"started": started, "inv": token, f"q{question.pk}": "4"})
         assert response.status_code == 400
     assert Response.objects.count() == 0
-    assert Invitation.objects.get(pk=foreign.pk).answered_at is None
+    assert not Invitation.objects.get(pk=foreign.pk).answered
 
 
 def test_one_reminder_only_to_those_who_have_not_answered(
@@ -112,7 +112,7 @@ def test_one_reminder_only_to_those_who_have_not_answered(
         address="a@example.fi",
         language="fi",
         sent_at=old,
-        answered_at=old,
+        answered=True,
     )
     waiting = Invitation.objects.create(
         publication=publication, channel="email", address="b@example.fi", language="fi", sent_at=old
@@ -186,3 +186,85 @@ def test_the_reminder_is_scheduled_with_the_invitations_when_asked(
     run_after = reminders[0].task.run_after
     assert before + invitations.REMINDER_AFTER < run_after < timezone.now() + invitations.REMINDER_AFTER * 2
     assert sum(r.task.name == "send_invitations" for r in queued) == 2
+
+
+def test_invitations_carry_no_times_that_could_be_matched_with_responses(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    fields = {field.name for field in Invitation._meta.get_fields()}
+    assert not {"opened_at", "answered_at"} & fields
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_by_ui(world, publication, "anna@example.fi\nbertil@example.fi")
+    invitation = Invitation.objects.get(address="anna@example.fi")
+    invitations.mark_opened(invitation)
+    invitations.mark_opened(invitation)  # opening twice counts once
+    invitations.claim(invitation.pk)
+    today = timezone.localdate()
+    day = InvitationDay.objects.get(publication=publication)
+    assert (day.day, day.invited, day.sent, day.opened, day.answered) == (today, 2, 2, 1, 1)
+    assert invitations.funnel([publication.pk])[publication.pk] == {
+        "invited": 2,
+        "sent": 2,
+        "reminded": 0,
+        "opened": 1,
+        "answered": 1,
+    }
+
+
+def test_addresses_are_forgotten_when_the_reminder_window_closes(
+    world: World, publication: SurveyPublication
+) -> None:
+    long_ago = timezone.now() - timedelta(days=8)
+    old = Invitation.objects.create(
+        publication=publication, channel="email", address="a@example.fi", language="fi", sent_at=long_ago
+    )
+    Invitation.objects.filter(pk=old.pk).update(created_at=long_ago)
+    fresh = Invitation.objects.create(
+        publication=publication,
+        channel="email",
+        address="b@example.fi",
+        language="fi",
+        sent_at=timezone.now(),
+    )
+    assert invitations.forget_addresses(dry_run=True) == 1
+    assert Invitation.objects.get(pk=old.pk).address == "a@example.fi"  # a dry run changes nothing
+    assert invitations.forget_addresses() == 1
+    assert Invitation.objects.get(pk=old.pk).address == ""
+    assert Invitation.objects.get(pk=fresh.pk).address == "b@example.fi"
+    assert invitations.send_reminders(publication.pk, now=timezone.now() + timedelta(days=30)) == 1
+    assert [m.to for m in mail.outbox] == [["b@example.fi"]]  # nobody to remind at a forgotten address
+    # The forgotten invitation's link still works once.
+    assert Client().get(reverse("feedback:invitation", args=[invitations.token_for(old)])).status_code == 302
+
+
+def test_a_link_whose_respondents_agreed_to_be_identified_links_answers_and_says_so(
+    world: World, publication: SurveyPublication
+) -> None:
+    client = client_for(world.users[Role.CX_LEAD])
+    client.post(reverse("feedback:publication_identified", args=[publication.pk]), {"identified": "1"})
+    publication.refresh_from_db()
+    assert publication.identified
+    invitation = Invitation.objects.create(
+        publication=publication, channel="email", address="asiakas@yritys.fi", language="en"
+    )
+    browser = Client()
+    form_url = browser.get(reverse("feedback:invitation", args=[invitations.token_for(invitation)]))[
+        "Location"
+    ]
+    form = browser.get(form_url)
+    assert "sees that these answers are yours" in form.content.decode()
+    question = publication.survey.questions.get(item_version__item__code="csat")
+    data = {
+        "started": form.context["started"],
+        "inv": form.context["invitation_token"],
+        f"q{question.pk}": "5",
+    }
+    assert browser.post(form_url, data).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.response == Response.objects.get()
+    assert invitations.forget_addresses(now=timezone.now() + timedelta(days=30)) == 0  # kept: identified
+    # Anonymous again: the open link never says so, and new answers are not linked.
+    assert (
+        "sees that these answers are yours"
+        not in Client().get(reverse("feedback:respond", args=[publication.code])).content.decode()
+    )

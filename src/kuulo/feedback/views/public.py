@@ -293,7 +293,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = invitations.invitation_for_token(token)
     if found is None:
         raise Http404
-    if found.answered_at is not None:
+    if found.answered:
         context = {"survey": found.publication.survey, "layout": "base.html", "already_answered": True}
         return render(request, "feedback/respond_closed.html", context, status=410)
     invitations.mark_opened(found)

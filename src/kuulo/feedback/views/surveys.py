@@ -287,6 +287,15 @@ def publication_invite(request: HttpRequest, publication_id: int) -> HttpRespons
     return redirect(f"{reverse('feedback:survey_detail', args=[publication.survey_id])}#links")
 
 
+@requires(CONFIGURE)
+@require_POST
+def publication_identified(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """Mark a link whose invited respondents agreed to be identified, or undo it."""
+    publication = _publication(request, publication_id)
+    services.set_identified(publication, bool(request.POST.get("identified")), request=request)
+    return redirect(f"{reverse('feedback:survey_detail', args=[publication.survey_id])}#links")
+
+
 def _limits_prefix(publication: SurveyPublication) -> str:
     return f"limits-{publication.pk}"
 
