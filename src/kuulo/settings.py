@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "kuulo.insights",
     "kuulo.improvements",
     "kuulo.webhooks",
+    "kuulo.privacy",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("kuulo.accounts.urls")),
     path("organisation/webhooks/", include("kuulo.webhooks.urls")),
+    path("organisation/privacy/", include("kuulo.privacy.urls")),
     path("organisation/", include("kuulo.organisations.urls")),
     path("audit/", include("kuulo.audit.urls")),
     path("dashboards/", include("kuulo.insights.urls")),

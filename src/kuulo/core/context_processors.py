@@ -31,6 +31,8 @@ SECTION_PAGES = {
         "organisations:unit_type_list",
         "organisations:api_key_list",
         "webhooks:endpoint_list",
+        "privacy:retention",
+        "privacy:data_subject",
     ],
 }
 

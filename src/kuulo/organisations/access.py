@@ -50,6 +50,7 @@ class Permission(StrEnum):
     MANAGE_ACTIONS = "actions.manage"  # plan and follow improvement actions (the kanban board)
     EXPORT_RESPONSES = "responses.export"  # download single (anonymous, redacted) responses
     MANAGE_WEBHOOKS = "webhooks.manage"  # send events to other systems (admins only: data leaves Kuulo)
+    MANAGE_PRIVACY = "privacy.manage"  # retention periods, data-subject requests (admins only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

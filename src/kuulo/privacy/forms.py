@@ -1,0 +1,27 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import RetentionPolicy
+
+
+class RetentionPolicyForm(forms.ModelForm[RetentionPolicy]):
+    class Meta:
+        model = RetentionPolicy
+        fields = [
+            "responses_months",
+            "free_text_months",
+            "contact_requests_months",
+            "invitations_months",
+            "held_answers_months",
+            "rejected_imports_days",
+            "webhook_deliveries_days",
+            "audit_log_months",
+        ]
+
+
+class SubjectLookupForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("E-mail address or phone number"),
+        max_length=254,
+        help_text=_("What the person gave: everything that carries it in your organisation is shown."),
+    )
