@@ -42,7 +42,7 @@ def test_an_admin_adds_a_webhook_and_sees_the_test_event_in_the_log(
         check("form with errors")
         page.get_by_label("Name").fill("Teams channel")
         page.get_by_label("Address").fill(receiver.url)
-        page.get_by_label("New responses").check()
+        page.get_by_label("Responses, once a day").check()
         page.get_by_label("Improvement actions created or changed").check()
         page.get_by_role("button", name="Save").click()
 

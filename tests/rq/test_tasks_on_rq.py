@@ -4,7 +4,7 @@ worker started like `manage.py rqworker` runs it; tasks queued with `run_after` 
 RQ's schedule until a worker with the scheduler finds them due; the cron commands queue
 their work for the workers. Run by `make rq-tests` (see conftest.py)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from kuulo.feedback import invitations
-from kuulo.feedback.models import ImportStatus, Invitation, Response, ResponseImport
+from kuulo.feedback import services as feedback_services
+from kuulo.feedback.models import Complaint, ImportStatus, Invitation, Response, ResponseImport
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import services as insights
 from kuulo.insights.models import Notification, Report, ReportSchedule, ReportStatus
@@ -42,6 +43,7 @@ pytestmark = [
 
 SEND_INVITATIONS = "kuulo.feedback.tasks.send_invitations"
 SEND_REMINDERS = "kuulo.feedback.tasks.send_reminders"
+READ_IMPORT_FILE = "kuulo.feedback.tasks.read_import_file"
 RUN_IMPORT = "kuulo.feedback.tasks.run_import"
 DELIVER = "kuulo.webhooks.tasks.deliver"
 RETRY_DUE_DELIVERIES = "kuulo.webhooks.tasks.retry_due_deliveries"
@@ -102,6 +104,7 @@ def test_an_import_is_checked_and_stored_by_the_worker(
         "encoding": "utf-8",
     }
     assert client.post("/feedback/imports/", upload).status_code == 302
+    assert rq_worker() == [READ_IMPORT_FILE]  # the worker reads the file; the request only stored it
     job = ResponseImport.objects.get()
     mapping = {f"column_{index}": target for index, target in job.mapping.items()}
     assert client.post(f"/feedback/imports/{job.pk}/", mapping).status_code == 302
@@ -125,13 +128,12 @@ def test_a_webhook_delivery_is_retried_from_rqs_schedule_and_by_the_sweep(
     world: World, redis: RedisQueue, rq_worker: Any, settings: Any
 ) -> None:
     settings.KUULO_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True  # the receiver is on this machine
-    publication = make_publication(world.unit, items=("csat", "open"))
     with running_receiver() as receiver:
         webhooks.create_endpoint(
-            organisation=world.org, name="Jira", url=receiver.url, topics=[Topic.RESPONSES]
+            organisation=world.org, name="Jira", url=receiver.url, topics=[Topic.COMPLAINTS]
         )
         receiver.statuses = [503]
-        send_answers(world.users[Role.ADMIN], publication, [{"csat": 4}])
+        register_complaint(world, "DNRO-1")
         delivery = Delivery.objects.get()
         assert redis.queued() == [DELIVER] and receiver.received == []
 
@@ -157,11 +159,11 @@ def test_a_webhook_delivery_is_retried_from_rqs_schedule_and_by_the_sweep(
         assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
         first, second = receiver.received
         assert (
-            first.payload == second.payload and first.payload["data"]["responses"][0]["answers"]["csat"] == 4
+            first.payload == second.payload and first.payload["data"]["complaint"]["case_number"] == "DNRO-1"
         )
 
         # A delivery whose queued job was lost (Redis emptied, say) is found by the cron sweep.
-        send_answers(world.users[Role.ADMIN], publication, [{"csat": 2}])
+        register_complaint(world, "DNRO-2")
         lost = Delivery.objects.latest("pk")
         redis.clear()
         Delivery.objects.filter(pk=lost.pk).update(
@@ -200,3 +202,15 @@ def test_the_daily_run_queues_the_monthly_report_which_the_worker_draws(
     call_command("send_insights")  # the next day: the report is not made twice
     assert rq_worker() == [SEND_INSIGHTS]
     assert Report.objects.count() == 1
+
+
+def register_complaint(world: World, case_number: str) -> None:
+    """A complaint registered: its webhook event is sent as it happens (responses go once a day)."""
+    feedback_services.save_complaint(
+        Complaint(),
+        user=world.users[Role.ADMIN],
+        unit=world.unit,
+        kind="complaint",
+        case_number=case_number,
+        received_on=date(2026, 10, 1),
+    )

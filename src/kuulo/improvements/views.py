@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from kuulo.organisations.access import (
     units_for,
 )
 from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.rows import released
 
 from . import services
 from .forms import ActionForm
@@ -92,24 +93,20 @@ def _form(request: HttpRequest, action: Action) -> ActionForm:
 def _linkable_comments(
     organisation: Organisation, units: QuerySet[Unit], action: Action
 ) -> QuerySet[Response]:
-    """Recent commented responses of the user's units whose groups are large enough for
-    comments to be shown (as on the dashboards), plus those linked already."""
+    """Recent commented responses of the user's units that the row-level policy releases
+    (organisations/rows.py: days over, a unit's day's comments a large enough group), plus
+    those linked already."""
     since = timezone.localdate() - timedelta(days=COMMENT_DAYS)
     start = timezone.make_aware(datetime.combine(since, time()))
-    counts = (
-        Response.objects.filter(unit__in=units, responded_at__gte=start)
-        .values("unit_id")
-        .annotate(total=Count("pk"))
-    )
-    large = [row["unit_id"] for row in counts if row["total"] >= organisation.text_threshold]
     commented = (
         Answer.objects.exclude(text="")
         .filter(number__isnull=True, choices__isnull=True)
         .values("response_id")
     )
-    recent = Response.objects.filter(unit_id__in=large, pk__in=commented, responded_at__gte=start).order_by(
-        "-responded_at"
-    )[:30]
+    recent = released(
+        Response.objects.filter(unit__in=units, pk__in=commented, responded_at__gte=start),
+        threshold=organisation.text_threshold,
+    ).order_by("-responded_at")[:30]
     ids = [pk for pk in recent.values_list("pk", flat=True)]
     if action.pk:
         ids += list(action.responses.values_list("pk", flat=True))

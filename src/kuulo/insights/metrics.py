@@ -19,6 +19,7 @@ from django.utils import timezone
 from kuulo.feedback.models import Answer, Item, ItemVersion, Response
 from kuulo.improvements.models import Action
 from kuulo.organisations.models import Unit
+from kuulo.organisations.rows import released
 
 from .figures import (
     DECIMALS,
@@ -510,11 +511,12 @@ class ExportedResponse:
     answers: dict[str, Any]  # item code (with its version when not the first) -> number, choices or text
 
 
-def responses_for_export(units: Any, filters: Filters, limit: int) -> list[ExportedResponse]:
-    """The period's responses in these units, with their answers keyed by item code.
-    Free text is exported as stored: redacted when it was received."""
+def responses_for_export(units: Any, filters: Filters, limit: int, threshold: int) -> list[ExportedResponse]:
+    """The period's responses in these units that the row-level policy releases (days over,
+    groups of at least `threshold` per unit and day: organisations/rows.py), with their
+    answers keyed by item code. Free text is exported as stored: redacted when received."""
     responses = (
-        Response.objects.filter(filters.responses_q(), unit__in=units)
+        released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
         .select_related("unit", "touchpoint")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item_version__item")))
     )

@@ -19,6 +19,7 @@ from kuulo.organisations.access import (
     units_for,
 )
 from kuulo.organisations.models import Unit
+from kuulo.organisations.rows import day_of
 
 from . import charts, metrics, report_views
 from .forms import AlertSubscriptionForm, DashboardFilterForm
@@ -311,30 +312,22 @@ def responses_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     filters = _filter_form(request).filters(timezone.localdate())
     rows = metrics.responses_for_export(
-        units_for(request.user, Permission.EXPORT_RESPONSES), filters, limit=metrics.EXPORT_LIMIT
+        units_for(request.user, Permission.EXPORT_RESPONSES),
+        filters,
+        limit=metrics.EXPORT_LIMIT,
+        threshold=organisation_for(request.user).text_threshold,
     )
     codes = sorted({code for row in rows for code in row.answers})
-    header = [
-        _("Answered"),
-        _("Unit"),
-        _("Unit code"),
-        _("Touchpoint"),
-        _("Channel"),
-        _("Language"),
-        _("Respondent"),
-        _("Age group"),
-        *codes,
-    ]
+    # The row-level policy's fields only (organisations/rows.py): the day, never the time.
+    header = [_("Day"), _("Unit"), _("Unit code"), _("Touchpoint"), _("Channel"), _("Language"), *codes]
     table = [
         [
-            timezone.localtime(row.response.responded_at).strftime("%Y-%m-%d %H:%M"),
+            day_of(row.response.responded_at).isoformat(),
             row.response.unit.name,
             row.response.unit.code,
             row.response.touchpoint.name if row.response.touchpoint else "",
             row.response.channel,
             row.response.language,
-            row.response.respondent_type,
-            row.response.age_band,
             *(row.answers.get(code) for code in codes),
         ]
         for row in rows

@@ -4,18 +4,20 @@ The listeners run inside the transaction that stored the responses or saved the
 complaint or action, so a delivery exists exactly when its cause was committed. They
 only write rows; the HTTP calls are made by the `deliver` task after the commit.
 
-New responses are sent in batches (`RESPONSES_PER_DELIVERY` per delivery): an import
-of 100,000 responses makes 1,000 deliveries per endpoint, not 100,000 calls.
-
-Payloads carry what the dashboards know of a response (ids, unit, touchpoint, survey,
-channel, segments, answers by item code, free text as stored, i.e. redacted) and never
-contact details a respondent left, nor the people who handle a case.
+Responses are row-level data (organisations/rows.py): they are not sent as they arrive,
+but once a day, a day's responses of each unit whose group the row-level policy releases
+(`release_responses`, run by the every-few-minutes sweep; each endpoint gets each day
+once), in batches of `RESPONSES_PER_DELIVERY`. Their payloads carry the policy's fields
+(the day, unit, touchpoint, survey, channel, language, sentiment, answers by item code,
+free text as stored, i.e. redacted): no ids or times that order a day's respondents, no
+respondent or age group, never contact details a respondent left, nor the people who
+handle a case. Complaints and actions are sent as they are saved.
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from django.conf import settings
 from django.db import transaction
@@ -23,41 +25,79 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kuulo.core.models import translations
-from kuulo.feedback.models import Complaint, ItemVersion, Survey, Touchpoint
+from kuulo.feedback.models import Complaint, ItemVersion, Response, Survey, Touchpoint
 from kuulo.feedback.signals import ResponseFacts
 from kuulo.improvements.models import Action
-from kuulo.organisations.models import Unit
+from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.rows import day_of, released
 
 from .models import Delivery, Endpoint, Event, Topic
 
 RESPONSES_PER_DELIVERY = 100
-FLUSH_EVERY = 20  # deliveries built before they are inserted (20 × 100 responses)
+# Days looked back on each run: a day missed while the sweep was not running is still sent.
+RELEASE_DAYS = 3
+
+
+# --- Responses, once a day ---------------------------------------------------------------
+
+
+def release_responses(now: datetime | None = None) -> int:
+    """Send each subscribed endpoint the responses of each of the last `RELEASE_DAYS` days
+    that the row-level policy releases, once per endpoint and day (safe to run every few
+    minutes: a day already sent is skipped). Returns how many deliveries were made."""
+    today = timezone.localdate(now)
+    made = 0
+    endpoints = [e for e in Endpoint.objects.filter(active=True).select_related("organisation", "unit")]
+    by_organisation: dict[int, list[Endpoint]] = {}
+    for endpoint in endpoints:
+        if Topic.RESPONSES in endpoint.topics:
+            by_organisation.setdefault(endpoint.organisation_id, []).append(endpoint)
+    for subscribed in by_organisation.values():
+        organisation = subscribed[0].organisation
+        for back in range(RELEASE_DAYS, 0, -1):
+            made += _release_day(organisation, subscribed, today - timedelta(days=back))
+    return made
+
+
+@transaction.atomic
+def _release_day(organisation: Organisation, endpoints: list[Endpoint], day: date) -> int:
+    waiting = [e for e in endpoints if not Delivery.objects.filter(event_id=_day_event(e, day, 0)).exists()]
+    if not waiting:
+        return 0
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    responses = list(
+        released(
+            Response.objects.filter(
+                organisation=organisation, responded_at__gte=start, responded_at__lt=start + timedelta(days=1)
+            ),
+            threshold=organisation.text_threshold,
+        )
+        .prefetch_related("answers")
+        .order_by("unit_id", "pk")
+    )
+    if not responses:
+        return 0
+    facts = [ResponseFacts.of_response(response, list(response.answers.all())) for response in responses]
+    names = _Names(facts)
+    deliveries = []
+    for endpoint in waiting:
+        mine = [f for f in facts if _covers(endpoint, names.unit_path(f))]
+        for index, chunk in enumerate(_chunks(mine, RESPONSES_PER_DELIVERY)):
+            data = {"day": day.isoformat(), "responses": [names.response(f) for f in chunk]}
+            deliveries.append(
+                delivery_for(
+                    endpoint, Event.RESPONSES_RELEASED, data, event_id=_day_event(endpoint, day, index)
+                )
+            )
+    return len(create_deliveries(deliveries))
+
+
+def _day_event(endpoint: Endpoint, day: date, index: int) -> UUID:
+    """The same id every time the day is looked at: how a day already sent is recognised."""
+    return uuid5(NAMESPACE_URL, f"kuulo:webhook:{endpoint.pk}:responses:{day.isoformat()}:{index}")
 
 
 # --- Listeners (connected in apps.py) ----------------------------------------------
-
-
-def on_responses_stored(sender: Any, responses: list[ResponseFacts], **kwargs: Any) -> None:
-    endpoints = _subscribed(Topic.RESPONSES, {facts.organisation_id for facts in responses})
-    if not endpoints:
-        return
-    organisation_ids = {endpoint.organisation_id for endpoint in endpoints}
-    names = _Names([facts for facts in responses if facts.organisation_id in organisation_ids])
-    pending: list[Delivery] = []
-    for endpoint in endpoints:
-        mine = [
-            facts
-            for facts in responses
-            if facts.organisation_id == endpoint.organisation_id and _covers(endpoint, names.unit_path(facts))
-        ]
-        for chunk in _chunks(mine, RESPONSES_PER_DELIVERY):
-            data = {"responses": [names.response(facts) for facts in chunk]}
-            pending.append(delivery_for(endpoint, Event.RESPONSES_CREATED, data))
-            # Stored a few at a time: a large import never holds every payload in memory at once.
-            if len(pending) >= FLUSH_EVERY:
-                create_deliveries(pending)
-                pending = []
-    create_deliveries(pending)
 
 
 def on_complaint_saved(sender: Any, complaint: Complaint, created: bool, **kwargs: Any) -> None:
@@ -182,18 +222,16 @@ class _Names:
         return self.unit_paths[facts.unit_id]
 
     def response(self, facts: ResponseFacts) -> dict[str, Any]:
+        """The row-level policy's fields of one response (organisations/rows.py)."""
         # Unit, touchpoint and survey dicts are shared between responses: they are only read.
         return {
-            "id": facts.response_id,
+            "day": day_of(facts.responded_at).isoformat(),
             "unit": self.units[facts.unit_id],
             "touchpoint": self.touchpoints.get(facts.touchpoint_id) if facts.touchpoint_id else None,
             "survey": self.surveys.get(facts.survey_id) if facts.survey_id else None,
             "channel": facts.channel,
             "language": facts.language,
-            "respondent_type": facts.respondent_type,
-            "age_band": facts.age_band,
             "sentiment": facts.sentiment,
-            "responded_at": facts.responded_at.isoformat(),
             "answers": {self.item_codes[a.item_version_id]: _answer_value(a) for a in facts.answers},
         }
 

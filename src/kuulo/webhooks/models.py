@@ -30,7 +30,7 @@ def validate_webhook_url(url: str) -> None:
 class Topic(models.TextChoices):
     """What an endpoint can subscribe to. Each topic sends one or more events."""
 
-    RESPONSES = "responses", _("New responses")
+    RESPONSES = "responses", _("Responses, once a day")
     COMPLAINTS = "complaints", _("Complaints and reminders registered or changed")
     ACTIONS = "actions", _("Improvement actions created or changed")
 
@@ -38,7 +38,7 @@ class Topic(models.TextChoices):
 class Event(models.TextChoices):
     """The `X-Kuulo-Event` header and the payload's `event`."""
 
-    RESPONSES_CREATED = "responses.created", _("New responses")
+    RESPONSES_RELEASED = "responses.released", _("A day's responses")
     COMPLAINT_CREATED = "complaint.created", _("Complaint registered")
     COMPLAINT_UPDATED = "complaint.updated", _("Complaint changed")
     ACTION_CREATED = "action.created", _("Action created")

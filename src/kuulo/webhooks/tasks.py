@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from . import sending
+from . import events, sending
 
 # The sweep leaves a delivery this long to the task queued for it before queueing another.
 SWEEP_GRACE = timedelta(minutes=2)
@@ -37,10 +37,12 @@ def _whole_second_from(moment: datetime) -> datetime:
 @task
 def retry_due_deliveries() -> int:
     """Queue every overdue delivery: retries of backends that cannot defer, and attempts a
-    dead worker left unfinished; delete finished deliveries past their retention. Run every
-    few minutes (the `retry_due_deliveries` command)."""
+    dead worker left unfinished; delete finished deliveries past their retention; release
+    the responses of days that are over (each endpoint gets each day once). Run every few
+    minutes (the `retry_due_deliveries` command)."""
     now = timezone.now()
     sending.prune(now)
+    events.release_responses(now)
     ids = sending.due_ids(now, grace=SWEEP_GRACE)
     for delivery_id in ids:
         deliver.enqueue(delivery_id)

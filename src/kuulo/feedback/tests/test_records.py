@@ -1,12 +1,12 @@
 """Verbal feedback recorded by staff, and the register of complaints and reminders."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kuulo.feedback import services
 from kuulo.feedback.models import Channel, Complaint, ComplaintStatus, Response
@@ -39,7 +39,30 @@ def test_staff_record_verbal_feedback_for_their_unit(world: World) -> None:
     assert stored.attributes == {"how": "phone"}
     assert "[PHONE]" in stored.answers.get().text
     page = client_for(staff).get(reverse("feedback:verbal_feedback")).content.decode()
-    assert "Jonotin puhelimessa" in page
+    assert "Jonotin puhelimessa" not in page  # row-level data: not while the day's group fills up
+
+
+def record_day(world: World, unit: Any, text: str, count: int = 10) -> None:
+    """A day's worth of verbal feedback in a unit (yesterday), enough to be shown."""
+    for n in range(count):
+        services.record_verbal_feedback(
+            recorded_by=world.users[Role.ADMIN],
+            unit=unit,
+            touchpoint=None,
+            sentiment="neutral",
+            text=f"{text} {n}",
+            heard_at=timezone.now() - timedelta(days=1),
+        )
+
+
+def test_verbal_feedback_is_listed_from_days_with_a_large_enough_group(world: World) -> None:
+    record_day(world, world.unit, "Iso päivä")
+    record_day(world, world.area, "Hiljainen päivä", count=9)  # one short of the comment threshold
+    page = client_for(world.users[Role.MANAGER]).get(reverse("feedback:verbal_feedback")).content.decode()
+    assert "Iso päivä 3" in page and "Hiljainen päivä" not in page
+    assert (
+        timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%H:%M") not in page
+    )  # the day only
 
 
 def test_verbal_feedback_only_for_own_units(world: World) -> None:
@@ -57,15 +80,10 @@ def test_verbal_feedback_only_for_own_units(world: World) -> None:
 
 
 def test_recent_verbal_feedback_is_scoped(world: World) -> None:
-    services.record_verbal_feedback(
-        recorded_by=world.users[Role.ADMIN],
-        unit=world.sibling,
-        touchpoint=None,
-        sentiment="neutral",
-        text="Sisarkanavan salaisuus",
-    )
+    record_day(world, world.sibling, "Sisarkanavan salaisuus")
+    record_day(world, world.unit, "Oma yksikkö")
     page = client_for(world.users[Role.STAFF]).get(reverse("feedback:verbal_feedback")).content.decode()
-    assert "Sisarkanavan salaisuus" not in page
+    assert "Sisarkanavan salaisuus" not in page and "Oma yksikkö" in page
 
 
 def test_verbal_feedback_refuses_another_organisations_touchpoint(world: World) -> None:

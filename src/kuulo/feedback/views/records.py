@@ -22,6 +22,7 @@ from kuulo.organisations.access import (
     restrict,
     units_for,
 )
+from kuulo.organisations.rows import released
 
 from .. import services
 from ..forms import ComplaintFilterForm, ComplaintForm, ServiceVolumeForm, VerbalFeedbackForm
@@ -54,13 +55,20 @@ def verbal_feedback(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you! The feedback was saved."))
             return redirect("feedback:verbal_feedback")
+    # What customers said is row-level data: shown only from days and units with a large
+    # enough group of it (organisations/rows.py), never as it is being recorded.
+    threshold = organisation_for(request.user).text_threshold
     recent = (
-        restrict(Response.objects.filter(channel=Channel.VERBAL), request.user, RECORD)
-        .select_related("unit", "touchpoint", "recorded_by")
+        released(
+            restrict(Response.objects.filter(channel=Channel.VERBAL), request.user, RECORD),
+            threshold=threshold,
+        )
+        .select_related("unit", "touchpoint")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.all()))
         .order_by("-responded_at")[:20]
     )
-    return render(request, "feedback/verbal_feedback.html", {"form": form, "recent": recent})
+    context = {"form": form, "recent": recent, "threshold": threshold}
+    return render(request, "feedback/verbal_feedback.html", context)
 
 
 def _complaint_form(request: HttpRequest, instance: Complaint | None = None) -> ComplaintForm:

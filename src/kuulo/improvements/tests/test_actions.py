@@ -91,6 +91,32 @@ def test_linked_feedback_must_come_from_the_unit(world: World) -> None:
     assert offered and all(response.unit == world.unit for response in offered)
 
 
+def test_only_comments_the_row_level_policy_releases_are_offered(world: World) -> None:
+    """The same rule as everywhere (organisations/rows.py), not a threshold of its own:
+    a unit's day's comments must be a large enough group, and the day over."""
+    publication = make_publication(world.unit, items=("csat", "open"))
+    yesterday, two_days_ago = timezone.now() - timedelta(days=1), timezone.now() - timedelta(days=2)
+    send = [
+        ingest.IncomingResponse(link=publication.code, answers={"open": text}, responded_at=when)
+        for text, when, count in (
+            ("Iso päivä", yesterday, 10),
+            ("Hiljainen", two_days_ago, 3),
+            ("Tänään", None, 12),
+        )
+        for _ in range(count)
+    ]
+    # Plenty of answers without comments on the quiet day: the group is the day's comments.
+    send += [
+        ingest.IncomingResponse(link=publication.code, answers={"csat": 4}, responded_at=two_days_ago)
+    ] * 20
+    ingest.ingest(world.users[Role.ADMIN], send)
+    form = client_for(world.users[Role.MANAGER]).get("/actions/new/").context["form"]
+    offered = {
+        answer.text for response in form.fields["responses"].queryset for answer in response.answers.all()
+    }
+    assert offered == {"Iso päivä"}
+
+
 def test_the_public_page_shows_only_what_was_marked_public_and_done(world: World) -> None:
     new_action(world, title="Sisäinen", status="done")
     new_action(world, title="Kesken", status="planned", public=True, public_text="Tulossa")

@@ -63,25 +63,56 @@ def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
 
 def test_single_responses_export_for_permitted_roles_only_and_redacted(world: World) -> None:
     publication = make_publication(world.unit, items=("csat", "open"))
-    when = timezone.now() - timedelta(days=1)
+    yesterday = timezone.now() - timedelta(days=1)
+    comments = ["Soita 040 1234567"] + [f"Kommentti {n}" for n in range(9)]  # a day's group of 10
     ingest.ingest(
         world.users[Role.ADMIN],
         [
             ingest.IncomingResponse(
-                link=publication.code, answers={"csat": 4, "open": "Soita 040 1234567"}, responded_at=when
+                link=publication.code,
+                answers={"csat": 4, "open": text},
+                responded_at=yesterday,
+                respondent_type="employer",
             )
+            for text in comments
         ],
     )
     other = make_publication(world.other_org_unit, items=("csat",))
-    ingest.ingest(world.users["other_admin"], [ingest.IncomingResponse(link=other.code, answers={"csat": 1})])
+    ingest.ingest(
+        world.users["other_admin"],
+        [ingest.IncomingResponse(link=other.code, answers={"csat": 1}, responded_at=yesterday)] * 10,
+    )
     response = client_for(world.users[Role.CX_LEAD]).get(
         "/dashboards/responses/export/?download=csv&period=7"
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    header, (row,) = rows[0], rows[1:]  # only the organisation's own response
-    values = dict(zip(header, row, strict=True))  # item codes head their columns in every language
-    assert row[2] == "a-unit" and values["csat"] == "4"
-    assert values["open"] == "Soita [PHONE]"  # redacted when stored, exported as stored
+    header, body = rows[0], rows[1:]
+    assert len(body) == 10  # only the organisation's own responses
+    values = [dict(zip(header, row, strict=True)) for row in body]  # item codes head their columns
+    assert {row[2] for row in body} == {"a-unit"} and {v["csat"] for v in values} == {"4"}
+    assert "Soita [PHONE]" in {v["open"] for v in values}  # redacted when stored, exported as stored
+    # The row-level policy: the day only, and no respondent group or age group.
+    assert {row[0] for row in body} == {timezone.localtime(yesterday).date().isoformat()}
+    assert "employer" not in response.content.decode("utf-8-sig")
     assert AuditEvent.objects.filter(action="data.exported", details__view="responses").exists()
     assert client_for(world.users[Role.MANAGER]).get("/dashboards/responses/export/").status_code == 403
     assert client_for(world.users[Role.VIEWER]).get("/dashboards/responses/export/").status_code == 403
+
+
+def test_single_responses_come_only_from_days_and_units_with_a_large_enough_group(world: World) -> None:
+    """Before: any group, with minute timestamps — one answer of a quiet day was one person."""
+    big, small = (
+        make_publication(world.unit, items=("csat",)),
+        make_publication(world.sibling, items=("csat",)),
+    )
+    yesterday = timezone.now() - timedelta(days=1)
+    sender = world.users[Role.ADMIN]
+    send_answers(sender, big, [{"csat": 5}] * 10, when=yesterday)
+    send_answers(sender, small, [{"csat": 1}] * 9, when=yesterday)  # one short of the comment threshold
+    send_answers(sender, big, [{"csat": 3}] * 12)  # today: the day is not over
+    response = client_for(world.users[Role.CX_LEAD]).get(
+        "/dashboards/responses/export/?download=csv&period=7"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert len(rows) == 10 and {row[2] for row in rows} == {"a-unit"}
+    assert {row[-1] for row in rows} == {"5"}

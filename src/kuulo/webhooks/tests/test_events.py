@@ -1,16 +1,15 @@
 """Which events become deliveries, for which endpoints, with what in them."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client
-from django.urls import reverse
+from django.utils import timezone
 
 from kuulo.feedback import services as feedback
-from kuulo.feedback.models import Complaint, Response, SurveyPublication
+from kuulo.feedback.models import Complaint, SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
@@ -45,38 +44,57 @@ def api_key(world: World) -> str:
     )[1]
 
 
-def test_a_response_from_the_public_form_reaches_the_receiver(
+YESTERDAY = timedelta(days=1)
+
+
+def yesterdays(
+    world: World, publication: SurveyPublication, answers: list[dict[str, Any]], **fields: Any
+) -> None:
+    """Responses given yesterday: a day that is over, so the row-level policy may release it."""
+    send_answers(api_key_owner(world), publication, answers, when=timezone.now() - YESTERDAY, **fields)
+
+
+def test_a_days_responses_reach_the_receiver_once_the_day_is_over(
     world: World,
     publication: SurveyPublication,
     receiver: Receiver,
-    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    settings.KUULO_SURVEY_MIN_SECONDS = 0
     endpoint(world, url=receiver.url, topics=[Topic.RESPONSES])
-    ids = {
-        q.item_version.item.code: q.pk
-        for q in publication.survey.questions.select_related("item_version__item")
-    }
-    client = Client()
-    url = reverse("feedback:respond", args=[publication.code])
-    started = client.get(url).context["started"]
+    comments = ["Soita 040 123 4567, kiitos"] + [f"Kommentti {n}" for n in range(9)]
+    yesterdays(
+        world, publication, [{"csat": 4, "open": text} for text in comments], respondent_type="employer"
+    )
+    send_answers(api_key_owner(world), publication, [{"csat": 1}] * 12)  # today: not yet
+    assert not Delivery.objects.exists()  # nothing is sent as it arrives
     with django_capture_on_commit_callbacks(execute=True):
-        answered = client.post(
-            url, {"started": started, f"q{ids['csat']}": "4", f"q{ids['open']}": "Soita 040 123 4567, kiitos"}
-        )
-    assert answered.status_code == 302
+        assert events.release_responses() == 1
     [request] = receiver.received
-    assert request.headers["X-Kuulo-Event"] == "responses.created"
+    assert request.headers["X-Kuulo-Event"] == "responses.released"
     payload = request.payload
-    [sent] = payload["data"]["responses"]
-    stored = Response.objects.get()
-    assert sent["id"] == stored.pk and sent["unit"]["code"] == world.unit.code
-    assert sent["survey"]["id"] == publication.survey_id and sent["touchpoint"]["code"] == "apply"
-    assert sent["answers"]["csat"] == 4
-    assert "040" not in sent["answers"]["open"] and "[PHONE]" in sent["answers"]["open"]
-    assert payload["organisation"] == world.org.slug and payload["event"] == "responses.created"
+    day = timezone.localdate() - YESTERDAY
+    assert payload["event"] == "responses.released" and payload["data"]["day"] == day.isoformat()
+    sent = payload["data"]["responses"]
+    assert len(sent) == 10 and {r["answers"]["csat"] for r in sent} == {4}
+    first = sent[0]
+    assert first["unit"]["code"] == world.unit.code and first["touchpoint"]["code"] == "apply"
+    assert first["survey"]["id"] == publication.survey_id and first["day"] == day.isoformat()
+    # The row-level policy's fields only: no id, no time of day, no respondent group.
+    assert not {"id", "responded_at", "respondent_type", "age_band"} & set(first)
+    assert "employer" not in request.body.decode()
+    texts = {r["answers"]["open"] for r in sent}
+    assert not any("040" in text for text in texts) and any("[PHONE]" in text for text in texts)
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert events.release_responses() == 0  # each day once
+    assert len(receiver.received) == 1
+
+
+def test_a_small_days_group_is_never_sent(world: World, publication: SurveyPublication) -> None:
+    """Before: every response went out the moment it arrived, with its time and segments."""
+    endpoint(world, topics=[Topic.RESPONSES])
+    yesterdays(world, publication, [{"csat": 2}] * 9)  # one short of the comment threshold
+    assert events.release_responses() == 0 and not Delivery.objects.exists()
 
 
 def test_contact_details_and_other_attributes_are_never_sent(
@@ -84,53 +102,39 @@ def test_contact_details_and_other_attributes_are_never_sent(
 ) -> None:
     endpoint(world, topics=[Topic.RESPONSES])
     csat = publication.survey.questions.get(item_version__item__code="csat")
-    feedback.submit_response(
-        publication,
-        feedback.Submission(
-            answers={csat.pk: "2"},
-            language="fi",
-            contact={"name": "Maija Meikäläinen", "email": "maija@example.fi", "phone": "0401234567"},
-            attributes={"customer_number": "A-1234"},
-        ),
-    )
+    for _ in range(10):
+        feedback.submit_response(
+            publication,
+            feedback.Submission(
+                answers={csat.pk: "2"},
+                language="fi",
+                responded_at=timezone.now() - YESTERDAY,
+                contact={"name": "Maija Meikäläinen", "email": "maija@example.fi", "phone": "0401234567"},
+                attributes={"customer_number": "A-1234"},
+            ),
+        )
+    events.release_responses()
     body = json.dumps(Delivery.objects.get().payload)
     assert "Maija" not in body and "maija@example.fi" not in body and "0401234567" not in body
     assert "A-1234" not in body and "contact" not in body
 
 
-def test_an_ingest_api_batch_is_one_delivery_naming_every_response(
-    world: World, publication: SurveyPublication
-) -> None:
-    endpoint(world, topics=[Topic.RESPONSES])
-    body = {"responses": [{"link": publication.code, "answers": {"csat": n}} for n in (1, 3, 5)]}
-    headers = {"authorization": f"Bearer {api_key(world)}"}
-    answer = Client(headers=headers).post(
-        "/api/v1/responses", data=json.dumps(body), content_type="application/json"
-    )
-    assert answer.status_code == 201, answer.content
-    [delivery] = Delivery.objects.all()
-    sent = delivery.payload["data"]["responses"]
-    assert [r["id"] for r in sent] == [r["id"] for r in answer.json()["results"]]
-    assert [r["answers"]["csat"] for r in sent] == [1, 3, 5]
-    assert all(r["channel"] == "api" for r in sent)
-
-
-def test_a_large_batch_makes_a_bounded_number_of_deliveries(
+def test_a_large_day_makes_a_bounded_number_of_deliveries(
     world: World, publication: SurveyPublication, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(events, "RESPONSES_PER_DELIVERY", 40)
-    monkeypatch.setattr(events, "FLUSH_EVERY", 3)  # stored in several groups
     endpoint(world, topics=[Topic.RESPONSES])
     endpoint(world, topics=[Topic.RESPONSES], name="Power BI")
-    send_answers(api_key_owner(world), publication, [{"csat": 1 + n % 5} for n in range(250)])
+    yesterdays(world, publication, [{"csat": 1 + n % 5} for n in range(250)])
+    assert events.release_responses() == 14
     sizes = sorted(len(d.payload["data"]["responses"]) for d in Delivery.objects.all())
     assert sizes == [10] * 2 + [40] * 12  # 250 responses: 7 deliveries per endpoint, not 250
-    sent_ids = {
-        r["id"]
+    sent = [
+        r["answers"]["csat"]
         for d in Delivery.objects.filter(endpoint__name="Jira")
         for r in d.payload["data"]["responses"]
-    }
-    assert sent_ids == set(Response.objects.values_list("pk", flat=True))
+    ]
+    assert sorted(sent) == sorted(1 + n % 5 for n in range(250))
 
 
 def api_key_owner(world: World) -> Any:
@@ -147,9 +151,9 @@ def test_an_endpoint_scoped_to_a_unit_gets_only_that_subtrees_events(world: Worl
     scoped = endpoint(world, unit=world.area)
     everything = endpoint(world, name="Teams")
     inside, outside = make_publication(world.unit), make_publication(world.sibling)
-    sender = api_key_owner(world)
-    send_answers(sender, inside, [{"csat": 5}])
-    send_answers(sender, outside, [{"csat": 1}, {"csat": 2}])
+    yesterdays(world, inside, [{"csat": 5}] * 10)
+    yesterdays(world, outside, [{"csat": 1}] * 10)
+    events.release_responses()
     admin = world.users[Role.ADMIN]
     for unit, case in ((world.unit, "C-1"), (world.sibling, "C-2")):
         feedback.save_complaint(
@@ -175,7 +179,7 @@ def test_an_endpoint_scoped_to_a_unit_gets_only_that_subtrees_events(world: Worl
     assert sorted(scoped.deliveries.values_list("event", flat=True)) == [
         Event.ACTION_CREATED,
         Event.COMPLAINT_CREATED,
-        Event.RESPONSES_CREATED,
+        Event.RESPONSES_RELEASED,
     ]
 
 
@@ -187,7 +191,8 @@ def test_only_active_endpoints_of_the_organisation_subscribed_to_the_topic_get_e
     other_org = services.create_endpoint(
         organisation=world.other_org, name="B", url="https://b.example.fi/", topics=ALL_TOPICS
     )[0]
-    send_answers(api_key_owner(world), publication, [{"csat": 4}])
+    yesterdays(world, publication, [{"csat": 4}] * 10)
+    events.release_responses()
     improvements.save_action(Action(), user=world.users[Role.ADMIN], unit=world.unit, title="Chat")
     assert not complaints_only.deliveries.exists()
     assert not switched_off.deliveries.exists() and not other_org.deliveries.exists()
