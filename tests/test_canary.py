@@ -1,4 +1,4 @@
-"""The canary check (see tests/canary.py): every page, export and API answer, as every
+"""The canary check (see tests/canary/): every page, export and API answer, as every
 role, anonymously and with API keys, holds no marker of what the principal must not see,
 and ids out of scope in links and forms reveal and change nothing."""
 
@@ -51,7 +51,7 @@ def test_nothing_out_of_scope_is_shown_or_changed(canary: CanaryWorld, principal
 def test_a_list_view_that_forgets_restrict_is_caught(canary: CanaryWorld, db: Any, settings: Any) -> None:
     """Two list views without `restrict` beside the project's URLs: the check reports what
     they show, and nothing else."""
-    settings.ROOT_URLCONF = "tests.canary_leaky_urls"
+    settings.ROOT_URLCONF = "tests.canary.leaky_urls"
     findings = check(canary, "staff")
     problems = findings.problems()
     assert problems and all(p.startswith("leak: GET /leaky/") for p in problems), "\n".join(problems)

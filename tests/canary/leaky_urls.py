@@ -1,5 +1,5 @@
-"""The project's URLs and two list views that forget `restrict`: the canary check
-must report both (tests/test_canary.py)."""
+"""The project's URLs and two list views that forget `restrict`: the canary check must
+report both (tests/test_canary.py)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
