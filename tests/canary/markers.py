@@ -13,8 +13,6 @@ from kuulo.organisations.models import Organisation, Unit
 
 PREFIX = "CANARY-"
 
-# --- Markers --------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Kind:
@@ -112,6 +110,8 @@ def scope_of(obj: Model) -> tuple[int, int | None]:
 
 
 class MarkerIndex:
+    """Finds the markers in a text (case-insensitively: a template may change case)."""
+
     def __init__(self, markers: Iterable[Marker]) -> None:
         self.markers = list(markers)
 

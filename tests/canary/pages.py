@@ -13,19 +13,21 @@ from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.forms import BaseForm
-from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from kuulo.insights.models import AlertSubscription, ReportSchedule
 from kuulo.organisations.models import Role, Unit
 
+# What the test client returns: a response with its extras (context, json()).
+Response = Any
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def readable(response: HttpResponse) -> tuple[str, str]:
+def readable(response: Response) -> tuple[str, str]:
     """The response as searchable text, and its format."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     content_type = response.get("Content-Type", "").split(";")[0].strip()
     if content_type == XLSX:
         return xlsx_text(content), "xlsx"
@@ -135,7 +137,7 @@ class Page(HTMLParser):
             self._textarea = None
 
 
-def context_forms(response: HttpResponse) -> list[BaseForm]:
+def context_forms(response: Response) -> list[BaseForm]:
     """The Django forms a page was rendered with."""
     context = getattr(response, "context", None)
     if context is None:
@@ -164,8 +166,6 @@ FIELD_VALUES: dict[str, str] = {
     "recipients": "probe@example.test",
     "role": Role.VIEWER,  # with or without a unit
 }
-
-
 _probe_numbers = count(1)
 
 
@@ -179,7 +179,8 @@ def fill(name: str, form_field: forms.Field) -> Any:
         value = "" if first is None else str(first)
         return [value] if isinstance(form_field, forms.ModelMultipleChoiceField) else value
     if isinstance(form_field, forms.ChoiceField):
-        value = next(str(v) for v, _label in form_field.choices if v not in ("", None))  # type: ignore[misc]
+        choices: Any = form_field.choices
+        value = next(str(v) for v, _label in choices if v not in ("", None))
         return [value] if isinstance(form_field, forms.MultipleChoiceField) else value
     if isinstance(form_field, forms.FileField):
         return lambda: SimpleUploadedFile("probe.csv", "csat;open\n5;hyvä\n".encode(), "text/csv")
@@ -210,10 +211,9 @@ class Probe:
     public_unit: Unit | None = None
 
     def data(self, **changes: Any) -> dict[str, Any]:
-        data = {
-            name: value() if callable(value) else value for name, value in {**self.base, **changes}.items()
-        }
-        return data
+        """The base with `changes`; a file is made anew for each request."""
+        merged = {**self.base, **changes}
+        return {name: value() if callable(value) else value for name, value in merged.items()}
 
     def with_id(self, name: str, pk: int) -> dict[str, Any]:
         return self.data(**{name: [str(pk)] if isinstance(self.base.get(name), list) else str(pk)})

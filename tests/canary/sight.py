@@ -95,10 +95,10 @@ def fingerprint(sight: Sight) -> dict[str, list[tuple[Any, ...]]]:
             condition |= own
         for model_field in model._meta.concrete_fields:
             related = model_field.related_model if model_field.is_relation else None
-            if related is not None and (outside := sight.out_of_scope(related)) is not None:  # type: ignore[arg-type]
+            if related is not None and (outside := sight.out_of_scope(related)) is not None:
                 condition |= Q(
                     **{f"{model_field.name}__in": related._base_manager.filter(outside).values("pk")}
-                )  # type: ignore[union-attr]
+                )
         rows[model._meta.label] = list(model._base_manager.filter(condition).order_by("pk").values_list())
     return rows
 

@@ -20,7 +20,7 @@ from kuulo.insights import services as insights
 from kuulo.insights.models import AlertSubscription, Notification, Report, ReportSchedule, ReportStatus
 from kuulo.organisations import services as organisations
 from kuulo.organisations.access import API_KEY_PERMISSIONS, Permission
-from kuulo.organisations.models import ApiKey, Role, RoleAssignment, Unit, UnitType
+from kuulo.organisations.models import ApiKey, Organisation, Role, RoleAssignment, Unit, UnitType
 from kuulo.organisations.testing import World, build_world, client_for, make_user
 from kuulo.webhooks import services as webhooks
 
@@ -75,167 +75,20 @@ class CanaryWorld:
 
 
 # Where the canary world's people hold their role (the others: the whole organisation).
-ROLE_UNITS = {Role.MANAGER: "area", Role.STAFF: "unit", Role.VIEWER: "area"}
+ROLE_UNITS: dict[str, str] = {Role.MANAGER: "area", Role.STAFF: "unit", Role.VIEWER: "area"}
 
 
 def build_canary_world() -> CanaryWorld:
-    """The access-test world (organisation A: root → area → unit, sibling; organisation B)
-    with marked objects in every unit, a real PDF report per role, and two API keys."""
+    """The access tests' world (organisation A: root → area → unit, and a sibling of area;
+    organisation B) with marked objects in every unit, a real PDF report of each role's
+    own scope, and two API keys."""
     base = build_world()
-    units = [base.root, base.area, base.unit, base.sibling, base.other_org_unit]
-    world = CanaryWorld(base=base, units=units)
-    admins = {base.org.pk: base.users[Role.ADMIN], base.other_org.pk: base.users["other_admin"]}
-    two_days_ago = timezone.now() - timedelta(days=2)
-    today = timezone.localdate()
-
+    world = CanaryWorld(base=base, units=[base.root, base.area, base.unit, base.sibling, base.other_org_unit])
     for organisation in (base.org, base.other_org):
-        code = organisation.slug
-        # Small thresholds, so that three comments in a unit are shown to whoever may see them.
-        organisation.reporting_threshold = organisation.text_threshold = 3
-        organisation.name_fi = world.mark("ORG", code, organisation)
-        organisation.save()
-        unit_type = UnitType.objects.get(organisation=organisation)
-        unit_type.name_fi = world.mark("TYPE", code, unit_type)
-        unit_type.save()
-        item = feedback.create_item(
-            organisation=organisation, code="canary", kind="yes_no", dimension="other", text_fi="?"
-        )
-        ItemVersion.objects.filter(item=item).update(text_fi=world.mark("ITEM", code, item))
-        for unit in units:
-            if unit.organisation_id == organisation.pk:
-                world.name(unit, item_id=item.pk, type_id=unit_type.pk)
-
-    for unit in units:
-        code, admin, organisation = unit.code, admins[unit.organisation_id], unit.organisation
-        unit.name_fi = world.mark("UNIT", code, unit)
-        Unit.objects.filter(pk=unit.pk).update(name_fi=unit.name_fi)
-        # An endpoint first, so that it also receives this unit's events below.
-        endpoint, _secret = webhooks.create_endpoint(
-            organisation=organisation,
-            name="?",
-            url="https://hooks.example.fi/",
-            topics=["responses", "complaints", "actions"],
-            unit=unit,
-        )
-        endpoint.name = world.mark("HOOK", code, endpoint)
-        endpoint.save(update_fields=["name"])
-        path = feedback.create_service_path(
-            organisation=organisation,
-            code=f"path-{code}",
-            name_fi="?",
-            unit=unit,
-            touchpoints=[("visit", "?", "", "")],
-        )
-        path.name_fi = world.mark("PATH", code, path)
-        path.save(update_fields=["name_fi"])
-        touchpoint = path.touchpoints.get()
-        touchpoint.name_fi = world.mark("TOUCH", code, touchpoint)
-        touchpoint.save(update_fields=["name_fi"])
-        survey = feedback.create_survey(organisation=organisation, touchpoint=touchpoint, name_fi="?")
-        survey.name_fi = world.mark("SURVEY", code, survey)
-        survey.save(update_fields=["name_fi"])
-        for item_code in ("csat", "open"):
-            feedback.add_question(survey, standard_version(item_code))
-        publication = feedback.publish_survey(survey, [unit])[0]
-        world.publications[unit.pk] = publication
-        send_answers(
-            admin, publication, [{"csat": 5, "open": marker_text(code, "COMMENT")}] * 3, when=two_days_ago
-        )
-        world.mark("COMMENT", code, publication.responses.first())
-        verbal = feedback.record_verbal_feedback(
-            recorded_by=admin,
-            unit=unit,
-            touchpoint=touchpoint,
-            sentiment="positive",
-            text=marker_text(code, "VERBAL"),
-            heard_at=two_days_ago,
-        )
-        world.mark("VERBAL", code, verbal)
-        complaint = feedback.save_complaint(
-            Complaint(),
-            user=admin,
-            unit=unit,
-            kind="complaint",
-            case_number=marker_text(code, "CASE"),
-            received_on=today - timedelta(days=3),
-            summary=marker_text(code, "SUMMARY"),
-        )
-        world.mark("CASE", code, complaint)
-        world.mark("SUMMARY", code, complaint)
-        action = improvements.save_action(
-            Action(), user=admin, unit=unit, title=marker_text(code, "ACTION"), status=ActionStatus.PLANNED
-        )
-        world.mark("ACTION", code, action)
-        kiosk, _token = feedback.create_kiosk(publication, name=marker_text(code, "KIOSK"), created_by=admin)
-        world.mark("KIOSK", code, kiosk)
-        job = ResponseImport.objects.create(
-            publication=publication,
-            created_by=admin,
-            file_name=f"{marker_text(code, 'IMPORT')}.csv",
-            file_format="csv",
-            columns=["csat"],
-        )
-        world.mark("IMPORT", code, job)
-        report = Report.objects.create(
-            organisation=organisation,
-            unit=unit,
-            period_start=today - timedelta(days=30),
-            period_end=today,
-            language="fi",
-            requested_by=admin,
-            status=ReportStatus.DONE,
-            content=f"%PDF-1.4\n% {marker_text(code, 'REPORT')}\n".encode(),
-        )
-        world.mark("REPORT", code, report)
-        Notification.objects.create(
-            user=admin,
-            unit=unit,
-            kind="alert",
-            title=world.mark("NOTE", code, unit),
-            body="",
-            url="/",
-            key=f"canary-{unit.pk}",
-        )
-        AlertSubscription.objects.create(user=admin, unit=unit)
-        ReportSchedule.objects.create(organisation=organisation, unit=unit, user=admin, language="fi")
-        key, _secret = organisations.create_api_key(
-            organisation=organisation, name="?", permissions=[Permission.VIEW_UNITS], units=[unit]
-        )
-        key.name = world.mark("APIKEY", code, key)
-        key.save(update_fields=["name"])
-        person = make_user(
-            organisation, Role.STAFF, unit, username=f"p-{code}", email=f"p.{code}@example.test"
-        )
-        person.first_name = world.mark("FIRST", code, person)
-        person.last_name = world.mark("LAST", code, person)
-        person.save(update_fields=["first_name", "last_name"])
-        invitation = Invitation.objects.create(
-            publication=publication, channel="email", address=f"{code}@example.test", language="fi"
-        )
-        world.name(
-            unit,
-            code=publication.code,
-            unit_id=unit.pk,
-            user_id=person.pk,
-            assignment_id=RoleAssignment.objects.get(membership__user=person).pk,
-            survey_id=survey.pk,
-            question_id=survey.questions.values_list("pk", flat=True).first(),
-            publication_id=publication.pk,
-            fmt="svg",
-            token=invitations.token_for(invitation),
-            kiosk_id=kiosk.pk,
-            complaint_id=complaint.pk,
-            path_id=path.pk,
-            action_id=action.pk,
-            organisation=organisation.slug,
-            unit=unit.code,
-            import_id=job.pk,
-            key_id=key.pk,
-            report_id=report.pk,
-            endpoint_id=endpoint.pk,
-            delivery_id=webhooks.send_test_event(endpoint).pk,
-        )
-
+        _mark_organisation(world, organisation)
+    admins = {base.org.pk: base.users[Role.ADMIN], base.other_org.pk: base.users["other_admin"]}
+    for unit in world.units:
+        _mark_unit(world, unit, admins[unit.organisation_id])
     for organisation, top in ((base.org, base.root), (base.other_org, base.other_org_unit)):
         # A draft, whose editor offers the catalogue's questions to add.
         draft = feedback.create_survey(
@@ -246,19 +99,170 @@ def build_canary_world() -> CanaryWorld:
         world.mark("DRAFT", organisation.slug, draft)
         feedback.add_question(draft, standard_version("csat"))
         world.extra_urls.append(reverse("feedback:survey_detail", args=[draft.pk]))
+    _add_principals(world)
+    texts = sorted(m.text for m in world.markers)
+    assert all(not b.startswith(a) for a, b in pairwise(texts)), "markers must be prefix-free"
+    return world
 
+
+def _mark_organisation(world: CanaryWorld, organisation: Organisation) -> None:
+    code = organisation.slug
+    # Small thresholds, so that three comments in a unit are shown to whoever may see them.
+    organisation.reporting_threshold = organisation.text_threshold = 3
+    organisation.name_fi = world.mark("ORG", code, organisation)
+    organisation.save()
+    unit_type = UnitType.objects.get(organisation=organisation)
+    unit_type.name_fi = world.mark("TYPE", code, unit_type)
+    unit_type.save()
+    item = feedback.create_item(
+        organisation=organisation, code="canary", kind="yes_no", dimension="other", text_fi="?"
+    )
+    ItemVersion.objects.filter(item=item).update(text_fi=world.mark("ITEM", code, item))
+    for unit in world.units:
+        if unit.organisation_id == organisation.pk:
+            world.name(unit, item_id=item.pk, type_id=unit_type.pk)
+
+
+def _mark_unit(world: CanaryWorld, unit: Unit, admin: Any) -> None:
+    """One of everything in `unit`, each named with the unit's marker of its kind; written
+    by the organisation's admin through the services, as the app would."""
+    code, organisation = unit.code, unit.organisation
+    two_days_ago, today = timezone.now() - timedelta(days=2), timezone.localdate()
+    unit.name_fi = world.mark("UNIT", code, unit)
+    Unit.objects.filter(pk=unit.pk).update(name_fi=unit.name_fi)
+    # An endpoint first, so that it also receives this unit's events below.
+    endpoint, _secret = webhooks.create_endpoint(
+        organisation=organisation,
+        name="?",
+        url="https://hooks.example.fi/",
+        topics=["responses", "complaints", "actions"],
+        unit=unit,
+    )
+    endpoint.name = world.mark("HOOK", code, endpoint)
+    endpoint.save(update_fields=["name"])
+    path = feedback.create_service_path(
+        organisation=organisation,
+        code=f"path-{code}",
+        name_fi="?",
+        unit=unit,
+        touchpoints=[("visit", "?", "", "")],
+    )
+    path.name_fi = world.mark("PATH", code, path)
+    path.save(update_fields=["name_fi"])
+    touchpoint = path.touchpoints.get()
+    touchpoint.name_fi = world.mark("TOUCH", code, touchpoint)
+    touchpoint.save(update_fields=["name_fi"])
+    survey = feedback.create_survey(organisation=organisation, touchpoint=touchpoint, name_fi="?")
+    survey.name_fi = world.mark("SURVEY", code, survey)
+    survey.save(update_fields=["name_fi"])
+    for item_code in ("csat", "open"):
+        feedback.add_question(survey, standard_version(item_code))
+    publication = feedback.publish_survey(survey, [unit])[0]
+    world.publications[unit.pk] = publication
+    # Three comments and a verbal feedback: a group as large as the text threshold.
+    comments = [{"csat": 5, "open": marker_text(code, "COMMENT")}] * 3
+    send_answers(admin, publication, comments, when=two_days_ago)
+    world.mark("COMMENT", code, publication.responses.order_by("pk")[0])
+    verbal = feedback.record_verbal_feedback(
+        recorded_by=admin,
+        unit=unit,
+        touchpoint=touchpoint,
+        sentiment="positive",
+        text=marker_text(code, "VERBAL"),
+        heard_at=two_days_ago,
+    )
+    world.mark("VERBAL", code, verbal)
+    complaint = feedback.save_complaint(
+        Complaint(),
+        user=admin,
+        unit=unit,
+        kind="complaint",
+        case_number=marker_text(code, "CASE"),
+        received_on=today - timedelta(days=3),
+        summary=marker_text(code, "SUMMARY"),
+    )
+    world.mark("CASE", code, complaint)
+    world.mark("SUMMARY", code, complaint)
+    action = improvements.save_action(
+        Action(), user=admin, unit=unit, title=marker_text(code, "ACTION"), status=ActionStatus.PLANNED
+    )
+    world.mark("ACTION", code, action)
+    kiosk, _token = feedback.create_kiosk(publication, name=marker_text(code, "KIOSK"), created_by=admin)
+    world.mark("KIOSK", code, kiosk)
+    job = ResponseImport.objects.create(
+        publication=publication,
+        created_by=admin,
+        file_name=f"{marker_text(code, 'IMPORT')}.csv",
+        file_format="csv",
+        columns=["csat"],
+    )
+    world.mark("IMPORT", code, job)
+    report = Report.objects.create(  # the admin's: other people see only their own reports
+        organisation=organisation,
+        unit=unit,
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        language="fi",
+        requested_by=admin,
+        status=ReportStatus.DONE,
+        content=f"%PDF-1.4\n% {marker_text(code, 'REPORT')}\n".encode(),
+    )
+    world.mark("REPORT", code, report)
+    title = world.mark("NOTE", code, unit)
+    Notification.objects.create(user=admin, unit=unit, kind="alert", title=title, body="", url="/", key=code)
+    AlertSubscription.objects.create(user=admin, unit=unit)
+    ReportSchedule.objects.create(organisation=organisation, unit=unit, user=admin, language="fi")
+    key, _secret = organisations.create_api_key(
+        organisation=organisation, name="?", permissions=[Permission.VIEW_UNITS], units=[unit]
+    )
+    key.name = world.mark("APIKEY", code, key)
+    key.save(update_fields=["name"])
+    person = make_user(organisation, Role.STAFF, unit, username=f"p-{code}", email=f"p.{code}@example.test")
+    person.first_name = world.mark("FIRST", code, person)
+    person.last_name = world.mark("LAST", code, person)
+    person.save(update_fields=["first_name", "last_name"])
+    invitation = Invitation.objects.create(
+        publication=publication, channel="email", address=f"{code}@example.test", language="fi"
+    )
+    world.name(
+        unit,
+        code=publication.code,
+        unit_id=unit.pk,
+        user_id=person.pk,
+        assignment_id=RoleAssignment.objects.get(membership__user=person).pk,
+        survey_id=survey.pk,
+        question_id=survey.questions.values_list("pk", flat=True).first(),
+        publication_id=publication.pk,
+        fmt="svg",
+        token=invitations.token_for(invitation),
+        kiosk_id=kiosk.pk,
+        complaint_id=complaint.pk,
+        path_id=path.pk,
+        action_id=action.pk,
+        organisation=organisation.slug,
+        unit=unit.code,
+        import_id=job.pk,
+        key_id=key.pk,
+        report_id=report.pk,
+        endpoint_id=endpoint.pk,
+        delivery_id=webhooks.send_test_event(endpoint).pk,
+    )
+
+
+def _add_principals(world: CanaryWorld) -> None:
+    """Every role of organisation A, an anonymous visitor, and two API keys."""
+    base, today = world.base, timezone.localdate()
     # Account managers and viewers may hold their role either way: the account manager for
     # the whole organisation, the viewer in two branches (a-area and a-sibling, not a-root).
     RoleAssignment.objects.filter(membership__user=base.users[Role.ACCOUNT_MANAGER]).update(unit=None)
     organisations.grant_role(base.users[Role.VIEWER], Role.VIEWER, base.sibling)
     for role, user in base.users.items():
+        if role not in Role.values:
+            continue  # organisation B's admin: B's objects are the canaries
         unit = getattr(base, ROLE_UNITS[role]) if role in ROLE_UNITS else None
-        organisation_unit = unit or (base.other_org_unit if role == "other_admin" else base.root)
         # Something of their own on the pages that list a person's own things.
-        AlertSubscription.objects.get_or_create(user=user, unit=organisation_unit)
-        ReportSchedule.objects.get_or_create(
-            organisation=organisation_unit.organisation, unit=unit, user=user, language="fi"
-        )
+        AlertSubscription.objects.get_or_create(user=user, unit=unit or base.root)
+        ReportSchedule.objects.create(organisation=base.org, unit=unit, user=user, language="fi")
         # A real PDF of what the role sees: its figures and comments.
         report = insights.request_report(
             user, unit=unit, start=today - timedelta(days=27), end=today, language="fi"
@@ -268,9 +272,8 @@ def build_canary_world() -> CanaryWorld:
         assert report.status == ReportStatus.DONE, report.error
         own = [reverse("insights:report_download", args=[report.pk])]
         world.principals[str(role)] = Principal(str(role), user=user, own_urls=own)
-    del world.principals["other_admin"]  # organisation B's admin: its objects are the canaries
     world.principals["anonymous"] = Principal("anonymous")
-    everything = list(API_KEY_PERMISSIONS)
+    everything = [str(permission) for permission in API_KEY_PERMISSIONS]
     unit_key, unit_token = organisations.create_api_key(
         organisation=base.org, name="canary probe", permissions=everything, units=[base.unit]
     )
@@ -281,6 +284,3 @@ def build_canary_world() -> CanaryWorld:
     world.principals["key_other_organisation"] = Principal(
         "key_other_organisation", key=other_key, token=other_token
     )
-    texts = sorted(m.text for m in world.markers)
-    assert all(not b.startswith(a) for a, b in pairwise(texts)), "markers must be prefix-free"
-    return world
