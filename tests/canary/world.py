@@ -16,6 +16,7 @@ from kuulo.feedback.models import Complaint, Invitation, ItemVersion, ResponseIm
 from kuulo.feedback.testing import send_answers, standard_version
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action, ActionStatus
+from kuulo.insights import alerts
 from kuulo.insights import services as insights
 from kuulo.insights.models import AlertSubscription, Notification, Report, ReportSchedule, ReportStatus
 from kuulo.organisations import services as organisations
@@ -272,6 +273,10 @@ def _add_principals(world: CanaryWorld) -> None:
         assert report.status == ReportStatus.DONE, report.error
         own = [reverse("insights:report_download", args=[report.pk])]
         world.principals[str(role)] = Principal(str(role), user=user, own_urls=own)
+    # The daily run writes each subscriber a digest of their unit, with its latest comments: on a
+    # Monday (weekly digests), within a week of the comments.
+    monday = next(day for day in (today + timedelta(days=n) for n in range(-1, 6)) if day.weekday() == 0)
+    assert alerts.run_daily(monday)
     world.principals["anonymous"] = Principal("anonymous")
     everything = [str(permission) for permission in API_KEY_PERMISSIONS]
     unit_key, unit_token = organisations.create_api_key(
