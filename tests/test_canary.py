@@ -2,6 +2,7 @@
 role, anonymously and with API keys, holds no marker of what the principal must not see,
 and ids out of scope in links and forms reveal and change nothing."""
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,11 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from kuulo.organisations.models import Unit
+from kuulo.webhooks.models import Endpoint
+
 from .canary import CanaryWorld, build_canary_world, check, marker_text
+from .canary.markers import MarkerIndex
 
 PRINCIPALS = [
     "admin",
@@ -64,6 +69,21 @@ def test_a_list_view_that_forgets_restrict_is_caught(canary: CanaryWorld, db: An
             for code in ("a-root", "a-area", "a-sibling", "b-unit")
         ),
     }
+
+
+def test_a_units_webhooks_send_only_its_subtrees_events(canary: CanaryWorld, db: Any) -> None:
+    """Deliveries leave Kuulo: an endpoint scoped to a unit is a receiver that may see
+    that unit's subtree only (the world's events were sent to every unit's endpoint)."""
+    index = MarkerIndex(canary.markers)
+    for endpoint in Endpoint.objects.filter(unit__isnull=False).select_related("unit"):
+        subtree = set(Unit.objects.subtree_of(endpoint.unit).values_list("pk", flat=True))
+        sent = {marker for d in endpoint.deliveries.all() for marker in index.find(json.dumps(d.payload))}
+        assert marker_text(endpoint.unit.code, "COMMENT") in {m.text for m in sent}
+        assert {
+            m.text
+            for m in sent
+            if m.organisation_id != endpoint.organisation_id or m.unit_id not in (None, *subtree)
+        } == set(), endpoint.unit.code
 
 
 # A finding that needs a product decision, not a fix. A service path may belong to one
