@@ -75,15 +75,16 @@ def test_a_units_webhooks_send_only_its_subtrees_events(canary: CanaryWorld, db:
     """Deliveries leave Kuulo: an endpoint scoped to a unit is a receiver that may see
     that unit's subtree only (the world's events were sent to every unit's endpoint)."""
     index = MarkerIndex(canary.markers)
-    for endpoint in Endpoint.objects.filter(unit__isnull=False).select_related("unit"):
-        subtree = set(Unit.objects.subtree_of(endpoint.unit).values_list("pk", flat=True))
+    for unit in canary.units:
+        endpoint = Endpoint.objects.get(unit=unit)
+        subtree = set(Unit.objects.subtree_of(unit).values_list("pk", flat=True))
         sent = {marker for d in endpoint.deliveries.all() for marker in index.find(json.dumps(d.payload))}
-        assert marker_text(endpoint.unit.code, "COMMENT") in {m.text for m in sent}
+        assert marker_text(unit.code, "COMMENT") in {m.text for m in sent}
         assert {
             m.text
             for m in sent
-            if m.organisation_id != endpoint.organisation_id or m.unit_id not in (None, *subtree)
-        } == set(), endpoint.unit.code
+            if m.organisation_id != unit.organisation_id or m.unit_id not in (None, *subtree)
+        } == set(), unit.code
 
 
 # A finding that needs a product decision, not a fix. A service path may belong to one

@@ -75,26 +75,39 @@ class Findings:
 
 @dataclass(frozen=True)
 class ApiBody:
-    """A valid body for a POST operation, naming `unit`'s objects; the permission it needs there."""
+    """A valid body for a POST operation, and the permission it needs in the units it names.
+    `refs` tells, for each object the body names (a link, a unit, a touchpoint), which
+    object of a unit it is."""
 
     permission: Permission
-    body: Callable[[CanaryWorld, Unit], dict[str, Any]]
+    refs: dict[str, Callable[[CanaryWorld, Unit], Model]]
+    body: Callable[[dict[str, Any]], dict[str, Any]]
 
-    def json(self, world: CanaryWorld, unit: Unit) -> str:
-        return json.dumps(self.body(world, unit))
+    def objects(self, world: CanaryWorld, of: Unit, **others: Unit) -> dict[str, Model]:
+        """`of`'s objects, or for the refs in `others`, theirs."""
+        return {ref: object_of(world, others.get(ref, of)) for ref, object_of in self.refs.items()}
+
+    def json(self, objects: dict[str, Model]) -> str:
+        return json.dumps(self.body(objects))
 
 
 API_BODIES = {
     "post_responses": ApiBody(
         Permission.SUBMIT_RESPONSES,
-        lambda world, unit: {"link": world.publications[unit.pk].code, "answers": {"csat": 4}},
+        {"link": lambda world, unit: world.publications[unit.pk]},
+        lambda of: {"link": of["link"].code, "answers": {"csat": 4}},
     ),
     "post_service_volumes": ApiBody(
         Permission.RECORD_VOLUMES,
-        lambda world, unit: {
+        {
+            "unit": lambda world, unit: unit,
+            "touchpoint": lambda world, unit: world.publications[unit.pk].survey.touchpoint,
+        },
+        lambda of: {
             "volumes": [
                 {
-                    "unit": unit.code,
+                    "unit": of["unit"].code,
+                    "touchpoint": f"{of['touchpoint'].service_path.code}.{of['touchpoint'].code}",
                     "date": str(timezone.localdate() - timedelta(days=1)),
                     "customers_served": 1,
                 }
@@ -301,13 +314,22 @@ class Checker:
                     self.fetch("POST", probe.url, probe.with_id(name, pk), public_unit=probe.public_unit)
         for url in self.mixed_posts:
             self.fetch("POST", url)
+        subject = self.principal.subject
         for path, operation in self.api_posts:
-            for unit in self.world.units:
-                if unit.pk not in self.sight.units:
-                    response = self.fetch("POST", path, operation.json(self.world, unit), json=True)
+            # Each object the body names out of scope in turn, the others the principal's own.
+            own = next(
+                (u for u in self.world.units if subject and has_permission(subject, operation.permission, u)),
+                self.world.units[0],
+            )
+            for ref in operation.refs:
+                for unit in self.world.units:
+                    objects = operation.objects(self.world, own, **{ref: unit})
+                    if self.sight.reaches(objects[ref]):
+                        continue
+                    response = self.fetch("POST", path, operation.json(objects), json=True)
                     if response is not None and response.status_code < 300:
                         self.findings.changes.append(
-                            f"POST {path} naming {unit.code}: {response.status_code}"
+                            f"POST {path} naming {unit.code}'s {ref}: {response.status_code}"
                         )
         if differences := changed(before, fingerprint(self.sight)):
             sent = sorted(
@@ -321,11 +343,11 @@ class Checker:
                 self.findings.unfilled.append(
                     f"POST {probe.url} ({probe.route}): {control.status_code} {errors}"
                 )
-        subject = self.principal.subject
         for path, operation in self.api_posts:
             for unit in self.world.units:
                 if subject is not None and has_permission(subject, operation.permission, unit):
-                    response = self.fetch("POST", path, operation.json(self.world, unit), json=True)
+                    objects = operation.objects(self.world, unit)
+                    response = self.fetch("POST", path, operation.json(objects), json=True)
                     if response is not None and response.status_code >= 300:
                         self.findings.unfilled.append(
                             f"POST {path} naming {unit.code}: {response.status_code}"

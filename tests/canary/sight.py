@@ -69,6 +69,10 @@ class Sight:
             condition |= Q(**{f"{scope.unit_path}__isnull": True}) & other_organisation
         return condition
 
+    def reaches(self, row: Model) -> bool:
+        condition = self.out_of_scope(type(row))
+        return condition is None or not type(row)._base_manager.filter(condition, pk=row.pk).exists()
+
     def samples(self, model: type[Model]) -> list[int]:
         """One out-of-scope row of `model` per unit (or organisation) it belongs to."""
         scope = scope_of_model(model)
