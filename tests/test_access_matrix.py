@@ -6,11 +6,10 @@ reads the rule and checks the server keeps it. A new view without a rule, or a U
 parameter this test cannot fill, fails the test, so nothing is left unchecked.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from kuulo.feedback import invitations, services
 from kuulo.feedback.models import Complaint, HeldAnswer, Invitation, ResponseImport
@@ -18,10 +17,12 @@ from kuulo.feedback.testing import make_publication, make_survey, make_touchpoin
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations import services as org_services
-from kuulo.organisations.access import ROLE_PERMISSIONS, AccessRule, Permission
+from kuulo.organisations.access import ROLE_PERMISSIONS, Permission
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
 from kuulo.webhooks import services as webhooks
+
+from .routes import Route, all_routes
 
 ANONYMOUS = "anonymous"
 ROLES = [*Role.values, ANONYMOUS]
@@ -59,40 +60,6 @@ API_POST_ONLY = {
         '{"volumes": [{"unit": "no-such-unit", "date": "2026-11-02", "customers_served": 1}]}'
     ),
 }
-
-
-@dataclass
-class Route:
-    name: str
-    params: list[str]
-    callback: Any
-
-    @property
-    def rule(self) -> AccessRule | None:
-        return getattr(self.callback, "access_rule", None)
-
-    @property
-    def is_kuulo_view(self) -> bool:
-        return getattr(self.callback, "__module__", "").startswith("kuulo.")
-
-
-def all_routes() -> list[Route]:
-    routes = []
-
-    def walk(patterns: list[Any], namespace: str | None) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = namespace
-                if pattern.namespace:
-                    ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-                walk(pattern.url_patterns, ns)
-            elif isinstance(pattern, URLPattern):
-                name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
-                params = list(pattern.pattern.regex.groupindex)
-                routes.append(Route(name, params, pattern.callback))
-
-    walk(get_resolver().url_patterns, None)
-    return routes
 
 
 ROUTES = all_routes()
