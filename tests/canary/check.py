@@ -17,6 +17,7 @@ from ..routes import Route, all_routes
 from .api import API_BODIES, ApiBody
 from .markers import Marker, MarkerIndex, scope_of_model
 from .pages import (
+    FIELD_VALUES,
     ID_PARAMETERS,
     NOT_IDS,
     HtmlForm,
@@ -238,7 +239,7 @@ class Checker:
             multiple = isinstance(form_field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField)
             if multiple and name in base and not isinstance(base[name], list):
                 base[name] = [base[name]]
-            if form_field.required and not base.get(name):
+            if (form_field.required or name in FIELD_VALUES) and not base.get(name):
                 base[name] = fill(name, form_field)
         if html_form.method == "post" and html_form.submit:
             base.setdefault(*html_form.submit)

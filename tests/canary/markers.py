@@ -41,6 +41,7 @@ KINDS = {
     "SUMMARY": Kind(Permission.MANAGE_COMPLAINTS),  # complaint summary
     "ACTION": Kind(Permission.VIEW_INSIGHTS),  # improvement action title
     "KIOSK": Kind(Permission.CONFIGURE_FEEDBACK),  # kiosk name
+    "HELD": Kind(Permission.CONFIGURE_FEEDBACK),  # a kiosk answer on hold
     "IMPORT": Kind(Permission.IMPORT_RESPONSES),  # imported file name
     "REPORT": Kind(Permission.MANAGE_ORGANISATION),  # an admin's PDF report: others see only their own
     "NOTE": Kind(None, expected=False),  # an admin's notification: nobody else's list shows it

@@ -159,12 +159,13 @@ ID_PARAMETERS: dict[str, type[Model]] = {
     "schedule": ReportSchedule,
 }
 # Numeric parameters that name no object (q<id>: a survey form's answer to a question).
-NOT_IDS = re.compile(r"page|period|mine|active|q\d+")
+NOT_IDS = re.compile(r"page|period|mine|active|identified|q\d+")
 # Values for form fields whose type alone does not tell a valid value.
 FIELD_VALUES: dict[str, str] = {
     "touchpoints_text": "probe | Probe",
     "recipients": "probe@example.test",
     "role": Role.VIEWER,  # with or without a unit
+    "whole_organisation": "on",  # an API key reaches its units or (said explicitly) all of them
 }
 _probe_numbers = count(1)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kuulo.feedback import invitations
 from kuulo.feedback import services as feedback
-from kuulo.feedback.models import Complaint, Invitation, ItemVersion, ResponseImport
+from kuulo.feedback.models import Complaint, HeldAnswer, Invitation, ItemVersion, ResponseImport
 from kuulo.feedback.testing import send_answers, standard_version
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action, ActionStatus
@@ -23,6 +23,7 @@ from kuulo.organisations import services as organisations
 from kuulo.organisations.access import API_KEY_PERMISSIONS, Permission
 from kuulo.organisations.models import ApiKey, Organisation, Role, RoleAssignment, Unit, UnitType
 from kuulo.organisations.testing import World, build_world, client_for, make_user
+from kuulo.webhooks import events as webhook_events
 from kuulo.webhooks import services as webhooks
 
 from .markers import Marker, marker_text, scope_of
@@ -100,6 +101,8 @@ def build_canary_world() -> CanaryWorld:
         world.mark("DRAFT", organisation.slug, draft)
         feedback.add_question(draft, standard_version("csat"))
         world.extra_urls.append(reverse("feedback:survey_detail", args=[draft.pk]))
+    # Responses leave for webhooks once a day, per unit and day (organisations/rows.py).
+    webhook_events.release_responses()
     _add_principals(world)
     texts = sorted(m.text for m in world.markers)
     assert all(not b.startswith(a) for a, b in pairwise(texts)), "markers must be prefix-free"
@@ -190,6 +193,17 @@ def _mark_unit(world: CanaryWorld, unit: Unit, admin: Any) -> None:
     world.mark("ACTION", code, action)
     kiosk, _token = feedback.create_kiosk(publication, name=marker_text(code, "KIOSK"), created_by=admin)
     world.mark("KIOSK", code, kiosk)
+    held = HeldAnswer.objects.create(  # a kiosk answer the server could not store
+        organisation=organisation,
+        unit=unit,
+        publication=publication,
+        kiosk=kiosk,
+        source_key=f"held-{code}",
+        payload={"answers": {"csat": 3}},
+        reasons=[{"field": "link", "message": "closed"}],
+    )
+    held.payload = {"answers": {"csat": 3, "open": world.mark("HELD", code, held)}}
+    held.save(update_fields=["payload"])
     job = ResponseImport.objects.create(
         publication=publication,
         created_by=admin,
@@ -237,6 +251,7 @@ def _mark_unit(world: CanaryWorld, unit: Unit, admin: Any) -> None:
         fmt="svg",
         token=invitations.token_for(invitation),
         kiosk_id=kiosk.pk,
+        held_id=held.pk,
         complaint_id=complaint.pk,
         path_id=path.pk,
         action_id=action.pk,
@@ -284,7 +299,7 @@ def _add_principals(world: CanaryWorld) -> None:
     )
     world.principals["key_unit"] = Principal("key_unit", key=unit_key, token=unit_token)
     other_key, other_token = organisations.create_api_key(
-        organisation=base.other_org, name="canary probe", permissions=everything, units=[]
+        organisation=base.other_org, name="canary probe", permissions=everything, whole_organisation=True
     )
     world.principals["key_other_organisation"] = Principal(
         "key_other_organisation", key=other_key, token=other_token
