@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import imports, invitations, services
-from kuulo.feedback.models import Complaint, HeldAnswer, Invitation, Item, ServicePath, SurveyPublication
+from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
@@ -81,15 +81,6 @@ def kuulo_page_urls() -> list[str]:
         last_status_code=500,
         last_error=sending.ERROR_STATUS,
         response_ms=120,
-    )
-    # A kiosk answer on hold, so that its list shows a row and not only the empty state.
-    HeldAnswer.objects.create(
-        organisation=unit.organisation,
-        unit=unit,
-        publication=publication,
-        source_key="kiosk-a11y",
-        payload={"answers": {"csat": 2, "open": "Jono oli pitkä"}},
-        reasons=[{"field": "link", "message": "Kyselyyn ei voi vastata tällä hetkellä."}],
     )
     values = {
         "endpoint_id": webhook.pk,

@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from kuulo.feedback import services as feedback
-from kuulo.feedback.models import Item, QuestionSet, Survey
+from kuulo.feedback.models import HeldAnswer, Item, QuestionSet, Survey, SurveyPublication
 from kuulo.organisations import services
 from kuulo.organisations.models import Organisation, Role, Unit, UnitType
 from kuulo.webhooks import services as webhooks
@@ -338,7 +339,27 @@ def create_demo_organisation(password: str) -> Organisation:
         services.grant_role(user, demo.role, units[demo.unit_code] if demo.unit_code else None)
     create_demo_feedback(organisation, units)
     create_demo_webhook(organisation)
+    create_demo_kiosk(organisation)
     return organisation
+
+
+def create_demo_kiosk(organisation: Organisation) -> None:
+    """A kiosk in the Kuopio student services' lobby, with one answer on hold: it was
+    tapped while the survey was briefly closed, so a CX lead can try accepting it."""
+    publication = SurveyPublication.objects.get(
+        unit__code="kuopio-students", survey__organisation=organisation
+    )
+    admin = get_user_model().objects.get(username="admin")
+    kiosk, _token = feedback.create_kiosk(publication, name="Aula, B-talo", created_by=admin)
+    HeldAnswer.objects.create(
+        organisation=organisation,
+        unit=publication.unit,
+        publication=publication,
+        kiosk=kiosk,
+        source_key="kiosk-demo-1",
+        payload={"answers": {"csat": 2, "open": "Jonotin puoli tuntia, eikä kukaan kertonut syytä."}},
+        reasons=[{"field": "link", "message": "Kyselyyn ei voi vastata tällä hetkellä."}],
+    )
 
 
 def create_demo_webhook(organisation: Organisation) -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from kuulo.feedback.models import Complaint, Response, SurveyPublication
+from kuulo.feedback.models import Complaint, HeldAnswer, Response, SurveyPublication
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.insights.models import AlertSubscription, DailyItemStats
 from kuulo.organisations.models import Organisation, Role, RoleAssignment, Unit
@@ -37,6 +37,8 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_logins(db:
     # An example webhook to look at, switched off: seeding calls no other system.
     assert Endpoint.objects.filter(organisation=organisation, active=False).exists()
     assert not Delivery.objects.exists()
+    # A kiosk with an answer on hold, for trying the CX lead's accept.
+    assert HeldAnswer.objects.filter(kiosk__publication__unit__code="kuopio-students").count() == 1
 
     output = StringIO()
     call_command("demo_info", "--port", "8123", stdout=output)
