@@ -17,7 +17,7 @@ from kuulo.feedback.testing import make_publication, make_survey, make_touchpoin
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations import services as org_services
-from kuulo.organisations.access import ROLE_PERMISSIONS, Permission
+from kuulo.organisations.access import Permission, role_permissions
 from kuulo.organisations.models import Role, RoleAssignment, UnitType
 from kuulo.organisations.testing import World, client_for
 from kuulo.webhooks import services as webhooks
@@ -81,7 +81,7 @@ def test_every_route_declares_who_may_open_it() -> None:
 def holds(role: str, permission: Permission | None) -> bool:
     if role == ANONYMOUS:
         return False
-    return permission is None or permission in ROLE_PERMISSIONS[role]
+    return permission is None or permission in role_permissions(role)
 
 
 def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[str, Any]:

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kuulo.improvements",
     "kuulo.webhooks",
     "kuulo.privacy",
+    "kuulo.pages",
     "kuulo.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -128,7 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kuulo.core.context_processors.navigation",
+                "kuulo.pages.context_processors.navigation",
             ],
         },
     },
@@ -206,7 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "pages:home"
 
 # Sessions end after this many seconds without a request (sliding expiry).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", "1800"))

@@ -4,7 +4,7 @@ the access-matrix test walks all of these patterns for every role."""
 from django.urls import include, path
 
 from kuulo.api import api
-from kuulo.core.views import api_docs, healthz
+from kuulo.pages.views import api_docs, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,5 +19,5 @@ urlpatterns = [
     path("", include("kuulo.feedback.urls")),
     path("api/docs", api_docs, name="api_docs"),
     path("api/", api.urls),
-    path("", include("kuulo.core.urls")),
+    path("", include("kuulo.pages.urls")),
 ]

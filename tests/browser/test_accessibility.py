@@ -155,7 +155,7 @@ NOT_PAGES = {
     "insights:report_download",
 }
 POST_ONLY = {
-    "core:set_language",
+    "pages:set_language",
     "feedback:survey_add_question",
     "feedback:survey_question_action",
     "feedback:survey_publish",

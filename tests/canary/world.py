@@ -20,7 +20,7 @@ from kuulo.insights import alerts
 from kuulo.insights import services as insights
 from kuulo.insights.models import AlertSubscription, Notification, Report, ReportSchedule, ReportStatus
 from kuulo.organisations import services as organisations
-from kuulo.organisations.access import API_KEY_PERMISSIONS, Permission
+from kuulo.organisations.access import Permission, api_key_permissions
 from kuulo.organisations.models import ApiKey, Organisation, Role, RoleAssignment, Unit, UnitType
 from kuulo.organisations.testing import World, build_world, client_for, make_user
 from kuulo.webhooks import events as webhook_events
@@ -293,7 +293,7 @@ def _add_principals(world: CanaryWorld) -> None:
     monday = next(day for day in (today + timedelta(days=n) for n in range(-1, 6)) if day.weekday() == 0)
     assert alerts.run_daily(monday)
     world.principals["anonymous"] = Principal("anonymous")
-    everything = [str(permission) for permission in API_KEY_PERMISSIONS]
+    everything = [str(permission) for permission in api_key_permissions()]
     unit_key, unit_token = organisations.create_api_key(
         organisation=base.org, name="canary probe", permissions=everything, units=[base.unit]
     )

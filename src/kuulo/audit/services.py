@@ -6,8 +6,9 @@ from django.db import models
 from django.http import HttpRequest
 
 from kuulo.core.http import client_ip
+from kuulo.core.registry import registry
 
-from .models import ACTIONS, AuditEvent
+from .models import AuditEvent
 
 
 def record(
@@ -22,8 +23,8 @@ def record(
 ) -> AuditEvent:
     """Append one event. The actor defaults to the request's user; the
     organisation to the target's or the actor's organisation."""
-    if action not in ACTIONS:
-        raise ValueError(f"Unknown audit action {action!r}: add it to audit.models.ACTIONS")
+    if action not in registry.audit_actions:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in its app's declarations.py")
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     if organisation is None:

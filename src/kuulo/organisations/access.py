@@ -31,7 +31,9 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from kuulo.core.registry import registry
 
 from .models import ApiKey, Role, RoleAssignment, Unit, UnitQuerySet
 
@@ -53,50 +55,26 @@ class Permission(StrEnum):
     MANAGE_PRIVACY = "privacy.manage"  # retention periods, data-subject requests (admins only)
 
 
-ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.CX_LEAD: frozenset(
-        {
-            Permission.VIEW_UNITS,
-            Permission.VIEW_INSIGHTS,
-            Permission.CONFIGURE_FEEDBACK,
-            Permission.RECORD_FEEDBACK,
-            Permission.MANAGE_COMPLAINTS,
-            Permission.RECORD_VOLUMES,
-            Permission.IMPORT_RESPONSES,
-            Permission.MANAGE_ACTIONS,
-            Permission.EXPORT_RESPONSES,
-        }
-    ),
-    Role.MANAGER: frozenset(
-        {
-            Permission.VIEW_UNITS,
-            Permission.VIEW_INSIGHTS,
-            Permission.RECORD_FEEDBACK,
-            Permission.MANAGE_COMPLAINTS,
-            Permission.RECORD_VOLUMES,
-            Permission.IMPORT_RESPONSES,
-            Permission.MANAGE_ACTIONS,
-        }
-    ),
-    Role.STAFF: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS, Permission.RECORD_FEEDBACK}),
-    Role.ACCOUNT_MANAGER: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS}),
-    Role.VIEWER: frozenset({Permission.VIEW_UNITS, Permission.VIEW_INSIGHTS}),
-}
+def role_permissions(role: str) -> frozenset[str]:
+    """What a role holds: the organisation admin every permission any app declared, other
+    roles what the apps granted them in their declarations (core/registry.py)."""
+    if role == Role.ADMIN:
+        return frozenset(registry.permissions)
+    return frozenset(code for code, spec in registry.permissions.items() if role in spec.roles)
+
+
 PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.CX_LEAD})
-# What an API key can be given (people get permissions through their roles).
-API_KEY_PERMISSIONS = {
-    Permission.SUBMIT_RESPONSES: _("Send responses"),
-    Permission.VIEW_UNITS: _("Read the unit tree"),
-    Permission.RECORD_VOLUMES: _("Send service volumes and waiting times"),
-    Permission.VIEW_INSIGHTS: _("Read dashboard figures"),
-}
+
+
+def api_key_permissions() -> dict[str, StrOrPromise]:
+    """What an API key can be given, with its label (people get permissions through roles)."""
+    return {code: spec.api_key_label for code, spec in registry.permissions.items() if spec.api_key_label}
 
 
 @dataclass(frozen=True)
 class Grant:
     role: str  # a Role, or "api_key"
-    permissions: frozenset[Permission]
+    permissions: frozenset[str]
     unit_id: int | None
     unit_path: str | None  # None: organisation-wide
 
@@ -108,18 +86,18 @@ class Access:
     organisation_id: int | None
     grants: tuple[Grant, ...]
 
-    def grants_for(self, perm: Permission) -> list[Grant]:
+    def grants_for(self, perm: str) -> list[Grant]:
         return [g for g in self.grants if perm in g.permissions]
 
-    def allows(self, perm: Permission | None) -> bool:
+    def allows(self, perm: str | None) -> bool:
         if perm is None:
             return True
         return bool(self.grants_for(perm))
 
-    def organisation_wide(self, perm: Permission) -> bool:
+    def organisation_wide(self, perm: str) -> bool:
         return any(g.unit_path is None for g in self.grants_for(perm))
 
-    def covers_unit(self, perm: Permission, unit: Unit) -> bool:
+    def covers_unit(self, perm: str, unit: Unit) -> bool:
         if unit.organisation_id != self.organisation_id:
             return False
         return any(g.unit_path is None or unit.path.startswith(g.unit_path) for g in self.grants_for(perm))
@@ -153,7 +131,7 @@ def access_for(user: Any) -> Access:
         grants.append(
             Grant(
                 role=assignment.role,
-                permissions=ROLE_PERMISSIONS[assignment.role],
+                permissions=role_permissions(assignment.role),
                 unit_id=assignment.unit_id,
                 unit_path=assignment.unit.path if assignment.unit else None,
             )
@@ -167,7 +145,7 @@ def access_for(user: Any) -> Access:
 
 
 def _api_key_access(key: ApiKey) -> Access:
-    permissions = frozenset(Permission(p) for p in key.permissions if p in API_KEY_PERMISSIONS)
+    permissions = frozenset(p for p in key.permissions if p in api_key_permissions())
     units = list(key.units.all())
     if key.whole_organisation:
         grants = [Grant("api_key", permissions, None, None)]
@@ -176,7 +154,7 @@ def _api_key_access(key: ApiKey) -> Access:
     return Access(organisation_id=key.organisation_id, grants=tuple(grants))
 
 
-def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None) -> bool:
+def has_permission(user: Any, perm: str | None, unit: Unit | None = None) -> bool:
     """Whether the user holds `perm` somewhere (unit=None) or in `unit`.
     `perm=None` means "any signed-in member of an organisation"."""
     access = access_for(user)
@@ -187,12 +165,12 @@ def has_permission(user: Any, perm: Permission | None, unit: Unit | None = None)
     return access.covers_unit(perm, unit)
 
 
-def has_organisation_wide(user: Any, perm: Permission) -> bool:
+def has_organisation_wide(user: Any, perm: str) -> bool:
     """Whether the user holds `perm` over the whole organisation (not only some units)."""
     return access_for(user).organisation_wide(perm)
 
 
-def units_for(user: Any, perm: Permission) -> UnitQuerySet:
+def units_for(user: Any, perm: str) -> UnitQuerySet:
     """The units in which the user holds `perm` (including archived ones)."""
     access = access_for(user)
     grants = access.grants_for(perm)
@@ -204,7 +182,7 @@ def units_for(user: Any, perm: Permission) -> UnitQuerySet:
     return units.under_paths(*(grant.unit_path for grant in grants if grant.unit_path))
 
 
-def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission) -> QS:
+def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: str) -> QS:
     """Only the rows of `queryset` the user may see with `perm`."""
     model = queryset.model
     access = access_for(user)
@@ -235,7 +213,7 @@ def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: Permission
 
 
 def get_for_user_or_404[M: models.Model](
-    queryset: models.QuerySet[M], user: Any, perm: Permission, **lookup: Any
+    queryset: models.QuerySet[M], user: Any, perm: str, **lookup: Any
 ) -> M:
     return get_object_or_404(restrict(queryset, user, perm), **lookup)
 
@@ -261,7 +239,7 @@ class AccessRule:
     """Declared on every Kuulo view; the access-matrix test checks views against it."""
 
     public: bool
-    permission: Permission | None = None
+    permission: str | None = None
 
 
 PUBLIC = AccessRule(public=True)
@@ -273,7 +251,7 @@ def public[V: Callable[..., HttpResponse]](view: V) -> V:
     return view
 
 
-def requires[V: Callable[..., HttpResponse]](permission: Permission | None) -> Callable[[V], V]:
+def requires[V: Callable[..., HttpResponse]](permission: str | None) -> Callable[[V], V]:
     """Signed-in members holding `permission` somewhere (None: any member).
     Anonymous users are sent to sign in; members without it get 403. Views
     still fetch objects with `get_for_user_or_404` for the per-unit check."""

@@ -158,9 +158,9 @@ class ApiKeyForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        from .access import API_KEY_PERMISSIONS
+        from .access import api_key_permissions
 
         super().__init__(*args, **kwargs)
-        self.fields["permissions"].choices = [(str(p), label) for p, label in API_KEY_PERMISSIONS.items()]  # type: ignore[attr-defined]
+        self.fields["permissions"].choices = [(str(p), label) for p, label in api_key_permissions().items()]  # type: ignore[attr-defined]
         limit_choices(self, "units", Unit.objects.filter(organisation=organisation).active())
         self.fields["units"].label_from_instance = lambda u: f"{'— ' * u.depth}{u.name}"  # type: ignore[attr-defined]

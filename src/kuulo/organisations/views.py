@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kuulo.core.forms import add_service_errors, form_changes
 
 from . import services
-from .access import API_KEY_PERMISSIONS, Permission, get_for_user_or_404, organisation_for, requires, restrict
+from .access import Permission, api_key_permissions, get_for_user_or_404, organisation_for, requires, restrict
 from .forms import (
     ApiKeyForm,
     MemberForm,
@@ -369,7 +369,12 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
         else:
             form = ApiKeyForm(organisation=organisation)
     keys = restrict(ApiKey.objects.prefetch_related("units"), request.user, MANAGE)
-    context = {"keys": keys, "form": form, "new_secret": new_secret, "permission_labels": API_KEY_PERMISSIONS}
+    context = {
+        "keys": keys,
+        "form": form,
+        "new_secret": new_secret,
+        "permission_labels": api_key_permissions(),
+    }
     return render(request, "organisations/api_key_list.html", context)
 
 

@@ -23,12 +23,12 @@ def home(request: HttpRequest) -> HttpResponse:
     visible_ids = {unit.pk for unit in units}
     # The top of each branch the user sees: its parent is outside their view.
     top_units = [unit for unit in units if unit.parent_id not in visible_ids]
-    return render(request, "core/home.html", {"roles": roles, "top_units": top_units[:12]})
+    return render(request, "pages/home.html", {"roles": roles, "top_units": top_units[:12]})
 
 
 @public
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
+    return render(request, "pages/accessibility.html")
 
 
 @public
@@ -103,4 +103,4 @@ def api_docs(request: HttpRequest) -> HttpResponse:
             name: json.dumps(body, indent=2) for name, body in schema["components"]["schemas"].items()
         },
     }
-    return render(request, "core/api_docs.html", context)
+    return render(request, "pages/api_docs.html", context)

@@ -1,0 +1,18 @@
+"""What the insights app adds to the whole (core/registry.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kuulo.core.registry import audit_action, navigation, permission
+from kuulo.organisations.access import Permission
+from kuulo.organisations.declarations import EVERY_ROLE
+from kuulo.organisations.models import Role
+
+permission(Permission.VIEW_INSIGHTS, roles=EVERY_ROLE, api_key_label=_("Read dashboard figures"))
+permission(Permission.EXPORT_RESPONSES, roles=(Role.CX_LEAD,))
+
+audit_action("report.requested", _("PDF report requested"))
+audit_action("report.scheduled", _("Monthly PDF report subscribed"))
+audit_action("report.unscheduled", _("Monthly PDF report cancelled"))
+
+navigation(_("Dashboards"), "insights:overview", Permission.VIEW_INSIGHTS, order=10)
+navigation(_("Alerts"), "insights:notifications", Permission.VIEW_INSIGHTS, order=20)
