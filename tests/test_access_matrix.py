@@ -11,16 +11,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from kuulo.feedback import invitations, services
-from kuulo.feedback.models import Complaint, HeldAnswer, Invitation, ResponseImport
-from kuulo.feedback.testing import make_publication, make_survey, make_touchpoint
-from kuulo.improvements.models import Action
-from kuulo.insights.models import Report, ReportStatus
-from kuulo.organisations import services as org_services
 from kuulo.organisations.access import Permission, role_permissions
-from kuulo.organisations.models import Role, RoleAssignment, UnitType
-from kuulo.organisations.testing import World, client_for
-from kuulo.webhooks import services as webhooks
+from kuulo.organisations.models import Role
+from kuulo.organisations.testing import AccessScope, World, access_fixtures, client_for
 
 from .routes import Route, all_routes
 
@@ -84,110 +77,17 @@ def holds(role: str, permission: Permission | None) -> bool:
     return permission is None or permission in role_permissions(role)
 
 
+FIXTURES = access_fixtures()
+
+
 def url_kwargs(route: Route, world: World, role: str, in_scope: bool) -> dict[str, Any]:
-    """Values for the route's parameters: objects the role may reach (in_scope) or must not."""
+    """Values for the route's parameters: objects the role may reach (in_scope) or must not,
+    made by the owning app's `ACCESS_FIXTURES` (its testing.py)."""
     unit = world.in_scope_unit(role) if in_scope else world.out_of_scope_unit(role)
-    organisation = unit.organisation
-    person = world.users[Role.STAFF] if in_scope else world.users["other_admin"]
-    made: dict[str, Any] = {}
-
-    def webhook() -> Any:
-        if "webhook" not in made:
-            made["webhook"] = webhooks.create_endpoint(
-                organisation=world.org if in_scope else world.other_org,
-                name="Jira",
-                url="https://hooks.example.fi/",
-                topics=["responses"],
-            )[0]
-        return made["webhook"]
-
-    def survey() -> Any:
-        if "survey" not in made:
-            made["survey"] = make_survey(organisation)
-        return made["survey"]
-
-    values: dict[str, Any] = {
-        "code": lambda: make_publication(unit).code,
-        "unit_id": lambda: unit.pk,
-        "type_id": lambda: UnitType.objects.filter(organisation=organisation).first().pk,  # type: ignore[union-attr]
-        "user_id": lambda: person.pk,
-        "assignment_id": lambda: RoleAssignment.objects.filter(membership__user=person).first().pk,  # type: ignore[union-attr]
-        "survey_id": lambda: survey().pk,
-        "question_id": lambda: survey().questions.first().pk,
-        "publication_id": lambda: make_publication(unit).pk,
-        "fmt": lambda: "svg",
-        "token": lambda: invitations.token_for(
-            Invitation.objects.create(
-                publication=make_publication(unit), channel="email", address="x@example.test", language="fi"
-            )
-        ),
-        "kiosk_id": lambda: (
-            services.create_kiosk(make_publication(unit), name="Lobby", created_by=world.users[Role.ADMIN])[
-                0
-            ].pk
-        ),
-        "held_id": lambda: (
-            HeldAnswer.objects.create(
-                organisation=organisation,
-                unit=unit,
-                publication=make_publication(unit),
-                source_key="kiosk-1",
-                payload={"answers": {"csat": 4}},
-            ).pk
-        ),
-        "complaint_id": lambda: (
-            Complaint.objects.create(
-                organisation=organisation,
-                unit=unit,
-                kind="complaint",
-                case_number=f"C-{unit.pk}",
-                received_on="2026-10-01",
-            ).pk
-        ),
-        # Service paths belong to the organisation: out of scope means another organisation.
-        "path_id": lambda: make_touchpoint(world.org if in_scope else world.other_org).service_path_id,
-        "action_id": lambda: Action.objects.create(organisation=organisation, unit=unit, title="A").pk,
-        # The public "you said, we did" page: any organisation's unit may be shown.
-        "organisation": lambda: organisation.slug,
-        "unit": lambda: unit.code,
-        "import_id": lambda: (
-            ResponseImport.objects.create(
-                publication=make_publication(unit),
-                file_name="export.csv",
-                file_format="csv",
-                columns=["csat"],
-            ).pk
-        ),
-        "key_id": lambda: (
-            org_services.create_api_key(
-                organisation=organisation, name="k", permissions=["units.view"], whole_organisation=True
-            )[0].pk
-        ),
-        # A report is its requester's: the role's own, of a unit in scope or out of it.
-        "report_id": lambda: (
-            Report.objects.create(
-                organisation=organisation,
-                unit=unit,
-                period_start="2026-10-01",
-                period_end="2026-10-31",
-                language="fi",
-                requested_by=world.users.get(role, world.users[Role.STAFF]),
-                status=ReportStatus.DONE,
-                content=b"%PDF-1.4",
-            ).pk
-        ),
-        # Webhooks belong to the organisation: out of scope means another organisation's.
-        "endpoint_id": lambda: webhook().pk,
-        "delivery_id": lambda: webhooks.send_test_event(webhook()).pk,
-        "item_id": lambda: (
-            services.create_item(
-                organisation=organisation, code="own", kind="yes_no", dimension="other", text_fi="?"
-            ).pk
-        ),
-    }
-    missing = [p for p in route.params if p not in values]
-    assert not missing, f"{route.name}: teach the access-matrix test the parameter(s) {missing}"
-    return {p: values[p]() for p in route.params}
+    scope = AccessScope(world=world, role=role, in_scope=in_scope, unit=unit)
+    missing = [p for p in route.params if p not in FIXTURES]
+    assert not missing, f"{route.name}: add ACCESS_FIXTURES for {missing} to the app's testing.py"
+    return {p: FIXTURES[p](scope) for p in route.params}
 
 
 def has_scoped_objects(route: Route) -> bool:

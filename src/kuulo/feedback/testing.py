@@ -3,10 +3,21 @@
 from itertools import count
 from typing import Any
 
-from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.models import Organisation, Role, Unit
+from kuulo.organisations.testing import AccessFixtures, AccessScope
 
-from . import ingest, services
-from .models import Item, QuestionSet, Survey, SurveyPublication, Touchpoint
+from . import ingest, invitations, services
+from .models import (
+    Complaint,
+    HeldAnswer,
+    Invitation,
+    Item,
+    QuestionSet,
+    ResponseImport,
+    Survey,
+    SurveyPublication,
+    Touchpoint,
+)
 
 _sequence = count(1)
 
@@ -81,3 +92,60 @@ def send_answers(
             for a in answers
         ],
     )
+
+
+def _published(scope: AccessScope) -> SurveyPublication:
+    return scope.once("publication", lambda: make_publication(scope.unit))
+
+
+def _survey(scope: AccessScope) -> Survey:
+    return scope.once("survey", lambda: make_survey(scope.organisation))
+
+
+ACCESS_FIXTURES: AccessFixtures = {
+    "code": lambda scope: _published(scope).code,
+    "publication_id": lambda scope: _published(scope).pk,
+    "survey_id": lambda scope: _survey(scope).pk,
+    "question_id": lambda scope: _survey(scope).questions.first().pk,  # type: ignore[union-attr]
+    "fmt": lambda scope: "svg",
+    "token": lambda scope: invitations.token_for(
+        Invitation.objects.create(
+            publication=_published(scope), channel="email", address="x@example.test", language="fi"
+        )
+    ),
+    "kiosk_id": lambda scope: (
+        services.create_kiosk(
+            make_publication(scope.unit), name="Lobby", created_by=scope.world.users[Role.ADMIN]
+        )[0].pk
+    ),
+    "held_id": lambda scope: (
+        HeldAnswer.objects.create(
+            organisation=scope.organisation,
+            unit=scope.unit,
+            publication=_published(scope),
+            source_key="kiosk-1",
+            payload={"answers": {"csat": 4}},
+        ).pk
+    ),
+    "complaint_id": lambda scope: (
+        Complaint.objects.create(
+            organisation=scope.organisation,
+            unit=scope.unit,
+            kind="complaint",
+            case_number=f"C-{scope.unit.pk}",
+            received_on="2026-10-01",
+        ).pk
+    ),
+    # Service paths belong to the organisation: out of scope means another organisation.
+    "path_id": lambda scope: make_touchpoint(scope.own_organisation).service_path_id,
+    "import_id": lambda scope: (
+        ResponseImport.objects.create(
+            publication=_published(scope), file_name="export.csv", file_format="csv", columns=["csat"]
+        ).pk
+    ),
+    "item_id": lambda scope: (
+        services.create_item(
+            organisation=scope.organisation, code="own", kind="yes_no", dimension="other", text_fi="?"
+        ).pk
+    ),
+}

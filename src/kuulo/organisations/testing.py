@@ -1,15 +1,18 @@
 """Test data builders shared by every app's tests: one function per model and a
 small two-organisation "world" with a user in every role."""
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from . import services
-from .models import Organisation, Role, Unit, UnitType
+from .models import Organisation, Role, RoleAssignment, Unit, UnitType
 
 User = get_user_model()
 _sequence = count(1)
@@ -119,3 +122,70 @@ def build_world() -> World:
     }
     world.users["other_admin"] = make_user(other, Role.ADMIN, username="b-admin")
     return world
+
+
+@dataclass
+class AccessScope:
+    """What one case of the access-matrix test needs to make an object for a URL parameter:
+    the unit the role may reach (in scope) or must not, and that unit's organisation."""
+
+    world: World
+    role: str
+    in_scope: bool
+    unit: Unit
+    made: dict[str, Any] = field(default_factory=dict)  # objects shared between parameters
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.unit.organisation
+
+    @property
+    def own_organisation(self) -> Organisation:
+        """Organisation-level objects: out of scope means another organisation's."""
+        return self.world.org if self.in_scope else self.world.other_org
+
+    def once(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self.made:
+            self.made[name] = make()
+        return self.made[name]
+
+
+# URL parameter -> how to make an object for it (an app's testing.py: ACCESS_FIXTURES).
+AccessFixtures = dict[str, Callable[[AccessScope], Any]]
+
+
+def access_fixtures() -> AccessFixtures:
+    """Every app's fixtures for the access-matrix test, from `<app>/testing.py`, so a new
+    app teaches the test its URL parameters in its own module."""
+    collected: AccessFixtures = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("kuulo."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.testing")
+        except ModuleNotFoundError:
+            continue
+        for name, make in getattr(module, "ACCESS_FIXTURES", {}).items():
+            assert name not in collected, f"URL parameter {name!r} has two access fixtures"
+            collected[name] = make
+    return collected
+
+
+ACCESS_FIXTURES: AccessFixtures = {
+    "unit_id": lambda scope: scope.unit.pk,
+    "type_id": lambda scope: UnitType.objects.filter(organisation=scope.organisation).first().pk,  # type: ignore[union-attr]
+    "user_id": lambda scope: _person(scope).pk,
+    "assignment_id": lambda scope: RoleAssignment.objects.filter(membership__user=_person(scope)).first().pk,  # type: ignore[union-attr]
+    "key_id": lambda scope: (
+        services.create_api_key(
+            organisation=scope.organisation, name="k", permissions=["units.view"], whole_organisation=True
+        )[0].pk
+    ),
+    # The public "you said, we did" page: any organisation's unit may be shown.
+    "organisation": lambda scope: scope.organisation.slug,
+    "unit": lambda scope: scope.unit.code,
+}
+
+
+def _person(scope: AccessScope) -> Any:
+    return scope.world.users[Role.STAFF] if scope.in_scope else scope.world.users["other_admin"]

@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kuulo.organisations.testing import AccessFixtures, AccessScope
+
+from . import services
+from .models import Endpoint
+
 
 @dataclass
 class Received:
@@ -60,3 +65,22 @@ def running_receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _endpoint(scope: AccessScope) -> Endpoint:
+    # Webhooks belong to the organisation: out of scope means another organisation's.
+    return scope.once(
+        "webhook",
+        lambda: services.create_endpoint(
+            organisation=scope.own_organisation,
+            name="Jira",
+            url="https://hooks.example.fi/",
+            topics=["responses"],
+        )[0],
+    )
+
+
+ACCESS_FIXTURES: AccessFixtures = {
+    "endpoint_id": lambda scope: _endpoint(scope).pk,
+    "delivery_id": lambda scope: services.send_test_event(_endpoint(scope)).pk,
+}
