@@ -23,7 +23,6 @@ from kuulo.core.redaction import redact
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import ApiKey
 
-from . import services
 from .models import (
     AgeBand,
     Answer,
@@ -34,6 +33,7 @@ from .models import (
     SurveyQuestion,
     SurveyStatus,
 )
+from .services.responses import CleanAnswer, Submission, validate_submission
 from .signals import ResponseFacts, responses_stored
 
 MAX_BATCH = 1000
@@ -92,7 +92,7 @@ def _conflict(index: int) -> ItemError:
 class _Prepared:
     index: int
     response: dict[str, Any]  # column values of the Response row, by field name
-    answers: list[services.CleanAnswer]
+    answers: list[CleanAnswer]
 
 
 @dataclass
@@ -207,9 +207,9 @@ def prepare(
             for code in sorted(set(item.answers) - set(link.by_code))
         ]
         raw = {link.by_code[code].pk: value for code, value in item.answers.items() if code in link.by_code}
-        answers, answer_errors = services.validate_submission(
+        answers, answer_errors = validate_submission(
             link.survey,
-            services.Submission(answers=raw, language=item.language),
+            Submission(answers=raw, language=item.language),
             link.questions,
             enforce_required=enforce_required,
         )
@@ -265,7 +265,7 @@ def _attributes(
     return clean, errors
 
 
-def _digest(item: IncomingResponse, answers: list[services.CleanAnswer]) -> str:
+def _digest(item: IncomingResponse, answers: list[CleanAnswer]) -> str:
     """What a keyed item says, independent of how its JSON was written (key order,
     "4" or 4): a resend has the same digest, another response under the same key not."""
     content = {
