@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from kuulo.core.redaction import redact
 from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import ApiKey
 
-from . import services
+from .bulk_insert import insert_rows
 from .models import (
     AgeBand,
     Answer,
@@ -34,6 +34,7 @@ from .models import (
     SurveyQuestion,
     SurveyStatus,
 )
+from .services.responses import CleanAnswer, Submission, validate_submission
 from .signals import ResponseFacts, responses_stored
 
 MAX_BATCH = 1000
@@ -92,7 +93,7 @@ def _conflict(index: int) -> ItemError:
 class _Prepared:
     index: int
     response: dict[str, Any]  # column values of the Response row, by field name
-    answers: list[services.CleanAnswer]
+    answers: list[CleanAnswer]
 
 
 @dataclass
@@ -207,9 +208,9 @@ def prepare(
             for code in sorted(set(item.answers) - set(link.by_code))
         ]
         raw = {link.by_code[code].pk: value for code, value in item.answers.items() if code in link.by_code}
-        answers, answer_errors = services.validate_submission(
+        answers, answer_errors = validate_submission(
             link.survey,
-            services.Submission(answers=raw, language=item.language),
+            Submission(answers=raw, language=item.language),
             link.questions,
             enforce_required=enforce_required,
         )
@@ -265,7 +266,7 @@ def _attributes(
     return clean, errors
 
 
-def _digest(item: IncomingResponse, answers: list[services.CleanAnswer]) -> str:
+def _digest(item: IncomingResponse, answers: list[CleanAnswer]) -> str:
     """What a keyed item says, independent of how its JSON was written (key order,
     "4" or 4): a resend has the same digest, another response under the same key not."""
     content = {
@@ -334,7 +335,7 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
         raise KeyConflict(conflicts)
     try:
         with transaction.atomic():
-            new_ids = _insert_rows(Response, [entry.response for entry in new], returning=True)
+            new_ids = insert_rows(Response, [entry.response for entry in new], returning=True)
             answer_rows = [
                 {
                     "response_id": response_id,
@@ -346,7 +347,7 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
                 for entry, response_id in zip(new, new_ids, strict=True)
                 for answer in entry.answers
             ]
-            _insert_rows(Answer, answer_rows, returning=False)
+            insert_rows(Answer, answer_rows, returning=False)
             responses_stored.send(
                 sender=Response,
                 responses=[
@@ -383,63 +384,6 @@ def _stored_keys(prepared: list[_Prepared]) -> dict[tuple[int, str | None], tupl
 def _same_content(stored_digest: str, entry: _Prepared) -> bool:
     # Responses stored before digests were kept have none: a resend of them is a duplicate.
     return not stored_digest or stored_digest == entry.response["source_digest"]
-
-
-# Rows per INSERT statement: well under SQLite's and PostgreSQL's limits on parameters.
-INSERT_CHUNK = 400
-
-
-def _insert_rows(model: Any, rows: list[dict[str, Any]], *, returning: bool) -> list[int]:
-    """Insert plain rows with multi-row INSERT statements (RETURNING the new ids, in order).
-
-    This is the hot path of every batch: building thousands of model instances and
-    letting bulk_create compile them costs several times the insert itself. Values
-    still pass through each field's get_db_prep_save, so types are adapted exactly as
-    the ORM would adapt them (JSON, time zones, …)."""
-    if not rows:
-        return []
-    names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-call proxy
-    # Only JSON and date-time values need adapting; integers and text go as they are.
-    adapt = [
-        _memoised(field, db) if isinstance(field, models.JSONField | models.DateTimeField) else None
-        for field in fields
-    ]
-    columns = ", ".join(db.ops.quote_name(field.column) for field in fields)
-    table = db.ops.quote_name(model._meta.db_table)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    ids: list[int] = []
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            params = [
-                convert(row[name]) if convert else row[name]
-                for row in chunk
-                for name, convert in zip(names, adapt, strict=True)
-            ]
-            # Only quoted names from the model and %s placeholders go into the SQL.
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608
-            if returning:
-                cursor.execute(f"{sql} RETURNING {db.ops.quote_name('id')}", params)
-                ids += [row[0] for row in cursor.fetchall()]
-            else:
-                cursor.execute(sql, params)
-    return ids
-
-
-def _memoised(field: Any, db: Any) -> Any:
-    """The field's adaptation, computed once per distinct value: a batch shares its receive
-    time, often its answer times, and nearly always empty attributes."""
-    cache: dict[Any, Any] = {}
-
-    def adapt(value: Any) -> Any:
-        key = json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
-        if key not in cache:
-            cache[key] = field.get_db_prep_save(value, db)
-        return cache[key]
-
-    return adapt
 
 
 def _store_one_by_one(prepared: list[_Prepared], count: int) -> IngestResult:

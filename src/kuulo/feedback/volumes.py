@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from kuulo.organisations.access import Permission, organisation_for, units_for
 from kuulo.organisations.models import Unit
 
-from . import services
 from .ingest import BatchRejected, ItemError
 from .models import ServiceVolume, Touchpoint
+from .services.records import VOLUME_FIELDS, fill_service_volume
 
 MAX_ROWS = 5000
 
@@ -59,11 +59,11 @@ def save_batch(principal: Any, rows: list[dict[str, Any]]) -> int:
     }
     volumes = []
     for index, (row, (unit, touchpoint)) in enumerate(zip(rows, resolved, strict=True)):
-        values = {name: row.get(name) for name in services.VOLUME_FIELDS}
+        values = {name: row.get(name) for name in VOLUME_FIELDS}
         key = (unit.pk, touchpoint.pk if touchpoint else None, row["date"])
         try:
             volumes.append(
-                services.fill_service_volume(
+                fill_service_volume(
                     stored.get(key), unit=unit, touchpoint=touchpoint, date=row["date"], values=values
                 )
             )
@@ -79,6 +79,6 @@ def save_batch(principal: Any, rows: list[dict[str, Any]]) -> int:
     with transaction.atomic():
         ServiceVolume.objects.bulk_create([volume for volume in volumes if volume.pk is None])
         ServiceVolume.objects.bulk_update(
-            [volume for volume in volumes if volume.pk is not None], [*services.VOLUME_FIELDS, "updated_at"]
+            [volume for volume in volumes if volume.pk is not None], [*VOLUME_FIELDS, "updated_at"]
         )
     return len(rows)

@@ -1,0 +1,301 @@
+"""What the columns of an imported file hold, and how one row becomes a response.
+
+A column holds an answer to one of the survey's questions ("q:<item code>") or one of
+`FIELDS`. `guess_mapping` makes a first guess from the header, and `RowReader` turns
+each row into the same `IncomingResponse` the ingest API receives, reading values the
+way other tools and Excel write them: answer labels in any of our languages, yes/no
+words, decimal commas, Finnish dates, spreadsheet times.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import ingest
+from .models import CHOICE_KINDS, AgeBand, Channel, ItemKind, RespondentType, ResponseImport, SurveyQuestion
+
+# What a column can hold besides an answer to one of the survey's questions.
+FIELDS = {
+    "responded_at": gettext_lazy("Answer time"),
+    "language": gettext_lazy("Language (fi, sv, en)"),
+    "respondent_type": gettext_lazy("Respondent"),
+    "age_band": gettext_lazy("Age group"),
+    "external_id": gettext_lazy("Response id in the other tool"),
+    "attribute": gettext_lazy("Other attribute (kept with the response)"),
+}
+# Column names other tools use for these fields (compared in lower case).
+FIELD_HEADERS = {
+    "responded_at": {
+        "submitdate", "date submitted", "datestamp", "responded_at", "timestamp", "time",
+        "date", "vastausaika", "vastattu", "aika", "päivämäärä", "svarstid", "datum",
+    },
+    "language": {"language", "startlanguage", "start language", "lang", "kieli", "språk"},
+    "external_id": {
+        "id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id",
+        # Webropol's respondent number, in its Finnish, Swedish and English exports
+        "vastaajanumero", "respondentnummer", "respondent number", "respondent id", "respondentid",
+    },
+    "respondent_type": {
+        "respondent_type", "respondent type", "respondent group", "vastaajaryhmä", "vastaajatyyppi",
+        "respondentgrupp",
+    },
+    "age_band": {"age", "age group", "age_band", "ikä", "ikäryhmä", "ålder", "åldersgrupp"},
+}  # fmt: skip
+# Webropol heads its respondent number "Vastaaja" or "Respondent", but a spreadsheet made by
+# hand may call its respondent group so: whole numbers under it make it the response id.
+RESPONDENT_HEADERS = {"vastaaja", "respondent", "svarande"}
+LANGUAGE_NAMES = {
+    "suomi": "fi", "finnish": "fi", "finska": "fi",
+    "svenska": "sv", "ruotsi": "sv", "swedish": "sv",
+    "english": "en", "englanti": "en", "engelska": "en",
+}  # fmt: skip
+YES_NO_WORDS = {
+    "yes": 1, "kyllä": 1, "ja": 1, "true": 1, "y": 1, "k": 1,
+    "no": 0, "ei": 0, "nej": 0, "false": 0, "n": 0, "e": 0,
+}  # fmt: skip
+TIME_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S"]
+
+
+def guess_mapping(
+    columns: list[str], questions: list[SurveyQuestion], samples: list[list[Any]]
+) -> dict[str, str]:
+    """A first guess from the column names: item codes, question wording in any language,
+    and the names other tools give to the answer time, language and response id.
+    `samples` are the first rows under the header, for names that could mean two things."""
+    by_name: dict[str, str] = {}
+    for question in questions:
+        version = question.item_version
+        target = f"q:{version.item.code}"
+        for name in (version.item.code, version.text_fi, version.text_sv, version.text_en):
+            if name:
+                by_name.setdefault(name.strip().casefold(), target)
+    for field, names in FIELD_HEADERS.items():
+        for name in names:
+            by_name.setdefault(name, field)
+    mapping, used = {}, set()
+    for index, column in enumerate(columns):
+        name = column.strip().casefold()
+        target = by_name.get(name, "")
+        if name in RESPONDENT_HEADERS and not target:
+            values = [row[index] for row in samples if index < len(row) and row[index] not in (None, "")]
+            target = "external_id" if all(_is_whole_number(v) for v in values) else "respondent_type"
+        if target and target not in used:
+            mapping[str(index)] = target
+            used.add(target)
+    return mapping
+
+
+def _is_whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value).is_integer()
+    return str(value).strip().isdigit()
+
+
+def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
+    return [
+        ("", _("Do not import")),
+        *((f"q:{q.item_version.item.code}", q.item_version.text) for q in questions),
+        *((field, str(label)) for field, label in FIELDS.items()),
+    ]
+
+
+@dataclass
+class RowError:
+    """An error in one row and column of the file (row 0: the file as a whole)."""
+
+    row: int
+    column: str
+    message: str
+
+
+class RowReader:
+    """Turns one row of the file into an IncomingResponse, as the ingest API receives them."""
+
+    def __init__(self, job: ResponseImport, questions: list[SurveyQuestion]) -> None:
+        self.job = job
+        self.columns = job.columns
+        self.targets = {int(index): target for index, target in job.mapping.items() if target}
+        self.kinds = {q.item_version.item.code: q.item_version.item.kind for q in questions}
+        self.choices = {
+            q.item_version.item.code: {
+                str(label).strip().casefold(): str(choice["value"])
+                for choice in q.item_version.choices
+                for label in (choice["value"], choice.get("fi"), choice.get("sv"), choice.get("en"))
+                if label
+            }
+            for q in questions
+        }
+        self.segments = {
+            "respondent_type": _labels_to_values(RespondentType),
+            "age_band": _labels_to_values(AgeBand),
+        }
+        self.column_of = {target: self.columns[index] for index, target in self.targets.items()}
+        # An attribute column is named by its header: errors on "attributes.campus" point at it.
+        for index, target in self.targets.items():
+            if target == "attribute":
+                self.column_of[f"attributes.{self.columns[index].strip().lower()}"] = self.columns[index]
+        self.occurrences: Counter[str] = Counter()  # rows of the file with the same content so far
+
+    def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[RowError]]:
+        errors = []
+        if self.job.file_format == "csv" and len(cells) != len(self.columns):
+            errors.append(
+                RowError(
+                    number,
+                    "",
+                    _("This row has %(cells)s cells; the header has %(columns)s.")
+                    % {"cells": len(cells), "columns": len(self.columns)},
+                )
+            )
+        item = ingest.IncomingResponse(link=self.job.publication.code, answers={}, channel=Channel.IMPORT)
+        for index, target in self.targets.items():
+            value = cells[index] if index < len(cells) else None
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, ""):
+                continue
+            try:
+                self._apply(item, target, self.columns[index], value)
+            except ValidationError as error:
+                errors.append(RowError(number, self.columns[index], " ".join(error.messages)))
+        if item.idempotency_key is None:
+            item.idempotency_key = self._content_key(item)
+        return item, errors
+
+    def _content_key(self, item: ingest.IncomingResponse) -> str:
+        """The key of a row without a response id: what the row says (link, answers by item
+        code, answer time, language, segments) after the same normalising the checks do, so
+        the same response exported anew (other column order, line endings, encoding, BOM,
+        CSV or XLSX, rows added or moved) gets the same key. Two rows that say exactly the
+        same are two people who answered alike, so the key also holds the how-manyth such
+        row of the file it is: both are stored, and a re-import of the file skips both.
+        The price: without an answer time, a row of a later file that says exactly what a
+        row imported before said is taken for that one. (A link code has at most 12
+        characters, so these keys never meet those made from a response id.)"""
+        content = {
+            "link": item.link,
+            "answers": {code: _normalised(value) for code, value in item.answers.items()},
+            "responded_at": _to_second(item.responded_at),
+            "language": item.language,
+            "respondent_type": item.respondent_type,
+            "age_band": item.age_band,
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
+        self.occurrences[fingerprint] += 1
+        return f"import:{fingerprint}:{self.occurrences[fingerprint]}"
+
+    def _apply(self, item: ingest.IncomingResponse, target: str, column: str, value: Any) -> None:
+        if target.startswith("q:"):
+            code = target[2:]
+            item.answers[code] = self._answer(code, value)
+        elif target == "responded_at":
+            item.responded_at = _parse_time(value)
+        elif target == "language":
+            text = str(value).casefold()
+            item.language = LANGUAGE_NAMES.get(text, text[:2] if "-" in text or "_" in text else text)
+        elif target in self.segments:
+            text = str(value).casefold()
+            setattr(item, target, self.segments[target].get(text, text))
+        elif target == "external_id":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 17.0 from a spreadsheet is the 17 of a CSV export
+            item.idempotency_key = f"import:{self.job.publication.code}:{value}"[:200]
+        elif target == "attribute":
+            item.attributes[column] = str(value)[:200]
+
+    def _answer(self, code: str, value: Any) -> Any:
+        kind = self.kinds[code]
+        if kind in CHOICE_KINDS:
+            values = re.split(r"\s*[;|]\s*", str(value)) if isinstance(value, str) else [str(value)]
+            return [self.choices[code].get(v.casefold(), v) for v in values if v]
+        if kind == ItemKind.TEXT:  # a cell over several lines of a Windows file ends its lines in \r\n
+            return str(value).replace("\r\n", "\n")
+        if kind == ItemKind.YES_NO and str(value).casefold() in YES_NO_WORDS:
+            return YES_NO_WORDS[str(value).casefold()]
+        return _whole_number(value)
+
+
+def _normalised(value: Any) -> Any:
+    """An answer as the fingerprint of a row sees it: text in one Unicode form with one kind
+    of line break, chosen options in one order."""
+    if isinstance(value, list):
+        return sorted(_normalised(v) for v in value)
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+def _to_second(value: datetime | None) -> str | None:
+    """A time in UTC to the nearest second: a spreadsheet's stored fraction of a day is not exact."""
+    if value is None:
+        return None
+    rounded = value.astimezone(UTC) + timedelta(microseconds=500_000)
+    return rounded.replace(microsecond=0).isoformat()
+
+
+def _labels_to_values(choices: Any) -> dict[str, str]:
+    """Segment values by their code or their label in any of our languages."""
+    found = {}
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            for value, label in choices.choices:
+                found[str(label).casefold()] = value
+                found[str(value).casefold()] = value
+    return found
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value})
+    text = str(value).strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value}) from None
+    if not number.is_integer():
+        raise ValidationError(_("%(value)s is not a whole number.") % {"value": value})
+    return int(number)
+
+
+def _parse_time(value: Any) -> datetime:
+    """Spreadsheet dates, ISO 8601 and Finnish day.month.year; a time without a zone
+    is the organisation's local time."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        parsed = _parse_time_text(text)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _parse_time_text(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in TIME_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("“%(value)s” is not a date and time. Use e.g. 2026-03-31 14:05 or 31.3.2026 14:05.")
+        % {"value": text}
+    )
