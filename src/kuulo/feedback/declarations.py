@@ -39,7 +39,20 @@ for code, label in [
 ]:
     audit_action(code, label)
 
-navigation(_("Surveys"), "feedback:survey_list", Permission.CONFIGURE_FEEDBACK, order=50)
+navigation(
+    _("Surveys"),
+    "feedback:survey_list",
+    Permission.CONFIGURE_FEEDBACK,
+    order=50,
+    # The survey settings' subnav: its pages keep Surveys marked.
+    section=(
+        "feedback:service_path_list",
+        "feedback:item_list",
+        "feedback:question_set_list",
+        "feedback:target_list",
+        "feedback:held_answer_list",
+    ),
+)
 navigation(_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK, order=60)
 navigation(_("Complaints"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS, order=70)
 navigation(_("Service volumes"), "feedback:service_volumes", Permission.RECORD_VOLUMES, order=80)

@@ -57,8 +57,8 @@ def data_subject(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Erased: %(contacts)s contact requests, %(invitations)s invitations, "
-                        "%(complaints)s complaint texts."
+                        "Erased. Contact requests: %(contacts)s, invitations: %(invitations)s, "
+                        "complaint texts: %(complaints)s."
                     )
                     % {
                         "contacts": counts["contact_requests"],

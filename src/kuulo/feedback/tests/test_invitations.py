@@ -253,6 +253,8 @@ def test_a_link_whose_respondents_agreed_to_be_identified_links_answers_and_says
     ]
     form = browser.get(form_url)
     assert "sees that these answers are yours" in form.content.decode()
+    # No offer to leave contact details "or stay anonymous": these answers are not anonymous.
+    assert 'name="contact_opt_in"' not in form.content.decode()
     question = publication.survey.questions.get(item_version__item__code="csat")
     data = {
         "started": form.context["started"],

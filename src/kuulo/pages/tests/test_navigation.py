@@ -32,3 +32,17 @@ def test_the_reports_page_is_in_the_dashboards_subnav(world: World) -> None:
     subnav = subnav[: subnav.index("</nav>")]
     assert 'href="/dashboards/reports/"' in subnav and "PDF reports" in subnav
     assert 'href="/dashboards/wall/' in subnav
+
+
+def test_the_survey_settings_pages_keep_surveys_marked(world: World) -> None:
+    lead = world.users[Role.CX_LEAD]
+    lead.language = "en"
+    lead.save()
+    client = client_for(lead)
+    for path in [
+        "/feedback/service-paths/",
+        "/feedback/catalogue/",
+        "/feedback/targets/",
+        "/feedback/kiosks/on-hold/",
+    ]:
+        assert current_items(client.get(path).content.decode()) == ["Surveys"], path
