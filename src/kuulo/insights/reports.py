@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.organisations.access import Permission, has_organisation_wide, has_permission, restrict, units_for
 from kuulo.organisations.models import Unit
@@ -72,7 +74,10 @@ def build(report: Report, progress: Callable[[int], None]) -> ReportContent:
             raise ReportRefused
     elif not has_organisation_wide(user, VIEW):
         raise ReportRefused
-    filters = metrics.Filters(start=report.period_start, end=report.period_end)
+    # Complete days only: a report of "this month so far" goes up to yesterday.
+    filters = metrics.Filters(start=report.period_start, end=report.period_end).completed(
+        timezone.localdate()
+    )
     threshold, text_threshold = organisation.reporting_threshold, organisation.text_threshold
     # The overview's rows: suppressed among all the units the person sees, as there.
     visible = list(units_for(user, VIEW).active().select_related("unit_type").order_by("path"))

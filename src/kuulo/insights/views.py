@@ -21,6 +21,7 @@ from kuulo.organisations.access import (
 from kuulo.organisations.models import Unit
 
 from . import charts, metrics, report_views
+from .figures import why_hidden
 from .forms import AlertSubscriptionForm, DashboardFilterForm
 from .models import AlertSubscription, Notification
 
@@ -139,7 +140,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
 
     def cell(figure: metrics.Figure) -> Any:
         if figure.hidden:
-            return f"< {threshold}"
+            return why_hidden(figure, threshold)[0].replace("\u00a0", " ")
         return None if figure.value is None else round(figure.value, metrics.DECIMALS[figure.kind])
 
     header = [
