@@ -25,6 +25,7 @@ answer.
 """
 
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import accumulate
@@ -158,6 +159,42 @@ class Group:
             if holder.end >= self.today and self.reached(holder):
                 return holder.level
         return YEAR
+
+
+def cell_verdicts(
+    ancestors: dict[int, list[int]],
+    groups: dict[int, Group],
+    split: dict[int, dict[date, dict[Any, int]]],
+    start: date,
+    end: date,
+    threshold: int,
+) -> dict[tuple[int, tuple[Any, ...]], int]:
+    """For one kind of figure, what a period means for each cell: (active unit, ()) is the
+    worst verdict of the units whose subtree it is (`ancestors`: any unit -> the active
+    units holding it; `groups`: each unit's own respondents); (active unit, (value,)) is
+    SMALL where a unit below it has that value of the split hidden in one of the period's
+    blocks (`split`: respondents per unit, day and value). A part is also hidden whenever
+    the cell it splits is."""
+    found: defaultdict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
+    for unit_id, group in groups.items():
+        verdict = group.verdict(start, end)
+        for holder in ancestors[unit_id]:
+            found[(holder, ())] = max(found[(holder, ())], verdict)
+        if verdict != SHOWN or unit_id not in split:
+            continue
+        by_day = {day: values for day, values in split[unit_id].items() if start <= day <= end}
+        by_block: defaultdict[tuple[date, date], defaultdict[Any, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
+        for day, block in group.blocks_of(by_day).items():
+            for value, n in by_day[day].items():
+                by_block[block][value] += n
+        for (first, last), parts in by_block.items():
+            rest = group.between(first, last) - sum(parts.values())  # those without a value
+            for value in absorbed(parts, rest, threshold):
+                for holder in ancestors[unit_id]:
+                    found[(holder, (value,))] = SMALL
+    return dict(found)
 
 
 def absorbed(values: dict[Any, int], rest: int, threshold: int) -> set[Any]:

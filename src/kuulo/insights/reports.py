@@ -2,10 +2,11 @@
 
 A report shows what its requester would see on the dashboards for the same period: the
 key figures of the units they may see (the overview's rows, with the same thresholds and
-complementary suppression, so no figure hidden there can be worked out from a report),
-the trends and distributions of the unit page, the changes beyond chance, the actions
-done with their before and after, the open actions, the latest comments (only from
-groups above the comment threshold) and the successes.
+rules for periods, so no figure hidden there can be worked out from a report), the trends
+and distributions of the unit page, the changes beyond chance, the actions done with their
+before and after, the open actions, the latest comments (only from days on which their
+unit had at least the comment threshold of them) and the successes. Like every view, a
+report counts complete days only: "this month so far" goes up to yesterday.
 
 There is no theme classifier yet: the "top themes" are what the unit page shows (the
 items that changed, the latest comments and the successes).

@@ -36,7 +36,7 @@ from django.utils import timezone
 from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
-from .blocks import SHOWN, SMALL, absorbed
+from .blocks import SHOWN, cell_verdicts
 from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric
 from .history import COUNTS, History, Sums, Values, read
 from .models import SEGMENT
@@ -72,10 +72,6 @@ class Tree:
             if unit.parent_id in active:
                 children[unit.parent_id].append(unit.pk)
         return cls(organisation_id, active, ancestors, dict(children))
-
-    def members(self, unit_id: int) -> list[int]:
-        """Every unit (archived ones too) in the subtree of an active unit."""
-        return [pk for pk, above in self.ancestors.items() if unit_id in above]
 
 
 @dataclass
@@ -150,7 +146,10 @@ def build(
             for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split
                 setattr(row, kind, count(summed.get((unit_id, values, kind), [0])[0], threshold))
         for key, figure in [*row.metrics.items(), *((kind, getattr(row, kind)) for kind in COUNTS)]:
-            verdict = verdicts.get((unit_id, values, key), SHOWN)
+            # A part is hidden whenever the cell it splits is.
+            verdict = max(
+                verdicts.get((unit_id, values, key), SHOWN), verdicts.get((unit_id, (), key), SHOWN)
+            )
             if verdict != SHOWN and figure.n:  # an empty cell gives nothing away: "no answers"
                 hide(figure, verdict)
         cells[(unit_id, values or (None,) * len(dimensions))] = row
@@ -194,49 +193,30 @@ def _dimensions(filters: Filters) -> tuple[str, ...]:
 def _verdicts(
     tree: Tree, history: History, keys: tuple[str, ...], filters: Filters, threshold: int, today: date
 ) -> dict[tuple[int, Values, str], int]:
-    """What the period means for each cell (active unit, values, key): the worst of its
-    units' own verdicts, and for a part, whether the value is hidden in a block of one."""
-    start, end = filters.start, filters.end
-    found: defaultdict[tuple[int, Values, str], int] = defaultdict(int)
-    hidden_values: defaultdict[tuple[int, str], set[Any]] = defaultdict(set)
+    """What the period means for each cell (active unit, values, key): see
+    `blocks.cell_verdicts`."""
     split = _split_by_unit(history)
-    for unit_id, above in tree.ancestors.items():
-        for key in keys:
-            group = history.group(unit_id, key, threshold, today)
-            if group is None:
-                continue
-            verdict = group.verdict(start, end)
-            for holder in above:
-                found[(holder, (), key)] = max(found[(holder, (), key)], verdict)
-            if verdict != SHOWN or (unit_id, key) not in split:
-                continue
-            by_day = {day: values for day, values in split[(unit_id, key)].items() if start <= day <= end}
-            by_block: defaultdict[tuple[date, date], defaultdict[Any, int]] = defaultdict(
-                lambda: defaultdict(int)
-            )
-            for day, block in group.blocks_of(by_day).items():
-                for value, n in by_day[day].items():
-                    by_block[block][value] += n
-            for (first, last), parts in by_block.items():
-                rest = group.between(first, last) - sum(parts.values())  # those without a value
-                for value in absorbed(parts, rest, threshold):
-                    for holder in above:
-                        hidden_values[(holder, key)].add(value)
-    for (holder, key), hidden in hidden_values.items():
-        for value in hidden:
-            found[(holder, (value,), key)] = SMALL
-    for (holder, values, key), verdict in list(found.items()):
-        if values:  # a part is hidden with the cell it splits
-            found[(holder, values, key)] = max(verdict, found[(holder, (), key)])
+    found = {}
+    for key in keys:
+        groups = {unit_id: history.group(unit_id, key, threshold, today) for unit_id in tree.ancestors}
+        verdicts = cell_verdicts(
+            tree.ancestors,
+            {unit_id: group for unit_id, group in groups.items() if group is not None},
+            split.get(key, {}),
+            filters.start,
+            filters.end,
+            threshold,
+        )
+        found.update({(unit_id, values, key): verdict for (unit_id, values), verdict in verdicts.items()})
     return found
 
 
-def _split_by_unit(history: History) -> dict[tuple[int, str], dict[date, dict[Any, int]]]:
-    """Respondents per unit and kind, day and value of the split."""
-    found: dict[tuple[int, str], dict[date, dict[Any, int]]] = {}
+def _split_by_unit(history: History) -> dict[str, dict[int, dict[date, dict[Any, int]]]]:
+    """Respondents per kind, unit, day and value of the split."""
+    found: dict[str, dict[int, dict[date, dict[Any, int]]]] = {}
     for (unit_id, values, key), days in history.days.items():
         if values:
-            by_day = found.setdefault((unit_id, key), {})
+            by_day = found.setdefault(key, {}).setdefault(unit_id, {})
             for day, sums in days.items():
                 by_day.setdefault(day, {})[values[0]] = sums[0]
     return found

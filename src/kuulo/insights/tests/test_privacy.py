@@ -29,14 +29,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kuulo.insights.blocks import SHOWN, Group
+from kuulo.insights.blocks import SHOWN, Group, cell_verdicts
 from kuulo.insights.calendar import MONTH, QUARTER, YEAR, node
 
 FIRST = date(2025, 10, 1)
 LAST = date(2026, 2, 28)
 DAYS = (LAST - FIRST).days + 1
 
-Var = tuple[int, date]  # (unit, day): the unit's own respondents that day
+Var = tuple[int, Any, date]  # (unit, value of the split or None, day): the unit's own respondents
 Shown = tuple[frozenset[Var], int]  # the (unit, day) a shown cell sums, and their respondents
 
 
@@ -98,14 +98,14 @@ def _in_row_space(basis: list[dict[Any, Fraction]], vector: dict[Any, int]) -> b
 
 
 class Organisation:
-    """Units (parents before children) and each unit's own respondents per day."""
+    """Units (parents before children) and each unit's own respondents per value of a split
+    ("a", "b", or None: no value) and day; tables split by that value or not."""
 
-    def __init__(self, parents: list[int | None], counts: dict[Var, int], threshold: int) -> None:
-        self.parents, self.counts, self.threshold = parents, counts, threshold
-        self.subtree = {
-            unit: [other for other in range(len(parents)) if unit in self.ancestors(other)]
-            for unit in range(len(parents))
-        }
+    def __init__(
+        self, parents: list[int | None], counts: dict[Var, int], threshold: int, split: bool
+    ) -> None:
+        self.parents, self.counts, self.threshold, self.split = parents, counts, threshold, split
+        self.above = {unit: self.ancestors(unit) for unit in range(len(parents))}
 
     def ancestors(self, unit: int) -> list[int]:
         found: list[int] = []
@@ -115,25 +115,34 @@ class Organisation:
             at = self.parents[at]
         return found
 
-    def group(self, unit: int, today: date) -> Group:
-        """What `History.group` gives `table.build`: the unit's respondents per day."""
-        return Group({day: n for (u, day), n in self.counts.items() if u == unit}, self.threshold, today)
-
     def shown(self, start: date, end: date, today: date) -> list[Shown]:
-        """The cells `table.build` shows for the period read on `today`: each cell is every
-        unit of its subtree, shown when each of them is shown or the cell has no one."""
+        """The cells `table.build` shows for the period read on `today` (through the same
+        `blocks.cell_verdicts`): a cell is shown when its verdict is, or it has no one."""
         end = min(end, today - timedelta(days=1))  # complete days only
         if start > end:
             return []
-        verdicts = {unit: self.group(unit, today).verdict(start, end) for unit in range(len(self.parents))}
+        days: dict[int, defaultdict[date, int]] = {unit: defaultdict(int) for unit in self.above}
+        split: dict[int, dict[date, dict[Any, int]]] = defaultdict(lambda: defaultdict(dict))
+        for (unit, value, day), n in self.counts.items():
+            days[unit][day] += n
+            if value is not None:
+                split[unit][day][value] = n
+        groups = {unit: Group(dict(by_day), self.threshold, today) for unit, by_day in days.items() if by_day}
+        verdicts = cell_verdicts(self.above, groups, split if self.split else {}, start, end, self.threshold)
         found = []
-        for members in self.subtree.values():
-            cells = frozenset(
-                (u, start + timedelta(days=i)) for u in members for i in range((end - start).days + 1)
-            )
-            n = sum(self.counts.get(var, 0) for var in cells)
-            if n == 0 or all(verdicts[u] == SHOWN for u in members):
-                found.append((cells, n))
+        for cell in range(len(self.parents)):
+            for values in [(), *([("a",), ("b",)] if self.split else [])]:
+                members = frozenset(
+                    var
+                    for var in self.counts
+                    if cell in self.above[var[0]]
+                    and start <= var[2] <= end
+                    and (not values or var[1] == values[0])
+                )
+                n = sum(self.counts[var] for var in members)
+                verdict = max(verdicts.get((cell, values), SHOWN), verdicts.get((cell, ()), SHOWN))
+                if n == 0 or verdict == SHOWN:
+                    found.append((members, n))
         return found
 
 
@@ -187,10 +196,10 @@ def pair_leaks(
     in_first = {var for cells, _n in first for var in cells}
     in_second = {var for cells, _n in second for var in cells}
     groups: list[set[Var]] = []
-    for unit in range(len(organisation.parents)):
-        mine = {var for var in known if var[0] == unit}
+    for atom in {var[:2] for var in known}:
+        mine = {var for var in known if var[:2] == atom}
         groups += [mine & in_first - in_second, mine & in_second - in_first, mine & in_first & in_second]
-        groups += [{var} for var in mine if var[1] in days]
+        groups += [{var} for var in mine if var[2] in days]
     basis = _reduced(unknowns, equations)
     leaks = []
     for group in groups:
@@ -204,12 +213,14 @@ def pair_leaks(
 def organisations(draw: st.DrawFn) -> Organisation:
     size = draw(st.integers(1, 4))
     parents: list[int | None] = [None] + [draw(st.integers(0, index - 1)) for index in range(1, size)]
+    split = draw(st.booleans())
     counts: dict[Var, int] = {}
     for _ in range(draw(st.integers(0, 40))):
         unit = draw(st.integers(0, size - 1))
+        value = draw(st.sampled_from(["a", "b", None])) if split else None
         day = FIRST + timedelta(days=draw(st.integers(0, DAYS - 1)))
-        counts[(unit, day)] = counts.get((unit, day), 0) + draw(st.integers(1, 7))
-    return Organisation(parents, counts, draw(st.integers(2, 5)))
+        counts[(unit, value, day)] = counts.get((unit, value, day), 0) + draw(st.integers(1, 7))
+    return Organisation(parents, counts, draw(st.integers(2, 5)), split)
 
 
 @settings(max_examples=150, deadline=None)
@@ -273,13 +284,15 @@ def old_rule(organisation: Organisation, start: date, end: date) -> list[Shown]:
     """The dashboards before: each period on its own, a cell shown with no respondents or
     at least the threshold (and today counted)."""
     found = []
-    for members in organisation.subtree.values():
-        cells = frozenset(
-            (u, start + timedelta(days=i)) for u in members for i in range((end - start).days + 1)
+    for cell in range(len(organisation.parents)):
+        members = frozenset(
+            var
+            for var in organisation.counts
+            if cell in organisation.above[var[0]] and start <= var[2] <= end
         )
-        n = sum(organisation.counts.get(var, 0) for var in cells)
+        n = sum(organisation.counts[var] for var in members)
         if n == 0 or n >= organisation.threshold:
-            found.append((cells, n))
+            found.append((members, n))
     return found
 
 
@@ -287,7 +300,7 @@ def test_the_check_finds_the_old_rule_giving_away_a_day() -> None:
     """Two custom periods one day apart: 5 respondents, then 6. The old rule shows both,
     and their difference is the one who answered on the second day."""
     monday, tuesday = date(2026, 1, 12), date(2026, 1, 13)
-    organisation = Organisation([None], {(0, monday): 5, (0, tuesday): 1}, 5)
+    organisation = Organisation([None], {(0, None, monday): 5, (0, None, tuesday): 1}, 5, split=False)
     today = date(2026, 1, 20)
     leaks = pair_leaks(
         organisation,
@@ -295,7 +308,7 @@ def test_the_check_finds_the_old_rule_giving_away_a_day() -> None:
         old_rule(organisation, monday, tuesday),
         [tuesday],
     )
-    assert (1, [(0, tuesday)]) in leaks
+    assert (1, [(0, None, tuesday)]) in leaks
     # The rule now: the second period cuts January, in which the unit had a day of one.
     assert [n for _cells, n in organisation.shown(monday, tuesday, today)] == []
     shown = organisation.shown(monday, monday, today), organisation.shown(monday, tuesday, today)
@@ -305,7 +318,7 @@ def test_the_check_finds_the_old_rule_giving_away_a_day() -> None:
     # once it has more answers after the 13th.
     february = date(2026, 2, 2)
     assert [n for _cells, n in organisation.shown(date(2026, 1, 1), date(2026, 1, 31), february)] == []
-    organisation.counts[(0, date(2026, 3, 2))] = 5
+    organisation.counts[(0, None, date(2026, 3, 2))] = 5
     quarter = organisation.shown(date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1))
     assert [n for _cells, n in quarter] == [11]
 
@@ -319,18 +332,18 @@ def test_the_check_finds_the_first_proposal_giving_away_a_day() -> None:
     there instead). So A's two are worked out."""
     first = date(2025, 11, 1)
     day = {i: first + timedelta(days=i - 1) for i in range(1, 31)}
-    counts = {
-        (1, day[1]): 10,
-        (1, day[11]): 2,
-        (1, day[12]): 10,
-        (2, day[1]): 10,
-        (3, day[1]): 10,
-        (3, day[11]): 5,
+    counts: dict[Var, int] = {
+        (1, None, day[1]): 10,
+        (1, None, day[11]): 2,
+        (1, None, day[12]): 10,
+        (2, None, day[1]): 10,
+        (3, None, day[1]): 10,
+        (3, None, day[11]): 5,
     }
-    organisation = Organisation([None, 0, 0, 0], counts, 5)
+    organisation = Organisation([None, 0, 0, 0], counts, 5, split=False)
 
     def cells(units: list[int], start: int, end: int) -> frozenset[Var]:
-        return frozenset((u, day[i]) for u in units for i in range(start, end + 1))
+        return frozenset((u, None, day[i]) for u in units for i in range(start, end + 1))
 
     def figures(*shown: tuple[list[int], int, int]) -> list[Shown]:
         return [
@@ -341,17 +354,19 @@ def test_the_check_finds_the_first_proposal_giving_away_a_day() -> None:
     days_1_10 = figures(([0, 1, 2, 3], 1, 10), ([3], 1, 10))  # B hidden beside A (B ≤ C)
     days_1_11 = figures(([0, 1, 2, 3], 1, 11), ([3], 1, 11))  # B hidden again (10 < 15)
     day_11 = figures(([0, 1, 2, 3], 11, 11), ([2], 11, 11))  # B shows 0, so C is hidden beside A
-    assert (2, [(1, day[11])]) in pair_leaks(organisation, days_1_10, days_1_11, [day[11]])
-    assert (2, [(1, day[11])]) in pair_leaks(organisation, days_1_10 + day_11, days_1_11, [day[11]])
+    assert (2, [(1, None, day[11])]) in pair_leaks(organisation, days_1_10, days_1_11, [day[11]])
+    assert (2, [(1, None, day[11])]) in pair_leaks(organisation, days_1_10 + day_11, days_1_11, [day[11]])
     # The rule now: the days to the 10th are blocks of everyone's, so R, A, B and C are all
     # shown for them; the 11th cuts A's November (its end block runs from the 11th), so A,
     # and R holding it, are shown for whole months only.
     today = date(2025, 12, 2)
 
     def units_shown(start: int, end: int) -> list[set[int]]:
-        return [{u for u, _day in cells} for cells, _n in organisation.shown(day[start], day[end], today)]
+        return [{var[0] for var in cells} for cells, _n in organisation.shown(day[start], day[end], today)]
 
-    assert units_shown(1, 10) == [{0, 1, 2, 3}, {1}, {2}, {3}]
-    assert units_shown(1, 11) == units_shown(11, 11) == [{2}, {3}]
+    # (R has no respondents of its own: its cell holds A's, B's and C's.)
+    assert units_shown(1, 10) == [{1, 2, 3}, {1}, {2}, {3}]
+    assert units_shown(1, 11) == [{2}, {3}]
+    assert units_shown(11, 11) == [set(), {3}]  # B had no one on the 11th
     shown = organisation.shown(day[1], day[10], today), organisation.shown(day[1], day[11], today)
     assert not pair_leaks(organisation, *shown, [day[11]])

@@ -13,6 +13,9 @@ from django.utils.formats import number_format
 from freezegun import freeze_time
 from pypdf import PdfReader
 
+# The URL configuration (and the API schemas it imports) loads before any clock is frozen:
+# pydantic cannot build a schema of freezegun's datetime.
+from kuulo import urls  # noqa: F401
 from kuulo.audit.models import AuditEvent
 from kuulo.feedback.models import SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers

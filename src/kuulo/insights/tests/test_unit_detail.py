@@ -9,6 +9,9 @@ import pytest
 from django.utils import timezone, translation
 from freezegun import freeze_time
 
+# The URL configuration (and the API schemas it imports) loads before any clock is frozen:
+# pydantic cannot build a schema of freezegun's datetime.
+from kuulo import urls  # noqa: F401
 from kuulo.feedback.models import SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import charts, metrics
