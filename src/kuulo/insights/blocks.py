@@ -25,7 +25,7 @@ answer.
 """
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import accumulate
@@ -39,8 +39,9 @@ WHOLE = {DAY: WHOLE_MONTHS, MONTH: WHOLE_MONTHS, QUARTER: WHOLE_QUARTERS, YEAR: 
 
 
 class Group:
-    """One group's respondents per day, from the start of the first year any period asks
-    about, as of the start of `today`."""
+    """One group's respondents per day, as of the start of `today`: every day from its
+    first small day of the first year any period asks about (the blocks need no day before
+    it; without a small day, every day is a block and no day is needed)."""
 
     def __init__(self, days: dict[date, int], threshold: int, today: date) -> None:
         self.days = {day: n for day, n in days.items() if day < today and n}
@@ -173,24 +174,23 @@ def cell_verdicts(
     worst verdict of the units whose subtree it is (`ancestors`: any unit -> the active
     units holding it; `groups`: each unit's own respondents); (active unit, (value,)) is
     SMALL where a unit below it has that value of the split hidden in one of the period's
-    blocks (`split`: respondents per unit, day and value). A part is also hidden whenever
-    the cell it splits is."""
+    blocks (`split`: respondents per unit, day and value, None for those without one, on
+    the days a split block needs). A part is also hidden whenever the cell it splits is."""
     found: defaultdict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
-    for unit_id, group in groups.items():
-        verdict = group.verdict(start, end)
+    verdicts = {unit_id: group.verdict(start, end) for unit_id, group in groups.items()}
+    for unit_id, verdict in verdicts.items():
         for holder in ancestors[unit_id]:
             found[(holder, ())] = max(found[(holder, ())], verdict)
-        if verdict != SHOWN or unit_id not in split:
+    for unit_id, days in split.items():
+        if verdicts.get(unit_id, SHOWN) != SHOWN:
             continue
-        by_day = {day: values for day, values in split[unit_id].items() if start <= day <= end}
-        by_block: defaultdict[tuple[date, date], defaultdict[Any, int]] = defaultdict(
-            lambda: defaultdict(int)
-        )
+        group = groups.get(unit_id) or Group({}, threshold, end + timedelta(days=1))
+        by_day = {day: values for day, values in days.items() if start <= day <= end}
+        by_block: defaultdict[tuple[date, date], Counter[Any]] = defaultdict(Counter)
         for day, block in group.blocks_of(by_day).items():
-            for value, n in by_day[day].items():
-                by_block[block][value] += n
-        for (first, last), parts in by_block.items():
-            rest = group.between(first, last) - sum(parts.values())  # those without a value
+            by_block[block].update(by_day[day])
+        for parts in by_block.values():
+            rest = parts.pop(None, 0)  # those without a value, never shown
             for value in absorbed(parts, rest, threshold):
                 for holder in ancestors[unit_id]:
                     found[(holder, (value,))] = SMALL

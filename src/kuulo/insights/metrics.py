@@ -36,6 +36,7 @@ from .figures import (
     set_change,
     start_of,
 )
+from .history import History
 from .stats import Summary, change_p_value, significant_changes
 from .table import Table, Tree, build, prepare
 
@@ -53,7 +54,7 @@ def unit_rows(
     tree = Tree.of(units[0].organisation_id)
     filters = replace(filters, organisation_id=units[0].organisation_id).completed(today)
     versions = headline_versions()
-    history = prepare(tree, [filters, filters.previous()], versions, counts=True, today=today)
+    history = prepare(tree, [filters, filters.previous()], versions, threshold, counts=True, today=today)
     now = build(tree, filters, threshold, versions, today=today, history=history)
     # The previous period is hidden the same way before any change is worked out:
     # a change reveals the earlier figure it was measured from.
@@ -146,21 +147,42 @@ def buckets(filters: Filters) -> list[Bucket]:
     return found
 
 
-def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
-    versions = headline_versions()
-    # The last 28 days up to yesterday (the "month" window); the baseline is the 90 days before.
+def _card_periods(unit: Unit, today: date) -> dict[str, Filters]:
+    """The unit page's cards: yesterday, the last 7 and 28 days up to yesterday, and the
+    unit's baseline, the 90 days before those 28."""
     yesterday = today - timedelta(days=1)
     last = Filters(start=yesterday - timedelta(days=27), end=yesterday, organisation_id=unit.organisation_id)
-    periods = {
+    return {
         "baseline": replace(
             last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
         ),
         **{name: replace(last, start=yesterday - timedelta(days=days - 1)) for name, days in WINDOWS},
     }
+
+
+def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | None = None) -> History:
+    """One read of the aggregates for what a unit's page shows: its cards, its trends over
+    the filters' period, and the changes from the period before."""
+    today = today or timezone.localdate()
+    filters = replace(filters, organisation_id=unit.organisation_id).completed(today)
+    versions = _keyed(headline_versions().values()) | _keyed(_answered_versions(unit.subtree_ids, filters))
+    periods = [
+        *_card_periods(unit, today).values(),
+        filters,
+        filters.previous(),
+        *(replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)),
+    ]
+    return prepare(Tree.of(unit.organisation_id), periods, versions, threshold, counts=False, today=today)
+
+
+def item_cards(unit: Unit, today: date, threshold: int, reading: History | None = None) -> list[ItemCard]:
+    """The unit's headline items over its cards' windows (`reading`: from `unit_reading`)."""
+    versions = headline_versions()
+    periods = _card_periods(unit, today)
     tree = Tree.of(unit.organisation_id)
-    history = prepare(tree, list(periods.values()), versions, counts=False, today=today)
+    reading = reading or prepare(tree, list(periods.values()), versions, threshold, counts=False, today=today)
     rows = {
-        name: build(tree, period, threshold, versions, counts=False, today=today, history=history).row(
+        name: build(tree, period, threshold, versions, counts=False, today=today, history=reading).row(
             unit.pk
         )
         for name, period in periods.items()
@@ -181,24 +203,19 @@ class Trend:
     distribution: list[float]  # share (%) of answers at each scale point; empty when hidden
 
 
-def trends(unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int) -> dict[int, Trend]:
+def trends(
+    unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int, reading: History | None = None
+) -> dict[int, Trend]:
     """Each item's value per day, week or month of the period, and its distribution over
     the whole period, by item version id. Each point is the cell every other view shows
     for that day, week or month."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(versions)
     tree = Tree.of(unit.organisation_id)
-    history = prepare(tree, [filters], keyed, counts=False)
-    points = [
-        build(
-            tree,
-            replace(filters, start=bucket.start, end=bucket.end),
-            threshold,
-            keyed,
-            counts=False,
-            history=history,
-        ).row(unit.pk)
-        for bucket in buckets(filters)
+    points = [replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)]
+    history = reading or prepare(tree, [filters, *points], keyed, threshold, counts=False)
+    rows = [
+        build(tree, point, threshold, keyed, counts=False, history=history).row(unit.pk) for point in points
     ]
     whole = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     found = {}
@@ -209,7 +226,7 @@ def trends(unit: Unit, versions: list[ItemVersion], filters: Filters, threshold:
             if overall.shown and overall.summary and overall.summary.n
             else []
         )
-        found[version.pk] = Trend([point.metrics[key].value for point in points], shares)
+        found[version.pk] = Trend([row.metrics[key].value for row in rows], shares)
     return found
 
 
@@ -223,13 +240,15 @@ def _answered_versions(unit_ids: list[int], filters: Filters) -> list[ItemVersio
     return list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
 
 
-def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> list[Change]:
+def significant_item_changes(
+    unit: Unit, filters: Filters, threshold: int, reading: History | None = None
+) -> list[Change]:
     """Items whose result changed from the previous period by more than chance would
     explain, after correcting for testing many items at once."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(_answered_versions(unit.subtree_ids, filters))
     tree = Tree.of(unit.organisation_id)
-    history = prepare(tree, [filters, filters.previous()], keyed, counts=False)
+    history = reading or prepare(tree, [filters, filters.previous()], keyed, threshold, counts=False)
     now = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     before = build(tree, filters.previous(), threshold, keyed, counts=False, history=history).row(unit.pk)
     changes = {}
@@ -475,7 +494,7 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
     newest = {version.item_id: version for version in named.select_related("item")}
     fallback = headline_versions().get("csat")
     tree = Tree.of(unit.organisation_id)
-    effects: list[ActionEffect] = []
+    chosen = []
     for action in actions:
         version = newest.get(action.item_id) if action.item_id else fallback
         if version is None or version.scale_min is None or action.done_on is None:
@@ -486,12 +505,22 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
             replace(around, start=done - timedelta(days=EFFECT_DAYS), end=done - timedelta(days=1)),
             replace(around, end=min(done + timedelta(days=EFFECT_DAYS - 1), today - timedelta(days=1))),
         )
+        chosen.append((action, version, periods))
+    if not chosen:
+        return []
+    every = [period for _action, _version, periods in chosen for period in periods]
+    reading = prepare(tree, every, _keyed(v for _a, v, _p in chosen), threshold, counts=False, today=today)
+    effects: list[ActionEffect] = []
+    for action, version, periods in chosen:
+        done_on = periods[1].start
         before, after = (
-            build(tree, period, threshold, {"item": version}, counts=False).row(unit.pk).metrics["item"]
+            build(tree, period, threshold, {"item": version}, counts=False, history=reading)
+            .row(unit.pk)
+            .metrics["item"]
             for period in periods
         )
         set_change(after, before)
-        bucket = next((i for i, point in enumerate(points) if point.start <= done <= point.end), None)
+        bucket = next((i for i, point in enumerate(points) if point.start <= done_on <= point.end), None)
         effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
     return effects
 

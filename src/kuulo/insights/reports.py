@@ -115,7 +115,8 @@ def _focus(
     labels = [point.label for point in points]
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
-    trends = metrics.trends(unit, versions, filters, threshold)
+    reading = metrics.unit_reading(unit, filters, threshold)  # one read for the trends and changes
+    trends = metrics.trends(unit, versions, filters, threshold, reading)
     trend_charts, distribution_charts = [], []
     for version in versions:
         code, measure = version.item.code, metrics.measure_of(version)
@@ -139,7 +140,7 @@ def _focus(
         row=row,
         trend_charts=trend_charts,
         distribution_charts=distribution_charts,
-        changes=metrics.significant_item_changes(unit, filters, threshold),
+        changes=metrics.significant_item_changes(unit, filters, threshold, reading),
         effects=effects,
         comments=metrics.latest_comments(unit, filters, text_threshold, limit=COMMENTS),
         open_actions=list(open_actions[:OPEN_ACTIONS]),

@@ -38,7 +38,7 @@ from kuulo.organisations.models import Unit
 
 from .blocks import SHOWN, cell_verdicts
 from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric
-from .history import COUNTS, History, Sums, Values, read
+from .history import COUNTS, History, Sums, Values, item_key, read
 from .models import SEGMENT
 from .stats import Summary
 
@@ -113,9 +113,14 @@ def build(
     today = today or timezone.localdate()
     filters = replace(filters.completed(today), organisation_id=tree.organisation_id)
     dimensions = _dimensions(filters)
-    keys = (*versions, *(COUNTS if counts else ()))
-    if history is None or not history.serves(filters.start, filters.end, dimensions, keys):
-        history = prepare(tree, [filters], versions, counts=counts, today=today)
+    # What the history calls each figure: items by their version, counts by their kind.
+    names = {key: item_key(version) for key, version in versions.items()} | {
+        kind: kind for kind in (COUNTS if counts else ())
+    }
+    if history is None or not history.serves(
+        filters.start, filters.end, dimensions, tuple(names.values()), threshold
+    ):
+        history = prepare(tree, [filters], versions, threshold, counts=counts, today=today)
     targets = _targets(tree, versions)
     measures = {key: measure_of(version) for key, version in versions.items()}
 
@@ -131,15 +136,15 @@ def build(
             },
         )
 
-    verdicts = _verdicts(tree, history, keys, filters, threshold, today)
-    summed = _rolled_up(tree, history.sums(filters.start, filters.end))
+    verdicts = _verdicts(tree, history, tuple(names.values()), filters, today)
+    summed = _rolled_up(tree, history.period_sums(filters.start, filters.end))
     cells: dict[Key, UnitRow] = {}
     for unit_id, values in sorted({key[:2] for key in summed}, key=repr):
         row = blank(tree.active[unit_id])
         for key, version in versions.items():
-            if (unit_id, values, key) in summed:
+            if (unit_id, values, names[key]) in summed:
                 low, high = version.scale_min or 0, version.scale_max or 0
-                n, total, total_sq, *points = summed[(unit_id, values, key)]
+                n, total, total_sq, *points = summed[(unit_id, values, names[key])]
                 summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high)
                 row.metrics[key] = metric(summary, measures[key], threshold, targets.get((unit_id, key)))
         if counts:
@@ -147,8 +152,9 @@ def build(
                 setattr(row, kind, count(summed.get((unit_id, values, kind), [0])[0], threshold))
         for key, figure in [*row.metrics.items(), *((kind, getattr(row, kind)) for kind in COUNTS)]:
             # A part is hidden whenever the cell it splits is.
+            name = names.get(key, key)
             verdict = max(
-                verdicts.get((unit_id, values, key), SHOWN), verdicts.get((unit_id, (), key), SHOWN)
+                verdicts.get((unit_id, values, name), SHOWN), verdicts.get((unit_id, (), name), SHOWN)
             )
             if verdict != SHOWN and figure.n:  # an empty cell gives nothing away: "no answers"
                 hide(figure, verdict)
@@ -163,22 +169,21 @@ def prepare(
     tree: Tree,
     periods: list[Filters],
     versions: dict[str, ItemVersion],
+    threshold: int,
     *,
     counts: bool,
     today: date | None = None,
 ) -> History:
     """Read once what tables of these periods (the same filters otherwise) need."""
     today = today or timezone.localdate()
-    cut = [period.completed(today) for period in periods]
-    spans = [period for period in cut if period.start <= period.end] or cut[:1]
     return read(
         tree.organisation_id,
         list(tree.ancestors),
         _dimensions(periods[0]),
         versions,
         counts=counts,
-        start=min(period.start for period in spans),
-        end=max(period.end for period in spans),
+        periods=[(cut.start, cut.end) for cut in (period.completed(today) for period in periods)],
+        threshold=threshold,
     )
 
 
@@ -191,34 +196,21 @@ def _dimensions(filters: Filters) -> tuple[str, ...]:
 
 
 def _verdicts(
-    tree: Tree, history: History, keys: tuple[str, ...], filters: Filters, threshold: int, today: date
+    tree: Tree, history: History, keys: tuple[str, ...], filters: Filters, today: date
 ) -> dict[tuple[int, Values, str], int]:
     """What the period means for each cell (active unit, values, key): see
     `blocks.cell_verdicts`."""
-    split = _split_by_unit(history)
     found = {}
     for key in keys:
-        groups = {unit_id: history.group(unit_id, key, threshold, today) for unit_id in tree.ancestors}
         verdicts = cell_verdicts(
             tree.ancestors,
-            {unit_id: group for unit_id, group in groups.items() if group is not None},
-            split.get(key, {}),
+            {unit_id: history.group(unit_id, key, today) for unit_id in tree.ancestors},
+            {unit_id: days for (unit_id, kind), days in history.split.items() if kind == key},
             filters.start,
             filters.end,
-            threshold,
+            history.threshold,
         )
         found.update({(unit_id, values, key): verdict for (unit_id, values), verdict in verdicts.items()})
-    return found
-
-
-def _split_by_unit(history: History) -> dict[str, dict[int, dict[date, dict[Any, int]]]]:
-    """Respondents per kind, unit, day and value of the split."""
-    found: dict[str, dict[int, dict[date, dict[Any, int]]]] = {}
-    for (unit_id, values, key), days in history.days.items():
-        if values:
-            by_day = found.setdefault(key, {}).setdefault(unit_id, {})
-            for day, sums in days.items():
-                by_day.setdefault(day, {})[values[0]] = sums[0]
     return found
 
 

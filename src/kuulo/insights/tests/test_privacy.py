@@ -125,8 +125,7 @@ class Organisation:
         split: dict[int, dict[date, dict[Any, int]]] = defaultdict(lambda: defaultdict(dict))
         for (unit, value, day), n in self.counts.items():
             days[unit][day] += n
-            if value is not None:
-                split[unit][day][value] = n
+            split[unit][day][value] = n  # None: without a value
         groups = {unit: Group(dict(by_day), self.threshold, today) for unit, by_day in days.items() if by_day}
         verdicts = cell_verdicts(self.above, groups, split if self.split else {}, start, end, self.threshold)
         found = []
