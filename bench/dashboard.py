@@ -272,7 +272,7 @@ def analyze() -> None:
 
 RESPONSE_COLUMNS = (
     "id, organisation_id, unit_id, touchpoint_id, survey_id, publication_id, channel, responded_at, "
-    "received_at, language, respondent_type, age_band, attributes, source_key, sentiment"
+    "received_at, language, respondent_type, age_band, attributes, source_key, sentiment, source_digest"
 )
 RAW_TABLES = ("feedback_response", "feedback_answer")
 # Picked by a random number from 0 to 4 (channels), 0 to 4 (languages) and 0 to 3 (respondents).
@@ -409,7 +409,7 @@ class PostgresLoader(Loader):
             f"INSERT INTO feedback_response ({RESPONSE_COLUMNS}) "
             "SELECT s.g, p.organisation_id, p.unit_id, p.touchpoint_id, p.survey_id, p.id, "
             f"{CHANNEL.format('s.c')}, s.t, s.t, {LANGUAGE.format('s.l')}, {RESPONDENT.format('s.k')}, "
-            "'', '{}', NULL, '' "
+            "'', '{}', NULL, '', '' "
             "FROM (SELECT g, %s::timestamptz - floor(random() * 31536000) * interval '1 second' AS t, "
             f"{self.random('5')} AS c, {self.random('5')} AS l, {self.random('4')} AS k "
             "FROM generate_series(%s::int, %s::int) g) s "
@@ -476,7 +476,7 @@ class SqliteLoader(Loader):
             f"{self.random('5')} AS c, {self.random('5')} AS l, {self.random('4')} AS k FROM g) "
             "SELECT s.n, p.organisation_id, p.unit_id, p.touchpoint_id, p.survey_id, p.id, "
             f"{CHANNEL.format('s.c')}, s.t, s.t, {LANGUAGE.format('s.l')}, {RESPONDENT.format('s.k')}, "
-            "'', '{}', NULL, '' "
+            "'', '{}', NULL, '', '' "
             f"FROM s JOIN bench_publication p ON p.idx = s.n %% {self.publications}"
         )
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from kuulo.organisations.access import Permission, has_permission
 
 from . import metrics
+from .figures import why_hidden
 from .models import AlertSubscription, Digest, Notification
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _digest(subscription: AlertSubscription, today: date) -> int:
     organisation = unit.organisation
     days = 1 if subscription.digest == Digest.DAILY else 7
     filters = metrics.Filters(start=today - timedelta(days=days), end=today - timedelta(days=1))
-    rows = metrics.unit_rows([unit], filters, organisation.reporting_threshold)
+    rows = metrics.unit_rows([unit], filters, organisation.reporting_threshold, today)
     row = rows[0]
     threshold = organisation.reporting_threshold
     lines = [_("Responses: %(count)s") % {"count": _written(row.responses, threshold)}]
@@ -113,6 +114,8 @@ def _digest(subscription: AlertSubscription, today: date) -> int:
 
 
 def _written(figure: metrics.Figure, threshold: int) -> str:
+    if figure.hidden and figure.shown_for:
+        return why_hidden(figure, threshold)[1]
     if figure.hidden:  # says the threshold, never the small count itself
         return _("fewer than %(count)s, hidden") % {"count": threshold}
     if figure.value is None:

@@ -2,6 +2,7 @@
 filters and suppression as the overview page. Counts behind hidden figures are never sent."""
 
 from datetime import date, timedelta
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,7 +22,14 @@ VIEW = Permission.VIEW_INSIGHTS
 
 class FigureOut(BaseModel):
     value: float | None = Field(description="Empty when there are no answers or the figure is hidden.")
-    hidden: bool = Field(description="True when built from fewer respondents than the reporting threshold.")
+    hidden: bool = Field(
+        description="True when built from fewer respondents than the reporting threshold, or when the "
+        "period cuts through days, months or quarters that had too few (see shown_for)."
+    )
+    shown_for: Literal["months", "quarters", "years"] | None = Field(
+        None,
+        description="When hidden because of the period: whole months, quarters or years would show it.",
+    )
     change: float | None = Field(None, description="From the previous period of the same length.")
     significant: bool = Field(False, description="Whether the change is larger than chance would explain.")
     target: float | None = None
@@ -44,12 +52,15 @@ class OverviewOut(BaseModel):
 
 
 def _figure(figure: metrics.Figure) -> FigureOut:
+    """Rounded as the pages show it: more decimals would tell more than the page does."""
+    decimals = metrics.DECIMALS[figure.kind]
     return FigureOut(
-        value=figure.value if figure.shown else None,
+        value=round(figure.value, decimals) + 0.0 if figure.shown and figure.value is not None else None,
         hidden=figure.hidden,
+        shown_for=cast(Any, figure.shown_for or None),  # "months", "quarters" or "years"
         change=figure.change,
         significant=figure.significant,
-        target=figure.target,
+        target=None if figure.target is None else round(figure.target, decimals) + 0.0,
     )
 
 
@@ -61,26 +72,27 @@ def _figure(figure: metrics.Figure) -> FigureOut:
 def unit_figures(
     request: HttpRequest, start: date | None = None, end: date | None = None, channel: str = ""
 ) -> Status:
-    """Each unit's figures over its subtree for the period (default: the last 28 days),
-    with every figure from too few respondents hidden."""
+    """Each unit's figures over its subtree for the period (default: the last 28 days up
+    to yesterday; a period ending today or later is cut to yesterday: figures are of
+    complete days), with every figure from too few respondents hidden, rounded as the
+    dashboards show them."""
     caller = principal(request)
     if not has_permission(caller, VIEW):
         return Status(403, {"detail": "This key or user may not read dashboard figures.", "errors": []})
     today = timezone.localdate()
-    end = end or today
+    end = end or today - timedelta(days=1)
     start = start or end - timedelta(days=27)
     if error := period_error(start, end):
         return Status(422, {"detail": error, "errors": [{"index": -1, "field": "start", "message": error}]})
     organisation = organisation_for(caller)
     units = list(units_for(caller, VIEW).active().order_by("path"))
-    rows = metrics.unit_rows(
-        units, metrics.Filters(start=start, end=end, channel=channel), organisation.reporting_threshold
-    )
+    filters = metrics.Filters(start=start, end=end, channel=channel).completed(today)
+    rows = metrics.unit_rows(units, filters, organisation.reporting_threshold)
     return Status(
         200,
         {
-            "start": start,
-            "end": end,
+            "start": filters.start,
+            "end": filters.end,
             "reporting_threshold": organisation.reporting_threshold,
             "units": [
                 {

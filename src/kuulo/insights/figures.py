@@ -1,25 +1,25 @@
 """Figures: what one dashboard cell shows, and how it is computed from summed answers.
 
-`Filters` say what is asked; `summaries` and `response_counts` read the aggregate tables;
-`metric` and `count` turn sums into a `Figure`, hidden when it rests on fewer respondents
-than the threshold. Which further figures must be hidden so that no small group can be
-worked out from the shown ones is decided in `table.py`.
+`Filters` say what is asked; `metric` and `count` turn sums into a `Figure`, hidden when
+it rests on fewer respondents than the threshold. Which further figures must be hidden,
+so that no small group can be worked out from shown ones of any periods, is decided in
+`table.py` (ADR 0005).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kuulo.feedback.models import Channel, Item, ItemVersion, Target, TargetMeasure
+from kuulo.feedback.models import Item, ItemVersion, Target, TargetMeasure
 from kuulo.organisations.models import Unit
 
+from .blocks import WHOLE_MONTHS, WHOLE_QUARTERS, WHOLE_YEARS
 from .models import (
-    SCALE_POINTS,
     SEGMENT,
     DailyItemStats,
     DailyResponseCount,
@@ -48,6 +48,14 @@ class Filters:
     age_band: str = ""
     # Set by the readers below from the units asked about: every aggregate index starts with it.
     organisation_id: int | None = None
+
+    def completed(self, today: date) -> "Filters":
+        """The same filters up to yesterday at the latest: figures are of complete days
+        (empty when the period starts today or later)."""
+        yesterday = today - timedelta(days=1)
+        if self.end <= yesterday:
+            return self
+        return replace(self, end=max(yesterday, self.start - timedelta(days=1)))
 
     @property
     def segmented(self) -> bool:
@@ -117,6 +125,9 @@ class Figure:
     summary: Summary | None = None  # what a shown metric was computed from (for tests of change)
     p_value: float | None = None  # of the change
     measure: str = ""
+    # Hidden because the period cuts its units' blocks: "months", "quarters" or "years"
+    # would show it (ADR 0005). Empty when hidden for too few respondents.
+    shown_for: str = ""
 
     @property
     def shown(self) -> bool:
@@ -139,55 +150,6 @@ def headline_versions() -> dict[str, ItemVersion]:
     versions = ItemVersion.objects.latest_of(Item.objects.filter(organisation=None, code__in=HEADLINE))
     by_code = {version.item.code: version for version in versions.select_related("item")}
     return {code: by_code[code] for code in HEADLINE if code in by_code}
-
-
-def summaries(
-    unit_ids: Iterable[int] | None,
-    versions: Iterable[ItemVersion],
-    filters: Filters,
-    by: tuple[str, ...] = ("unit_id",),
-    table: Any = None,
-) -> dict[Any, Summary]:
-    """Summed answers from the aggregates, per (*values of `by`, item version id): of these
-    units, or (None) of every unit in the filters' organisation; from `table`, or the one
-    the filters need."""
-    by_id = {version.pk: version for version in versions}
-    rows = (table or filters.stats_table).objects.filter(filters.q(), item_version_id__in=list(by_id))
-    if unit_ids is not None:
-        rows = rows.filter(unit_id__in=list(unit_ids))
-    rows = rows.values(*by, "item_version_id").annotate(
-        n_=Sum("n"),
-        total_=Sum("total"),
-        total_sq_=Sum("total_sq"),
-        **{f"c{i}_": Sum(f"c{i}") for i in range(SCALE_POINTS)},
-    )
-    found = {}
-    for row in rows:
-        version = by_id[row["item_version_id"]]
-        low, high = version.scale_min or 0, version.scale_max or 0
-        found[(*(row[name] for name in by), version.pk)] = Summary(
-            row["n_"],
-            row["total_"],
-            row["total_sq_"],
-            tuple(row[f"c{i}_"] for i in range(high - low + 1)),
-            low,
-            high,
-        )
-    return found
-
-
-def response_counts(unit_ids: Iterable[int], filters: Filters) -> dict[int, dict[str, int]]:
-    """Survey responses and verbal feedback per unit."""
-    rows = (
-        filters.counts_table.objects.filter(filters.q(), unit_id__in=list(unit_ids))
-        .values("unit_id", "channel")
-        .annotate(count_=Sum("count"))
-    )
-    counts: defaultdict[int, dict[str, int]] = defaultdict(lambda: {"responses": 0, "verbal": 0})
-    for row in rows:
-        kind = "verbal" if row["channel"] == Channel.VERBAL else "responses"
-        counts[row["unit_id"]][kind] += row["count_"]
-    return counts
 
 
 def empty(version: ItemVersion) -> Summary:
@@ -245,9 +207,26 @@ def count(respondents: int, threshold: int) -> Figure:
     return Figure(n=respondents, hidden=small, value=None if small else float(respondents))
 
 
-def hide(figure: Figure) -> None:
-    """Hide a figure and everything that would tell it (its sums, its side of the target)."""
+SHOWN_FOR = {WHOLE_MONTHS: "months", WHOLE_QUARTERS: "quarters", WHOLE_YEARS: "years"}
+
+
+def why_hidden(figure: Figure, threshold: int) -> tuple[str, str]:
+    """How a hidden figure is written in a narrow cell, and the reason in words (never the
+    count behind it)."""
+    if figure.shown_for == "months":
+        return _("whole months"), _("Shown for whole months only: too few answers on some days.")
+    if figure.shown_for == "quarters":
+        return _("whole quarters"), _("Shown for whole quarters only: too few answers in some months.")
+    if figure.shown_for == "years":
+        return _("whole years"), _("Shown for whole years only: too few answers in some quarters.")
+    return f"<\u00a0{threshold}", _("Hidden: fewer than %(count)s respondents.") % {"count": threshold}
+
+
+def hide(figure: Figure, verdict: int = 0) -> None:
+    """Hide a figure and everything that would tell it (its sums, its side of the target);
+    `verdict` (blocks.py) says why."""
     figure.hidden = True
+    figure.shown_for = SHOWN_FOR.get(verdict, "")
     figure.value = None
     figure.interval = None
     figure.change = None

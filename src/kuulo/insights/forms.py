@@ -78,13 +78,15 @@ class DashboardFilterForm(forms.Form):
         return data
 
     def filters(self, today: date) -> Filters:
-        """The chosen filters; the defaults (last 28 days, everything) when the form is invalid."""
+        """The chosen filters; the defaults (last 28 days, everything) when the form is invalid.
+        Periods end yesterday at the latest: figures are of complete days (ADR 0005)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = data.get("period") or "28"
         if period == "custom":
             start, end = data["start"], data["end"]
         else:
-            start, end = today - timedelta(days=int(period) - 1), today
+            end = today - timedelta(days=1)
+            start = end - timedelta(days=int(period) - 1)
         touchpoint = data.get("touchpoint")
         return Filters(
             start=start,
@@ -94,7 +96,7 @@ class DashboardFilterForm(forms.Form):
             language=data.get("language", ""),
             respondent_type=data.get("respondent_type", ""),
             age_band=data.get("age_band", ""),
-        )
+        ).completed(today)
 
 
 class AlertSubscriptionForm(forms.ModelForm[AlertSubscription]):

@@ -8,6 +8,7 @@ cells each dashboard shows and add what is worked out from shown figures: change
 their significance, ranks, blends of similar units.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -33,27 +34,32 @@ from .figures import (
     measure_of,
     measure_value,
     metric,
-    response_counts,
     set_change,
+    start_of,
 )
+from .history import History
 from .stats import Summary, change_p_value, significant_changes
-from .table import Table, Tree, build
+from .table import Table, Tree, build, prepare
 
 __all__ = ["DECIMALS", "HEADLINE", "Figure", "Filters", "UnitRow", "measure_of", "measure_value"]
 
 
-def unit_rows(units: list[Unit], filters: Filters, threshold: int) -> list[UnitRow]:
+def unit_rows(
+    units: list[Unit], filters: Filters, threshold: int, today: date | None = None
+) -> list[UnitRow]:
     """The organisation overview: one row per unit (its subtree), every figure checked
-    against the threshold, changes tested against the previous period."""
+    against the threshold, changes tested against the previous period; as of `today`."""
     if not units:
         return []
+    today = today or timezone.localdate()
     tree = Tree.of(units[0].organisation_id)
-    filters = replace(filters, organisation_id=units[0].organisation_id)
+    filters = replace(filters, organisation_id=units[0].organisation_id).completed(today)
     versions = headline_versions()
-    now = build(tree, filters, threshold, versions)
-    # The previous period is suppressed the same way before any change is worked out:
+    history = prepare(tree, [filters, filters.previous()], versions, threshold, counts=True, today=today)
+    now = build(tree, filters, threshold, versions, today=today, history=history)
+    # The previous period is hidden the same way before any change is worked out:
     # a change reveals the earlier figure it was measured from.
-    before = build(tree, filters.previous(), threshold, versions)
+    before = build(tree, filters.previous(), threshold, versions, today=today, history=history)
     rows = []
     for unit in units:
         if unit.pk not in tree.active:
@@ -78,8 +84,8 @@ def _keyed(versions: Iterable[ItemVersion]) -> dict[str, ItemVersion]:
 
 # --- One unit: "how did my unit do yesterday" -----------------------------------------------
 
-# (name, days, days before today): yesterday, and the last 7 and 28 days up to today.
-WINDOWS = (("yesterday", 1, 1), ("week", 7, 0), ("month", 28, 0))
+# (name, days): yesterday, and the last 7 and 28 days up to yesterday (complete days only).
+WINDOWS = (("yesterday", 1), ("week", 7), ("month", 28))
 BASELINE_DAYS = 90  # the unit's own baseline: the 90 days before the last 28
 
 
@@ -142,24 +148,44 @@ def buckets(filters: Filters) -> list[Bucket]:
     return found
 
 
-def item_cards(unit: Unit, today: date, threshold: int) -> list[ItemCard]:
-    versions = headline_versions()
-    # The last 28 days up to today (the "month" window); the baseline is the 90 days before.
-    last = Filters(start=today - timedelta(days=27), end=today, organisation_id=unit.organisation_id)
-    periods = {
+def _card_periods(unit: Unit, today: date) -> dict[str, Filters]:
+    """The unit page's cards: yesterday, the last 7 and 28 days up to yesterday, and the
+    unit's baseline, the 90 days before those 28."""
+    yesterday = today - timedelta(days=1)
+    last = Filters(start=yesterday - timedelta(days=27), end=yesterday, organisation_id=unit.organisation_id)
+    return {
         "baseline": replace(
             last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
         ),
-        **{
-            name: replace(
-                last, start=today - timedelta(days=days + skip - 1), end=today - timedelta(days=skip)
-            )
-            for name, days, skip in WINDOWS
-        },
+        **{name: replace(last, start=yesterday - timedelta(days=days - 1)) for name, days in WINDOWS},
     }
+
+
+def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | None = None) -> History:
+    """One read of the aggregates for what a unit's page shows: its cards, its trends over
+    the filters' period, and the changes from the period before."""
+    today = today or timezone.localdate()
+    filters = replace(filters, organisation_id=unit.organisation_id).completed(today)
+    versions = _keyed(headline_versions().values()) | _keyed(_answered_versions(unit.subtree_ids, filters))
+    periods = [
+        *_card_periods(unit, today).values(),
+        filters,
+        filters.previous(),
+        *(replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)),
+    ]
+    return prepare(Tree.of(unit.organisation_id), periods, versions, threshold, counts=False, today=today)
+
+
+def item_cards(unit: Unit, today: date, threshold: int, reading: History | None = None) -> list[ItemCard]:
+    """The unit's headline items over its cards' windows (`reading`: from `unit_reading`)."""
+    versions = headline_versions()
+    periods = _card_periods(unit, today)
     tree = Tree.of(unit.organisation_id)
+    reading = reading or prepare(tree, list(periods.values()), versions, threshold, counts=False, today=today)
     rows = {
-        name: build(tree, period, threshold, versions, counts=False).row(unit.pk)
+        name: build(tree, period, threshold, versions, counts=False, today=today, history=reading).row(
+            unit.pk
+        )
         for name, period in periods.items()
     }
     cards = []
@@ -178,20 +204,21 @@ class Trend:
     distribution: list[float]  # share (%) of answers at each scale point; empty when hidden
 
 
-def trends(unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int) -> dict[int, Trend]:
+def trends(
+    unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int, reading: History | None = None
+) -> dict[int, Trend]:
     """Each item's value per day, week or month of the period, and its distribution over
     the whole period, by item version id. Each point is the cell every other view shows
     for that day, week or month."""
-    filters = replace(filters, organisation_id=unit.organisation_id)
+    filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(versions)
     tree = Tree.of(unit.organisation_id)
-    points = [
-        build(tree, replace(filters, start=bucket.start, end=bucket.end), threshold, keyed, counts=False).row(
-            unit.pk
-        )
-        for bucket in buckets(filters)
+    points = [replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)]
+    history = reading or prepare(tree, [filters, *points], keyed, threshold, counts=False)
+    rows = [
+        build(tree, point, threshold, keyed, counts=False, history=history).row(unit.pk) for point in points
     ]
-    whole = build(tree, filters, threshold, keyed, counts=False).row(unit.pk)
+    whole = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     found = {}
     for key, version in keyed.items():
         overall = whole.metrics[key]
@@ -200,7 +227,7 @@ def trends(unit: Unit, versions: list[ItemVersion], filters: Filters, threshold:
             if overall.shown and overall.summary and overall.summary.n
             else []
         )
-        found[version.pk] = Trend([point.metrics[key].value for point in points], shares)
+        found[version.pk] = Trend([row.metrics[key].value for row in rows], shares)
     return found
 
 
@@ -214,14 +241,17 @@ def _answered_versions(unit_ids: list[int], filters: Filters) -> list[ItemVersio
     return list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
 
 
-def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> list[Change]:
+def significant_item_changes(
+    unit: Unit, filters: Filters, threshold: int, reading: History | None = None
+) -> list[Change]:
     """Items whose result changed from the previous period by more than chance would
     explain, after correcting for testing many items at once."""
-    filters = replace(filters, organisation_id=unit.organisation_id)
+    filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(_answered_versions(unit.subtree_ids, filters))
     tree = Tree.of(unit.organisation_id)
-    now = build(tree, filters, threshold, keyed, counts=False).row(unit.pk)
-    before = build(tree, filters.previous(), threshold, keyed, counts=False).row(unit.pk)
+    history = reading or prepare(tree, [filters, filters.previous()], keyed, threshold, counts=False)
+    now = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
+    before = build(tree, filters.previous(), threshold, keyed, counts=False, history=history).row(unit.pk)
     changes = {}
     for key, version in keyed.items():
         after, earlier = now.metrics[key], before.metrics[key]
@@ -232,61 +262,67 @@ def significant_item_changes(unit: Unit, filters: Filters, threshold: int) -> li
     return [change for key, change in changes.items() if key in kept]
 
 
-def _group_sizes(unit_ids: list[int], filters: Filters) -> dict[int, int]:
-    """Respondents per unit (survey responses and verbal feedback) within the filters."""
-    return {
-        unit_id: c["responses"] + c["verbal"] for unit_id, c in response_counts(unit_ids, filters).items()
-    }
+CommentDays = list[tuple[date, dict[int, int]]]  # newest first: (day, comments per unit)
 
 
-def _comments(unit_ids: list[int], filters: Filters) -> Any:
-    """Free-text answers of these units within the filters: the raw table, so callers take
-    only the newest few rows."""
-    return (
-        Answer.objects.filter(
-            filters.responses_q("response__"),
-            response__unit_id__in=unit_ids,
-            number__isnull=True,
-            choices__isnull=True,
-        )
-        .exclude(text="")
-        .order_by("-response__responded_at")
+def _comment_days(unit_ids: list[int], filters: Filters, text_threshold: int) -> CommentDays:
+    """The days on which each of these units had at least `text_threshold` comments (free-
+    text answers) within the filters, newest first. A comment names its unit and day, so it
+    is shown only among that many of its unit's that day; never today's, whose group is
+    still growing (ADR 0005)."""
+    filters = filters.completed(timezone.localdate())
+    rows = (
+        filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, texts__gt=0)
+        .values("unit_id", "day")
+        .annotate(texts_=Sum("texts"))
     )
+    days: defaultdict[date, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        if row["texts_"] >= text_threshold:
+            days[row["day"]][row["unit_id"]] = row["texts_"]
+    return sorted(days.items(), key=lambda item: item[0], reverse=True)
 
 
 def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
-    """The newest free-text answers of the period (already redacted when stored); None when
-    the group is smaller than the comment threshold, since a comment can reveal its writer.
-    Each comment names its unit, so each unit's own group must reach the threshold too."""
+    """The newest free-text answers of the period (already redacted when stored), each from
+    a day on which its unit had at least `text_threshold` of them; None when there is no
+    such day, since a comment can reveal its writer."""
     filters = replace(filters, organisation_id=unit.organisation_id)
-    sizes = _group_sizes(unit.subtree_ids, filters)
-    if sum(sizes.values()) < text_threshold:
+    days = _comment_days(unit.subtree_ids, filters, text_threshold)
+    if not days:
         return None
-    large = [unit_id for unit_id, size in sizes.items() if size >= text_threshold]
-    return _newest_comments(large, filters, limit)
+    return _newest_comments(days, filters, limit)
 
 
-def _newest_comments(unit_ids: list[int], filters: Filters, limit: int, only: Q | None = None) -> list[Any]:
-    """The newest `limit` free-text answers (narrowed by `only`) of these units. The
-    aggregates count texts per day, so the raw answers are read only from the last days
+def _newest_comments(days: CommentDays, filters: Filters, limit: int, only: Q | None = None) -> list[Any]:
+    """The newest `limit` free-text answers (narrowed by `only`) of these units and days.
+    The aggregates count texts per day, so the raw answers are read only from the last days
     that hold enough of them (widened when `only` leaves too few), never the whole period."""
-    days = list(
-        filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, texts__gt=0)
-        .values("day")
-        .annotate(texts_=Sum("texts"))
-        .order_by("-day")
-    )
     wanted = limit
     while True:
-        total, since = 0, filters.start
-        for row in days:
-            total += row["texts_"]
+        chosen, total = [], 0
+        for day, units in days:
+            chosen.append((day, units))
+            total += sum(units.values())
             if total >= wanted:
-                since = row["day"]
                 break
-        answers = _comments(unit_ids, replace(filters, start=since)).filter(only or Q())
+        where = Q(pk__in=[])
+        for day, units in chosen:
+            where |= Q(
+                response__unit_id__in=list(units),
+                response__responded_at__gte=start_of(day),
+                response__responded_at__lt=start_of(day + timedelta(days=1)),
+            )
+        answers = (
+            Answer.objects.filter(
+                where, filters.responses_q("response__"), number__isnull=True, choices__isnull=True
+            )
+            .exclude(text="")
+            .filter(only or Q())
+            .order_by("-response__responded_at")
+        )
         found = list(answers.select_related("response__unit", "item_version")[:limit])
-        if len(found) >= limit or since == filters.start:
+        if len(found) >= limit or len(chosen) == len(days):
             return found
         wanted *= 4
 
@@ -459,7 +495,7 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
     newest = {version.item_id: version for version in named.select_related("item")}
     fallback = headline_versions().get("csat")
     tree = Tree.of(unit.organisation_id)
-    effects: list[ActionEffect] = []
+    chosen = []
     for action in actions:
         version = newest.get(action.item_id) if action.item_id else fallback
         if version is None or version.scale_min is None or action.done_on is None:
@@ -468,14 +504,24 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
         around = Filters(start=done, end=done, organisation_id=unit.organisation_id)
         periods = (
             replace(around, start=done - timedelta(days=EFFECT_DAYS), end=done - timedelta(days=1)),
-            replace(around, end=min(done + timedelta(days=EFFECT_DAYS - 1), today)),
+            replace(around, end=min(done + timedelta(days=EFFECT_DAYS - 1), today - timedelta(days=1))),
         )
+        chosen.append((action, version, periods))
+    if not chosen:
+        return []
+    every = [period for _action, _version, periods in chosen for period in periods]
+    reading = prepare(tree, every, _keyed(v for _a, v, _p in chosen), threshold, counts=False, today=today)
+    effects: list[ActionEffect] = []
+    for action, version, periods in chosen:
+        done_on = periods[1].start
         before, after = (
-            build(tree, period, threshold, {"item": version}, counts=False).row(unit.pk).metrics["item"]
+            build(tree, period, threshold, {"item": version}, counts=False, history=reading)
+            .row(unit.pk)
+            .metrics["item"]
             for period in periods
         )
         set_change(after, before)
-        bucket = next((i for i, point in enumerate(points) if point.start <= done <= point.end), None)
+        bucket = next((i for i, point in enumerate(points) if point.start <= done_on <= point.end), None)
         effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
     return effects
 
@@ -490,13 +536,12 @@ def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int 
     if not units:
         return []
     filters = replace(filters, organisation_id=units[0].organisation_id)
-    sizes = _group_sizes([unit.pk for unit in units], filters)
-    eligible = [unit_id for unit_id, size in sizes.items() if size >= text_threshold]
+    days = _comment_days([unit.pk for unit in units], filters, text_threshold)
     pleased = Answer.objects.filter(
         Q(item_version__item__code="csat", number__gte=4) | Q(item_version__item__code="nps", number__gte=9)
     ).values("response_id")
     return _newest_comments(
-        eligible, filters, limit, only=Q(response_id__in=pleased) | Q(response__sentiment="positive")
+        days, filters, limit, only=Q(response_id__in=pleased) | Q(response__sentiment="positive")
     )
 
 

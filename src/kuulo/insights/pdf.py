@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 
 from . import charts, metrics
+from .figures import why_hidden
 from .reports import Focus, ReportContent
 
 FONT, BOLD = "KuuloVera", "KuuloVera-Bold"
@@ -83,6 +84,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 def written(figure: metrics.Figure, threshold: int, short: bool = False) -> str:
     """A figure as the report prints it; a hidden one says why, never its count (in a
     narrow column "< 5", as on the dashboards, with the legend under the table)."""
+    if figure.hidden and figure.shown_for:
+        return why_hidden(figure, threshold)[0 if short else 1]
     if figure.hidden:
         if short:
             return f"<\u00a0{threshold}"
@@ -169,10 +172,12 @@ def render(content: ReportContent) -> bytes:
         Paragraph(
             escape(
                 _(
-                    "Figures include the units below each unit. A figure from fewer than %(count)s "
-                    "respondents is hidden, and so is one more wherever the hidden one could otherwise "
-                    "be worked out. * marks a figure resting on few answers. Comments are shown from "
-                    "groups of at least %(comments)s respondents."
+                    "Figures include the units below each unit and count complete days, up to "
+                    "yesterday. A figure from fewer than %(count)s respondents is hidden, and so is one "
+                    "whose period cuts through days, months or quarters in which a unit had fewer: it is "
+                    "shown for whole months, quarters or years only. * marks a figure resting on few "
+                    "answers. A comment is shown from a day on which its unit had at least "
+                    "%(comments)s comments."
                 )
                 % {"count": content.threshold, "comments": content.text_threshold}
             ),
@@ -280,7 +285,10 @@ def _units_table(content: ReportContent, styles: dict[str, ParagraphStyle]) -> l
         Spacer(1, 3),
         Paragraph(
             escape(
-                _("< %(count)s: hidden, fewer than %(count)s respondents. * few answers: read with care.")
+                _(
+                    "< %(count)s: hidden, fewer than %(count)s respondents. “whole months” (quarters, "
+                    "years): shown for whole months (quarters, years) only. * few answers: read with care."
+                )
                 % {"count": content.threshold}
             ),
             styles["muted"],
@@ -330,8 +338,8 @@ def _focus(focus: Focus, content: ReportContent, styles: dict[str, ParagraphStyl
             Paragraph(
                 escape(
                     _(
-                        "Comments are shown when the period has at least %(text_threshold)s responses, "
-                        "so that no comment reveals who wrote it."
+                        "A comment is shown from a day on which its unit had at least %(text_threshold)s "
+                        "comments, so that no comment reveals who wrote it."
                     )
                     % {"text_threshold": content.text_threshold}
                 ),

@@ -2,10 +2,11 @@
 
 A report shows what its requester would see on the dashboards for the same period: the
 key figures of the units they may see (the overview's rows, with the same thresholds and
-complementary suppression, so no figure hidden there can be worked out from a report),
-the trends and distributions of the unit page, the changes beyond chance, the actions
-done with their before and after, the open actions, the latest comments (only from
-groups above the comment threshold) and the successes.
+rules for periods, so no figure hidden there can be worked out from a report), the trends
+and distributions of the unit page, the changes beyond chance, the actions done with their
+before and after, the open actions, the latest comments (only from days on which their
+unit had at least the comment threshold of them) and the successes. Like every view, a
+report counts complete days only: "this month so far" goes up to yesterday.
 
 There is no theme classifier yet: the "top themes" are what the unit page shows (the
 items that changed, the latest comments and the successes).
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+
+from django.utils import timezone
 
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.organisations.access import Permission, has_organisation_wide, has_permission, restrict, units_for
@@ -72,7 +75,10 @@ def build(report: Report, progress: Callable[[int], None]) -> ReportContent:
             raise ReportRefused
     elif not has_organisation_wide(user, VIEW):
         raise ReportRefused
-    filters = metrics.Filters(start=report.period_start, end=report.period_end)
+    # Complete days only: a report of "this month so far" goes up to yesterday.
+    filters = metrics.Filters(start=report.period_start, end=report.period_end).completed(
+        timezone.localdate()
+    )
     threshold, text_threshold = organisation.reporting_threshold, organisation.text_threshold
     # The overview's rows: suppressed among all the units the person sees, as there.
     visible = list(units_for(user, VIEW).active().select_related("unit_type").order_by("path"))
@@ -109,7 +115,8 @@ def _focus(
     labels = [point.label for point in points]
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
-    trends = metrics.trends(unit, versions, filters, threshold)
+    reading = metrics.unit_reading(unit, filters, threshold)  # one read for the trends and changes
+    trends = metrics.trends(unit, versions, filters, threshold, reading)
     trend_charts, distribution_charts = [], []
     for version in versions:
         code, measure = version.item.code, metrics.measure_of(version)
@@ -133,7 +140,7 @@ def _focus(
         row=row,
         trend_charts=trend_charts,
         distribution_charts=distribution_charts,
-        changes=metrics.significant_item_changes(unit, filters, threshold),
+        changes=metrics.significant_item_changes(unit, filters, threshold, reading),
         effects=effects,
         comments=metrics.latest_comments(unit, filters, text_threshold, limit=COMMENTS),
         open_actions=list(open_actions[:OPEN_ACTIONS]),

@@ -1,49 +1,50 @@
-"""The one table every dashboard reads, with small groups hidden the same way for everyone.
+"""The one table every dashboard reads, with small groups hidden the same way for everyone,
+for every period and on every day.
 
-A dashboard cell is a unit's whole subtree under some filters. Hiding only the cells
-built from fewer respondents than the threshold is not enough: "parent minus the other
-children" along the unit tree, or "total minus the other touchpoints" along a filter,
-would give them back. So, for one period, the figures of *every* active unit of the
-organisation are computed together, and more cells are hidden until no group is left
-with exactly one unknown part (`protect`).
-
-The result depends only on the organisation's data, the period and the filtered
-dimensions, never on who asks or on which page. Every view (overview, unit page,
-trends, service path, comparison, exports, API, digests) reads its cells from here, so
-the same cell is shown or hidden alike everywhere and putting views side by side gives
-away nothing that one view would not.
+A dashboard cell is a unit's whole subtree under some filters, for one period. Periods
+end yesterday at the latest: today's counts change with every answer, so two readings
+minutes apart would differ by one respondent. A cell is shown only when, for every unit
+in its subtree, the period is made of whole blocks of that unit's own respondents, each
+with none or at least the threshold of them (`blocks.py`, docs/adr/0005-suppression.md).
+Every shown figure is then a sum of such blocks, and so is anything worked out from shown
+figures, of the same or other periods, read today or later ("parent minus the other
+children", "this period minus that one", "this week minus last week"): no group of fewer
+respondents than the threshold can be worked out. Nothing else needs hiding to protect a
+hidden cell: whatever hides a cell hides every cell above it too.
 
 A filter on a dimension (touchpoint, channel, language, respondent type, age band)
-splits each cell into parts, one per value. The table is built coarse to fine: first
-the unfiltered cells along the unit tree, then the parts. Parts may be hidden, never the
-cell they split, so the coarse cells are exactly those an unfiltered view shows.
-Respondents with no value (no touchpoint, language not asked) are never shown as a part:
-they are the rest. One dimension at a time: combinations could not be kept safe.
+splits each cell into parts, one per value, over the same blocks. In each block of each
+unit, the values with too few respondents (and, if the respondents without a value would
+be too few, the next smallest too) are hidden in every cell that holds the unit. The
+unsplit cells are exactly those an unfiltered view shows. One dimension at a time.
 
-Not protected here (docs/adr/0005-suppression.md): differences between overlapping
-periods (a custom period one day longer than another).
+The result depends only on the organisation's data, the period, the filtered dimensions
+and the day, never on who asks or on which page. Every view (overview, unit page,
+trends, service path, comparison, exports, API, digests, reports) reads its cells from
+here, so the same cell is shown or hidden alike everywhere.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.utils import timezone
 
-from kuulo.feedback.models import Channel, Complaint, ItemVersion, ServiceVolume, Target
+from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
-from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric, summaries
-from .models import SEGMENT, DailyResponseCount, DailySegmentStats, DailyUnitCount
+from .blocks import SHOWN, cell_verdicts
+from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric
+from .history import COUNTS, History, Sums, Values, item_key, read
+from .models import SEGMENT
+from .stats import Summary
 
 DIMENSIONS = ("touchpoint_id", *SEGMENT)
-NO_VALUE = (0, "", None)  # no touchpoint, not asked: the rest of a cell, never a part of its own
 
-Values = tuple[Any, ...]  # one per filtered dimension of a table; None = any value
-Key = tuple[int, Values]  # (unit id, values)
+Key = tuple[int, Values]  # (unit id, one value per filtered dimension; None = any value)
 
 
 @dataclass
@@ -71,10 +72,6 @@ class Tree:
             if unit.parent_id in active:
                 children[unit.parent_id].append(unit.pk)
         return cls(organisation_id, active, ancestors, dict(children))
-
-    def members(self, unit_id: int) -> list[int]:
-        """Every unit (archived ones too) in the subtree of an active unit."""
-        return [pk for pk, above in self.ancestors.items() if unit_id in above]
 
 
 @dataclass
@@ -105,23 +102,25 @@ def build(
     versions: dict[str, ItemVersion],
     *,
     counts: bool = True,
+    today: date | None = None,
+    history: History | None = None,
 ) -> Table:
-    """The table for one period and filters. `versions` names the items to show, keyed as
-    the rows' `metrics` will be; `counts` adds responses, verbal feedback, complaints,
-    response rates and waiting times."""
-    dimensions = tuple(name for name in DIMENSIONS if getattr(filters, name))
-    if len(dimensions) > 1:
-        # Only one split at a time is proven safe (ADR 0005); the filter form allows no more.
-        raise ValueError(f"filter by one of {', '.join(DIMENSIONS)} at a time, not {dimensions}")
-    base = replace(
-        filters,
-        organisation_id=tree.organisation_id,
-        touchpoint_id=None,
-        channel="",
-        language="",
-        respondent_type="",
-        age_band="",
-    )
+    """The table for one period and filters, as of `today` (the period is cut to end
+    yesterday at the latest). `versions` names the items to show, keyed as the rows'
+    `metrics` will be; `counts` adds responses, verbal feedback, complaints, response
+    rates and waiting times; `history` (from `prepare`) saves reading the aggregates again
+    for each of several periods."""
+    today = today or timezone.localdate()
+    filters = replace(filters.completed(today), organisation_id=tree.organisation_id)
+    dimensions = _dimensions(filters)
+    # What the history calls each figure: items by their version, counts by their kind.
+    names = {key: item_key(version) for key, version in versions.items()} | {
+        kind: kind for kind in (COUNTS if counts else ())
+    }
+    if history is None or not history.serves(
+        filters.start, filters.end, dimensions, tuple(names.values()), threshold
+    ):
+        history = prepare(tree, [filters], versions, threshold, counts=counts, today=today)
     targets = _targets(tree, versions)
     measures = {key: measure_of(version) for key, version in versions.items()}
 
@@ -137,181 +136,94 @@ def build(
             },
         )
 
+    verdicts = _verdicts(tree, history, tuple(names.values()), filters, today)
+    summed = _rolled_up(tree, history.period_sums(filters.start, filters.end))
     cells: dict[Key, UnitRow] = {}
-    for split in [(), dimensions] if dimensions else [()]:  # unsplit first, then the split
-        sums = _sums(tree, base, split, versions)
-        respondents = _respondents(tree, base, split) if counts else {}
-        part: dict[Key, UnitRow] = {}
-        for unit_id, values in sorted({key[:2] for key in [*sums, *respondents]}):
-            row = blank(tree.active[unit_id])
-            for key in versions:
-                if (unit_id, values, key) in sums:
-                    row.metrics[key] = metric(
-                        sums[(unit_id, values, key)],
-                        measures[key],
-                        threshold,
-                        targets.get((unit_id, key)),
-                    )
-            for kind in ("responses", "verbal", "complaints"):
-                setattr(row, kind, count(respondents.get((unit_id, values, kind), 0), threshold))
-            spread = dict(zip(split, values, strict=True))
-            part[(unit_id, tuple(spread.get(name) for name in dimensions))] = row
-        groups = _tree_groups(tree, part, blank)
-        cells.update(part)
-        groups += _split_groups(cells, dimensions, split, part)
-        pickers = _pickers(list(versions), counts=counts, unsplit=not split)
-        for pick in pickers:
-            suppress(
-                [(pick(parent), [pick(p) for p in parts], may_hide) for parent, parts, may_hide in groups],
-                threshold,
+    for unit_id, values in sorted({key[:2] for key in summed}, key=repr):
+        row = blank(tree.active[unit_id])
+        for key, version in versions.items():
+            if (unit_id, values, names[key]) in summed:
+                low, high = version.scale_min or 0, version.scale_max or 0
+                n, total, total_sq, *points = summed[(unit_id, values, names[key])]
+                summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high)
+                row.metrics[key] = metric(summary, measures[key], threshold, targets.get((unit_id, key)))
+        if counts:
+            for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split
+                setattr(row, kind, count(summed.get((unit_id, values, kind), [0])[0], threshold))
+        for key, figure in [*row.metrics.items(), *((kind, getattr(row, kind)) for kind in COUNTS)]:
+            # A part is hidden whenever the cell it splits is.
+            name = names.get(key, key)
+            verdict = max(
+                verdicts.get((unit_id, values, name), SHOWN), verdicts.get((unit_id, (), name), SHOWN)
             )
+            if verdict != SHOWN and figure.n:  # an empty cell gives nothing away: "no answers"
+                hide(figure, verdict)
+        cells[(unit_id, values or (None,) * len(dimensions))] = row
     table = Table(tree, filters, dimensions, cells, blank)
     if counts:
         _add_rates(table, threshold)
     return table
 
 
-def _pickers(keys: list[str], *, counts: bool, unsplit: bool) -> list[Callable[[UnitRow], Figure]]:
-    """The kinds of figure a row holds; each is protected on its own."""
-
-    def metric_of(key: str) -> Callable[[UnitRow], Figure]:
-        return lambda row: row.metrics[key]
-
-    pickers = [metric_of(key) for key in keys]
-    if counts:  # complaints are not split by touchpoint or respondent
-        pickers += [
-            attrgetter(name) for name in ("responses", "verbal", *(["complaints"] if unsplit else []))
-        ]
-    return pickers
-
-
-Group = tuple[Any, list[Any], bool]  # (whole, its parts, whether the whole itself may be hidden)
-
-
-def suppress(groups: list[Group], threshold: int) -> None:
-    """Hide figures until no group leaves a small one to be worked out."""
-    changed = True
-    while changed:
-        changed = False
-        for whole, parts, may_hide_whole in groups:
-            changed |= protect(whole, parts, threshold, may_hide_whole)
-
-
-def protect(whole: Figure, parts: list[Figure], threshold: int, may_hide_whole: bool = True) -> bool:
-    """Hide one more figure of the group if "whole minus the other parts" would give away
-    a small one; say whether anything was hidden.
-
-    The whole is its parts plus a rest no row shows (a unit's own respondents, or those
-    without a value for the split). Someone may know a rest that is not small, so:
-    - of a shown whole, never exactly one unknown among the hidden parts and a small
-      rest: hide the smallest shown part too (or, without one, the whole);
-    - a hidden whole must not be the sum of shown parts and a known rest: hide its
-      smallest shown part too.
-    A zero is hidden only as the last resort: a unit with no answers shows it elsewhere.
-    A whole is never hidden for its parts' sake when it comes from a coarser split
-    (`may_hide_whole` false): the rest of a split is never shown, so it stays unknown."""
-    rest = whole.n - sum(part.n for part in parts)
-    small_rest = 0 < rest < threshold
-    shown = [part for part in parts if part.shown and part.n > 0]
-    zeros = [part for part in parts if not part.hidden and part.n == 0]  # shown as 0 or as no answers
-    hidden = [part for part in parts if part.hidden]
-    if whole.hidden:
-        if not hidden and not small_rest and (shown or zeros):
-            hide(min(shown, key=lambda part: part.n) if shown else zeros[0])
-            return True
-        return False
-    if len(hidden) + small_rest == 1:
-        if shown:
-            hide(min(shown, key=lambda part: part.n))
-            return True
-        if may_hide_whole and whole.value is not None:
-            hide(whole)
-            return True
-        if zeros:  # the whole stands (a coarser split shows it): hide an empty part with it
-            hide(zeros[0])
-            return True
-    return False
-
-
-def _tree_groups(tree: Tree, part: dict[Key, UnitRow], blank: Callable[[Unit], UnitRow]) -> list[Group]:
-    """Each unit with its children, within one combination of values. A child without
-    answers gets a (zero) cell too: hiding it may be what keeps its parent unknown."""
-    groups = []
-    for values in sorted({values for _unit_id, values in part}):
-        for unit_id, kids in tree.children.items():  # parents before their children
-            if (unit_id, values) not in part:
-                continue
-            for kid in kids:
-                if (kid, values) not in part:
-                    part[(kid, values)] = blank(tree.active[kid])
-            groups.append((part[(unit_id, values)], [part[(kid, values)] for kid in kids], True))
-    return groups
-
-
-def _split_groups(
-    cells: dict[Key, UnitRow], dimensions: tuple[str, ...], split: tuple[str, ...], part: dict[Key, UnitRow]
-) -> list[Group]:
-    """Each coarser cell with the parts one more dimension splits it into."""
-    groups = []
-    for name in split:
-        at = dimensions.index(name)
-        parts: defaultdict[Key, list[UnitRow]] = defaultdict(list)
-        for (unit_id, values), row in part.items():
-            parts[(unit_id, (*values[:at], None, *values[at + 1 :]))].append(row)
-        groups += [(cells[whole], rows, False) for whole, rows in parts.items()]
-    return groups
-
-
-def _sums(
-    tree: Tree, base: Filters, split: tuple[str, ...], versions: dict[str, ItemVersion]
-) -> dict[tuple[int, Values, str], Any]:
-    """Summed answers per (active unit's subtree, values of `split`, version key)."""
-    segmented = any(name in SEGMENT for name in split)
-    # Naming the units lets the (organisation, unit, day) index serve the period.
-    found = summaries(
+def prepare(
+    tree: Tree,
+    periods: list[Filters],
+    versions: dict[str, ItemVersion],
+    threshold: int,
+    *,
+    counts: bool,
+    today: date | None = None,
+) -> History:
+    """Read once what tables of these periods (the same filters otherwise) need."""
+    today = today or timezone.localdate()
+    return read(
+        tree.organisation_id,
         list(tree.ancestors),
-        versions.values(),
-        base,
-        by=("unit_id", *split),
-        table=DailySegmentStats if segmented else None,
+        _dimensions(periods[0]),
+        versions,
+        counts=counts,
+        periods=[(cut.start, cut.end) for cut in (period.completed(today) for period in periods)],
+        threshold=threshold,
     )
 
-    key_of = {version.pk: key for key, version in versions.items()}
-    sums: dict[tuple[int, Values, str], Any] = {}
-    for (unit_id, *values, version_pk), summary in found.items():
-        if any(value in NO_VALUE for value in values):
-            continue
-        for above in tree.ancestors.get(unit_id, []):
-            key = (above, tuple(values), key_of[version_pk])
-            sums[key] = summary + sums[key] if key in sums else summary
-    return sums
+
+def _dimensions(filters: Filters) -> tuple[str, ...]:
+    dimensions = tuple(name for name in DIMENSIONS if getattr(filters, name))
+    if len(dimensions) > 1:
+        # Only one split at a time is proven safe (ADR 0005); the filter form allows no more.
+        raise ValueError(f"filter by one of {', '.join(DIMENSIONS)} at a time, not {dimensions}")
+    return dimensions
 
 
-def _respondents(tree: Tree, base: Filters, split: tuple[str, ...]) -> dict[tuple[int, Values, str], int]:
-    """Survey responses, verbal feedback and (unsplit) complaints per active unit's subtree."""
-    table = DailyResponseCount if any(name in SEGMENT for name in split) else DailyUnitCount
-    fields = list(dict.fromkeys(["unit_id", "channel", *split]))
-    found: defaultdict[tuple[int, Values, str], int] = defaultdict(int)
-    rows = table.objects.filter(base.q(), unit_id__in=list(tree.ancestors))
-    for row in rows.values(*fields).annotate(count_=Sum("count")):
-        values = tuple(row[name] for name in split)
-        if any(value in NO_VALUE for value in values):
-            continue
-        kind = "verbal" if row["channel"] == Channel.VERBAL else "responses"
-        for above in tree.ancestors.get(row["unit_id"], []):
-            found[(above, values, kind)] += row["count_"]
-    if not split:
-        complaints = (
-            Complaint.objects.filter(
-                unit__organisation_id=tree.organisation_id, received_on__range=(base.start, base.end)
-            )
-            .values("unit_id")
-            .annotate(count_=Count("pk"))
+def _verdicts(
+    tree: Tree, history: History, keys: tuple[str, ...], filters: Filters, today: date
+) -> dict[tuple[int, Values, str], int]:
+    """What the period means for each cell (active unit, values, key): see
+    `blocks.cell_verdicts`."""
+    found = {}
+    for key in keys:
+        verdicts = cell_verdicts(
+            tree.ancestors,
+            {unit_id: history.group(unit_id, key, today) for unit_id in tree.ancestors},
+            {unit_id: days for (unit_id, kind), days in history.split.items() if kind == key},
+            filters.start,
+            filters.end,
+            history.threshold,
         )
-        for row in complaints:
-            for above in tree.ancestors.get(row["unit_id"], []):
-                found[(above, (), "complaints")] += row["count_"]
-    return dict(found)
+        found.update({(unit_id, values, key): verdict for (unit_id, values), verdict in verdicts.items()})
+    return found
+
+
+def _rolled_up(tree: Tree, own: dict[tuple[int, Values, str], Sums]) -> dict[tuple[int, Values, str], Sums]:
+    """Each active unit's sums over its subtree."""
+    found: dict[tuple[int, Values, str], Sums] = {}
+    for (unit_id, values, key), sums in own.items():
+        for holder in tree.ancestors.get(unit_id, []):
+            before = found.get((holder, values, key))
+            found[(holder, values, key)] = (
+                sums if before is None else [a + b for a, b in zip(before, sums, strict=True)]
+            )
+    return found
 
 
 def _add_rates(table: Table, threshold: int) -> None:

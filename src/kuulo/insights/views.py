@@ -22,6 +22,7 @@ from kuulo.organisations.models import Unit
 from kuulo.organisations.rows import day_of
 
 from . import charts, metrics, report_views
+from .figures import why_hidden
 from .forms import AlertSubscriptionForm, DashboardFilterForm
 from .models import AlertSubscription, Notification
 
@@ -80,11 +81,13 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = _filter_form(request)
     filters = form.filters(timezone.localdate())
     threshold = organisation.reporting_threshold
-    cards = metrics.item_cards(unit, timezone.localdate(), threshold)
+    today = timezone.localdate()
+    reading = metrics.unit_reading(unit, filters, threshold, today)  # one read for the whole page
+    cards = metrics.item_cards(unit, today, threshold, reading)
     points = metrics.buckets(filters)
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
-    trends = metrics.trends(unit, [card.version for card in cards], filters, threshold)
+    trends = metrics.trends(unit, [card.version for card in cards], filters, threshold, reading)
     labels = [point.label for point in points]
     trend_charts, distribution_charts = [], []
     for card in cards:
@@ -117,7 +120,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "trend_charts": trend_charts,
             "effects": effects,
             "distribution_charts": distribution_charts,
-            "changes": metrics.significant_item_changes(unit, filters, threshold),
+            "changes": metrics.significant_item_changes(unit, filters, threshold, reading),
             "comments": metrics.latest_comments(unit, filters, organisation.text_threshold),
             "threshold": threshold,
             "text_threshold": organisation.text_threshold,
@@ -140,7 +143,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
 
     def cell(figure: metrics.Figure) -> Any:
         if figure.hidden:
-            return f"< {threshold}"
+            return why_hidden(figure, threshold)[0].replace("\u00a0", " ")
         return None if figure.value is None else round(figure.value, metrics.DECIMALS[figure.kind])
 
     header = [

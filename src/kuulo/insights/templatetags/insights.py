@@ -8,6 +8,7 @@ from django import template
 from kuulo.feedback.models import ServicePath
 from kuulo.organisations.access import organisation_for
 
+from ..figures import why_hidden
 from ..metrics import DECIMALS, Figure
 
 register = template.Library()
@@ -15,7 +16,15 @@ register = template.Library()
 
 @register.inclusion_tag("insights/_figure.html")
 def figure(cell: Figure, threshold: int) -> dict[str, Any]:
-    return {"cell": cell, "kind": cell.kind, "decimals": DECIMALS.get(cell.kind, 1), "threshold": threshold}
+    short, reason = why_hidden(cell, threshold) if cell.shown_for else ("", "")
+    return {
+        "cell": cell,
+        "kind": cell.kind,
+        "decimals": DECIMALS.get(cell.kind, 1),
+        "threshold": threshold,
+        "short": short,
+        "reason": reason,
+    }
 
 
 @register.inclusion_tag("insights/_chart.html")

@@ -22,8 +22,8 @@ def send(world: World, unit: Any, answers: list[dict[str, Any]]) -> None:
     send_answers(world.users[Role.ADMIN], publication, answers, when=when)
 
 
-def test_a_key_reads_its_units_figures_with_small_groups_hidden(world: World) -> None:
-    send(world, world.unit, [{"csat": 4}] * 12)
+def test_a_key_reads_its_units_figures_rounded_with_small_groups_hidden(world: World) -> None:
+    send(world, world.unit, [{"csat": 4}] * 7 + [{"csat": 5}] * 5)
     send(world, world.area, [{"csat": 2}] * 2)
     _, secret = org_services.create_api_key(
         organisation=world.org, name="Power BI", permissions=[Permission.VIEW_INSIGHTS], units=[world.area]
@@ -31,17 +31,35 @@ def test_a_key_reads_its_units_figures_with_small_groups_hidden(world: World) ->
     body = Client(headers={"authorization": f"Bearer {secret}"}).get(URL).json()
     units = {row["unit"]: row for row in body["units"]}
     assert set(units) == {"a-area", "a-unit"} and body["reporting_threshold"] == 5
-    # The area's own two answers are a small group: the unit below it is hidden with them,
-    # or the area minus the unit would give them.
-    assert units["a-area"]["responses"]["value"] == 14.0
-    assert units["a-area"]["metrics"]["csat"]["value"] == (12 * 4 + 2 * 2) / 14
-    assert (
-        units["a-unit"]["metrics"]["csat"]["value"] is None and units["a-unit"]["metrics"]["csat"]["hidden"]
-    )
-    assert units["a-unit"]["responses"] == {
-        "value": None, "hidden": True, "change": None, "significant": False, "target": None,
+    assert body["end"] == (timezone.localdate() - timedelta(days=1)).isoformat()  # complete days only
+    # Rounded as the dashboards show it: 53 / 12 = 4.4166… is 4.4, never more decimals.
+    assert units["a-unit"]["responses"]["value"] == 12.0
+    assert units["a-unit"]["metrics"]["csat"]["value"] == 4.4
+    # The area's own two answers are a small group on their day: the area holds them, so the
+    # periods it is shown for are cut by that day (whole months or longer); nothing of it is
+    # sent, not even how many.
+    area = units["a-area"]
+    assert area["metrics"]["csat"]["value"] is None and area["metrics"]["csat"]["hidden"]
+    assert area["responses"] == {
+        "value": None, "hidden": True, "shown_for": area["responses"]["shown_for"], "change": None,
+        "significant": False, "target": None,
     }  # fmt: skip
-    assert "n" not in units["a-unit"]["metrics"]["csat"]
+    assert area["responses"]["shown_for"] in ("months", "quarters", "years", None)
+    assert "n" not in area["metrics"]["csat"]
+
+
+def test_a_period_ending_today_is_cut_to_yesterday(world: World) -> None:
+    """Today's answers change the count one by one: two readings minutes apart would give
+    each one away. They count from tomorrow."""
+    send(world, world.unit, [{"csat": 4}] * 6)
+    publication = make_publication(world.unit, items=("csat",))
+    send_answers(world.users[Role.ADMIN], publication, [{"csat": 1}] * 6)  # now
+    today = timezone.localdate()
+    query = f"?start={today - timedelta(days=6)}&end={today}"
+    client = client_for(world.users[Role.ADMIN])
+    body = client.get(URL + query).json()
+    unit = next(row for row in body["units"] if row["unit"] == "a-unit")
+    assert body["end"] == str(today - timedelta(days=1)) and unit["responses"]["value"] == 6.0
 
 
 def test_people_and_keys_without_the_right_are_refused(world: World) -> None:

@@ -95,5 +95,8 @@ def test_the_rest_of_the_organisation_is_never_a_small_group_the_user_cannot_ope
     world.users[Role.MANAGER] = make_user(world.org, Role.MANAGER, mine)
     assert compared(world, Role.MANAGER, mine)["csat"].organisation.value is None
     for other in others:
-        send(world, other, [{"csat": 2}] * 1)  # six people in three units
+        send(world, other, [{"csat": 2}] * 1)  # six people in three units: two a day in each,
+    assert compared(world, Role.MANAGER, mine)["csat"].organisation.value is None  # still small days
+    for other in others:
+        send(world, other, [{"csat": 2}] * 3)  # fifteen people, five in each unit that day
     assert compared(world, Role.MANAGER, mine)["csat"].organisation.value == 2.0

@@ -1,55 +1,67 @@
-"""No view, export or API response reveals an aggregate of fewer respondents than the
-threshold, under any filters the dashboards accept.
+"""No view, export or API response reveals a group of fewer respondents than the threshold,
+under any filters the dashboards accept, from one period or by putting two side by side,
+read on the same day or on the next.
 
 For random responses (units across the tree, touchpoints of two paths, channels,
-languages, days) and random filters (any period, and none or one of touchpoint, channel
-and language: the filter form takes one split at a time), every page,
-export and API answer is read back as the user gets it:
+languages, days around a month's, quarter's or year's end, some of them today) and random
+filters (any period, and none or one of touchpoint, channel and language: the filter form
+takes one split at a time), read on a chosen day:
 
-1. every figure shown rests on no respondents or at least `threshold` of them;
-2. every unit's figure is the cell of the one suppressed table (`table.build`), shown or
-   hidden alike on every page, export and API answer, so views put side by side tell no
-   more than the table;
-3. no small group can be worked out from the table: neither a hidden cell, nor a unit's
-   own respondents outside its children, from the equations "a unit = its children +
-   its own part" (along the unit tree, within every combination of filter values) and
-   "a cell = its parts by one more filter + a rest" — for someone who sees every figure
-   every view shows under these filters (and, through the coarser cells, without them),
-   and knows which units have no respondents of their own. Own parts and rests
-   of splits are never shown, so they count as unknown unless the unit has no own
-   respondents at all, or (rests) they are empty. (`test_privacy` also grants knowledge
-   of every own part that is not small, for the unit tree alone.)
+1. every page, export and API answer shows the cells of the one table (`table.build`),
+   shown or hidden alike everywhere, so views put side by side tell no more than the table;
+2. with a second period (nested in the first, shifted by a day, the same rolling window
+   read on the next day, or the period up to today read today and tomorrow), for each kind
+   of figure with answers (CSAT, NPS, responses): every shown figure has no respondents or
+   at least the threshold, and over the (unit's own respondents × value of the split × day)
+   variables, for someone who sees every cell of both tables (the coarser cells are what
+   less filtered views show) and knows which variables are empty:
+   - the classes of variables by the shown cells holding them have no respondents or at
+     least the threshold (whatever is worked out is a sum of whole classes), and
+   - exact linear algebra finds no group of 1 to threshold − 1 respondents determined: of
+     one unit's own respondents with one value, its days in one period and not the other,
+     in both, or on any single day.
 
-Not covered (docs/adr/0005-suppression.md): differences between overlapping periods.
+`test_the_pair_check_finds_what_the_old_rule_gave_away` runs the same check on what the
+dashboards showed before (any cell of no respondents or at least the threshold, today
+included) and finds a day's respondent given away. docs/adr/0005-suppression.md.
 """
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from itertools import product
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
+from freezegun import freeze_time
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+# The URL configuration (and the API schemas it imports) loads before any clock is frozen:
+# pydantic cannot build a schema of freezegun's datetime.
+from kuulo import urls  # noqa: F401
 from kuulo.feedback import services as feedback_services
 from kuulo.feedback.models import Channel, SurveyPublication, Touchpoint
 from kuulo.feedback.testing import make_survey, send_answers
 from kuulo.insights import metrics
 from kuulo.insights.figures import Figure, Filters, headline_versions
 from kuulo.insights.table import Table, Tree, build
-from kuulo.insights.tests.test_privacy import determined
+from kuulo.insights.tests.test_privacy import _in_row_space, _reduced
 from kuulo.organisations import services as org_services
 from kuulo.organisations.access import Permission
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 
-DAYS = 10  # responses fall on the last ten days
+DAYS = 45  # responses fall on the last 45 days, today included
+# Days to read on: around the end of a month, a quarter and a year, and in between.
+TODAYS = [date(2026, 1, 2), date(2025, 12, 31), date(2026, 4, 1), date(2026, 3, 31), date(2026, 7, 15)]
+KINDS = ("csat", "nps", "responses")  # the figures the random responses have answers for
+
+Var = tuple[int, Any, date]  # (unit, value of the split or None, day): that unit's own respondents
 
 
 @dataclass
@@ -90,7 +102,7 @@ RESPONSES = st.lists(
         st.integers(0, 2),  # touchpoint
         st.sampled_from([Channel.QR, Channel.LINK]),
         st.sampled_from(["fi", "sv"]),
-        st.integers(0, DAYS - 1),  # days ago
+        st.integers(0, DAYS - 1),  # days ago (0: today)
         st.integers(1, 5),  # CSAT
         st.one_of(st.none(), st.integers(0, 10)),  # NPS, not always answered
         st.integers(1, 4),  # how many alike
@@ -108,28 +120,40 @@ FILTERS = st.tuples(
         st.tuples(st.none(), st.just(""), st.sampled_from(["fi", "sv"])),
     ),
 )
+PAIRS = st.sampled_from(["nested", "shifted", "next day", "today"])
 
 
 # No shrinking: each example loads a dozen pages, and a failure prints its data anyway.
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     phases=[Phase.reuse, Phase.generate],
 )
-@given(responses=RESPONSES, chosen=FILTERS, threshold=st.integers(3, 6))
+@given(
+    responses=RESPONSES,
+    chosen=FILTERS,
+    pair=PAIRS,
+    today=st.sampled_from(TODAYS),
+    threshold=st.integers(3, 6),
+)
 def test_no_view_export_or_api_reveals_a_small_group(
-    setting: Setting, responses: list[tuple[Any, ...]], chosen: tuple[Any, ...], threshold: int
+    setting: Setting,
+    responses: list[tuple[Any, ...]],
+    chosen: tuple[Any, ...],
+    pair: str,
+    today: date,
+    threshold: int,
 ) -> None:
-    with transaction.atomic():
-        check(setting, responses, chosen, threshold)
+    with freeze_time(datetime(today.year, today.month, today.day, 10)), transaction.atomic():
+        check(setting, responses, chosen, pair, threshold)
         transaction.set_rollback(True)  # the next example starts from no responses
 
 
 def check(
-    setting: Setting, responses: list[tuple[Any, ...]], chosen: tuple[Any, ...], threshold: int
+    setting: Setting, responses: list[tuple[Any, ...]], chosen: tuple[Any, ...], pair: str, threshold: int
 ) -> None:
-    """Store the responses, then check the table and every view under the chosen filters."""
+    """Store the responses, then check the tables of both periods and every view of the first."""
     world = setting.world
     world.org.reporting_threshold = threshold
     world.org.save(update_fields=["reporting_threshold"])
@@ -154,9 +178,122 @@ def check(
         language=language,
         organisation_id=world.org.pk,
     )
-    table = build(Tree.of(world.org.pk), filters, threshold, headline_versions())
-    check_table(table, threshold)
-    check_views(setting, filters, table, threshold)
+    tree = Tree.of(world.org.pk)
+    first = build(tree, filters, threshold, headline_versions())
+    period, read_on = other_period(filters, pair, today)
+    second = build(tree, period, threshold, headline_versions(), today=read_on)
+    counts = respondents(setting, responses, first.dimensions, today)
+    check_pair(first, second, counts, threshold)
+    check_views(setting, filters, first, threshold)
+
+
+def other_period(filters: Filters, pair: str, today: date) -> tuple[Filters, date]:
+    """The period to put beside the first, and the day it is read on."""
+    day = timedelta(days=1)
+    if pair == "nested":
+        quarter = timedelta(days=filters.days // 4)
+        return replace(filters, start=filters.start + quarter, end=filters.end - quarter), today
+    if pair == "shifted":
+        return replace(filters, start=filters.start + day, end=filters.end + day), today
+    if pair == "next day":  # the same rolling window, read again tomorrow
+        return replace(filters, start=filters.start + day, end=filters.end + day), today + day
+    return replace(filters, end=today), today + day  # up to today, read tomorrow
+
+
+def respondents(
+    setting: Setting, responses: list[tuple[Any, ...]], dimensions: tuple[str, ...], today: date
+) -> dict[str, dict[Var, int]]:
+    """Respondents per kind of figure and (unit, value of the table's split, day), from the
+    responses as sent."""
+    units = [setting.world.root, setting.world.area, setting.world.unit, setting.world.sibling]
+    found: dict[str, defaultdict[Var, int]] = {kind: defaultdict(int) for kind in KINDS}
+    for unit, touchpoint, channel, language, ago, _csat, nps, alike in responses:
+        values = {
+            "touchpoint_id": setting.touchpoints[touchpoint].pk,
+            "channel": channel,
+            "language": language,
+        }
+        var = (units[unit].pk, values[dimensions[0]] if dimensions else None, today - timedelta(days=ago))
+        found["csat"][var] += alike
+        found["responses"][var] += alike
+        if nps is not None:
+            found["nps"][var] += alike
+    return {kind: dict(counts) for kind, counts in found.items()}
+
+
+def figure_of(row: Any, kind: str) -> Figure:
+    return getattr(row, kind) if kind == "responses" else row.metrics[kind]
+
+
+def shown_sets(
+    table: Table, kind: str, counts: dict[Var, int], threshold: int, old_rule: bool = False
+) -> list[frozenset[Var]]:
+    """The variables each shown cell of the table sums (those with respondents: the others
+    are known to be empty). `old_rule`: what the dashboards showed before, for comparison."""
+    filters = table.filters
+    found = []
+    for (unit_id, values), row in table.cells.items():
+        figure = figure_of(row, kind)
+        cell = frozenset(
+            var
+            for var in counts
+            if unit_id in table.tree.ancestors[var[0]]
+            and filters.start <= var[2] <= filters.end
+            and (values == (None,) * len(values) or var[1] == values[0])
+        )
+        n = sum(counts[var] for var in cell)
+        assert figure.n == n  # the table counts what was sent, today's answers only once over
+        shown = (n == 0 or n >= threshold) if old_rule else not figure.hidden
+        if shown:
+            assert n == 0 or n >= threshold
+            found.append(cell)
+    return found
+
+
+def leaks(
+    first: Table, second: Table, counts: dict[str, dict[Var, int]], threshold: int, old_rule: bool = False
+) -> list[tuple[str, int, list[Var]]]:
+    """Groups of 1 to threshold − 1 respondents that the cells of both tables determine."""
+    found = []
+    days_of = [
+        {var[2] for var in counts["responses"] if table.filters.start <= var[2] <= table.filters.end}
+        for table in (first, second)
+    ]
+    for kind in KINDS:
+        cells = [
+            *shown_sets(first, kind, counts[kind], threshold, old_rule),
+            *shown_sets(second, kind, counts[kind], threshold, old_rule),
+        ]
+        unknowns = sorted({var for cell in cells for var in cell}, key=repr)
+        # Classes: variables held by the same shown cells. A sum of whole classes is all
+        # anyone can work out.
+        classes: defaultdict[frozenset[int], set[Var]] = defaultdict(set)
+        for var in unknowns:
+            classes[frozenset(i for i, cell in enumerate(cells) if var in cell)].add(var)
+        found += [
+            (kind, n, sorted(members, key=repr))
+            for members in classes.values()
+            if 0 < (n := sum(counts[kind][var] for var in members)) < threshold
+        ]
+        basis = _reduced(unknowns, [dict.fromkeys(cell, 1) for cell in cells if cell])
+        atoms = {var[:2] for var in unknowns}
+        for atom in sorted(atoms, key=repr):
+            mine = {var for var in unknowns if var[:2] == atom}
+            groups = [
+                {var for var in mine if var[2] in days_of[0] - days_of[1]},
+                {var for var in mine if var[2] in days_of[1] - days_of[0]},
+                {var for var in mine if var[2] in days_of[0] & days_of[1]},
+                *({var} for var in mine),
+            ]
+            for group in groups:
+                n = sum(counts[kind][var] for var in group)
+                if 0 < n < threshold and _in_row_space(basis, dict.fromkeys(group, 1)):
+                    found.append((kind, n, sorted(group, key=repr)))
+    return found
+
+
+def check_pair(first: Table, second: Table, counts: dict[str, dict[Var, int]], threshold: int) -> None:
+    assert not leaks(first, second, counts, threshold)
 
 
 def query(filters: Filters) -> str:
@@ -197,9 +334,10 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
     for line in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"):
         unit = next(u for u in table.tree.active.values() if u.code == line[list(line)[1]])
         cell = cell_of(table, unit.pk)
-        hidden_in_file = [line[key].startswith("<") for key in list(line)[2:3] + list(line)[4:7]]
-        expected = [cell[name].hidden for name in ("responses", "csat", "nps", "ces")]
-        assert hidden_in_file == expected
+        written = [line[key] for key in list(line)[2:3] + list(line)[4:7]]
+        figures = [cell[name] for name in ("responses", "csat", "nps", "ces")]
+        for text, figure in zip(written, figures, strict=True):
+            assert (text in ("", "0") or text[0].isdigit() or text[0] == "-") == (not figure.hidden)
     if not filters.touchpoint_id and not filters.language:  # what the API can filter by
         api = setting.api.get(
             f"/api/v1/insights/units?start={filters.start}&end={filters.end}&channel={filters.channel}"
@@ -208,27 +346,31 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
             unit = next(u for u in table.tree.active.values() if u.code == row["unit"])
             cell = cell_of(table, unit.pk)
             for code, figure in row["metrics"].items():
-                assert figure["hidden"] == cell[code].hidden and figure["value"] == cell[code].value
+                shown = cell[code].value  # the API rounds as the pages show it
+                value = None if shown is None else round(shown, metrics.DECIMALS[cell[code].kind])
+                assert figure["hidden"] == cell[code].hidden and figure["value"] == value
     for unit in table.tree.active.values():
         page = admin.get(f"/dashboards/units/{unit.pk}/?{query(filters)}")
         for change in page.context["changes"]:
             assert change.after.n >= threshold and change.before.n >= threshold
         for card in page.context["cards"]:
             for figure in [*card.windows.values(), card.baseline]:
-                assert not figure.shown or figure.n >= threshold
+                assert not figure.shown or figure.n == 0 or figure.n >= threshold
         versions = [card.version for card in page.context["cards"]]
         trends = metrics.trends(unit, versions, filters, threshold)
         points = [
             build(
                 table.tree, replace(filters, start=point.start, end=point.end), threshold, headline_versions()
             )
-            for point in metrics.buckets(filters)
+            for point in metrics.buckets(table.filters)
         ]
         for version in versions:
             code = version.item.code
             # Each point of a trend is the cell every view shows for that day, week or month.
             assert trends[version.pk].values == [point.row(unit.pk).metrics[code].value for point in points]
-            assert (trends[version.pk].distribution != []) == table.row(unit.pk).metrics[code].shown
+            assert (trends[version.pk].distribution != []) == (
+                table.row(unit.pk).metrics[code].shown and table.row(unit.pk).metrics[code].n > 0
+            )
         for client, visible in ((admin, True), (manager, unit.pk in {world.area.pk, world.unit.pk})):
             page = client.get(f"/dashboards/units/{unit.pk}/compare/?{query(filters)}")
             if not visible:
@@ -236,7 +378,7 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
                 continue
             for item in page.context["items"]:
                 for figure in (item.unit, item.peers, item.organisation):
-                    assert not figure.shown or figure.n >= threshold
+                    assert not figure.shown or figure.n == 0 or figure.n >= threshold
     for path in {touchpoint.service_path for touchpoint in setting.touchpoints}:
         page = admin.get(f"/dashboards/paths/{path.pk}/?{query(replace(filters, touchpoint_id=None))}")
         in_path = replace(filters, touchpoint_id=None, channel="", language="")  # split by touchpoint only
@@ -250,73 +392,32 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
                 same(figure, cell[code], threshold)
 
 
-def check_table(table: Table, threshold: int) -> None:
-    """Nothing small is shown, and nothing small can be worked out (see the docstring)."""
-    dimensions = table.dimensions
-    active = table.tree.active
-    kids = {pk: [k for k, unit in active.items() if unit.parent_id == pk] for pk in active}
-    combos = [
-        values
-        for values in product(*({key[1][i] for key in table.cells} | {None} for i in range(len(dimensions))))
-        if any(key[1] == values for key in table.cells)
-    ]
-    for kind in cell_of(table, next(iter(active))):
-        unsplit_only = kind == "complaints"
-
-        def figure(unit_id: int, values: tuple[Any, ...], kind: str = kind) -> Figure:
-            row = table.cells.get((unit_id, values))
-            if row is None:
-                return Figure(n=0, value=0.0)
-            return {"responses": row.responses, "verbal": row.verbal, "complaints": row.complaints}.get(
-                kind
-            ) or row.metrics[kind]
-
-        def own_at_all(unit_id: int) -> bool:
-            """Whether the unit has respondents of its own: if not, none of its own parts
-            under any filter has any, which anyone may know."""
-            unsplit = (None,) * len(dimensions)
-            return figure(unit_id, unsplit).n > sum(figure(k, unsplit).n for k in kids[unit_id])
-
-        unknowns: list[Any] = []
-        equations: list[dict[Any, int]] = []
-        small: set[Any] = set()
-        for values in combos:
-            if unsplit_only and any(v is not None for v in values):
-                continue
-            for pk in active:
-                here = figure(pk, values)
-                assert not here.shown or here.n == 0 or here.n >= threshold
-                if here.hidden:
-                    unknowns.append((pk, values))
-                    if 0 < here.n < threshold:
-                        small.add((pk, values))
-                # A unit = its children + its own part (as in test_privacy: a unit without
-                # children is all own part, which no one knows beside the table).
-                if not kids[pk]:
-                    continue
-                own = here.n - sum(figure(k, values).n for k in kids[pk])
-                terms: dict[Any, int] = {(pk, values): 1} | {(k, values): -1 for k in kids[pk]}
-                if own or own_at_all(pk):
-                    unknowns.append(("own", pk, values))
-                    terms[("own", pk, values)] = -1
-                    if 0 < own < threshold:
-                        small.add(("own", pk, values))
-                equations.append(terms)
-                # A cell = its parts by one dimension + the rest.
-                for i, value in enumerate(values):
-                    if value is None or unsplit_only:
-                        continue
-                    whole = (*values[:i], None, *values[i + 1 :])
-                    siblings = [v for v in combos if v[:i] == values[:i] and v[i + 1 :] == values[i + 1 :]]
-                    parts = [(pk, v) for v in siblings if v[i] is not None]
-                    if parts[0] != (pk, values):
-                        continue  # one equation per split
-                    terms = {(pk, whole): 1} | {part: -1 for part in parts}
-                    rest = figure(pk, whole).n - sum(figure(*part).n for part in parts)
-                    if rest:
-                        unknowns.append(("rest", pk, values, i))
-                        terms[("rest", pk, values, i)] = -1
-                    equations.append(terms)
-        unknown = set(unknowns)
-        known_free = [{k: c for k, c in eq.items() if k in unknown} for eq in equations]
-        assert not small & determined(list(dict.fromkeys(unknowns)), [eq for eq in known_free if eq])
+def test_the_pair_check_finds_what_the_old_rule_gave_away(setting: Setting) -> None:
+    """Five respondents on Monday, one on Tuesday: the periods Monday and Monday–Tuesday
+    were both shown before (5 and 6), and their difference was Tuesday's one. Now the
+    second period cuts the unit's month at Tuesday, and is hidden."""
+    world = setting.world
+    with freeze_time(datetime(2026, 3, 18, 10)), transaction.atomic():
+        monday, tuesday = date(2026, 3, 9), date(2026, 3, 10)
+        sent = [(2, 0, Channel.QR, "fi", 9, 4, None, 5), (2, 0, Channel.QR, "fi", 8, 2, None, 1)]
+        for unit, touchpoint, channel, language, ago, csat, _nps, alike in sent:
+            send_answers(
+                world.users[Role.ADMIN],
+                setting.publications[(unit, touchpoint)],
+                [{"csat": csat}] * alike,
+                when=timezone.now() - timedelta(days=ago),
+                channel=channel,
+                language=language,
+            )
+        tree = Tree.of(world.org.pk)
+        counts = respondents(setting, sent, (), timezone.localdate())
+        one, two = (
+            build(tree, Filters(start=monday, end=end), 5, headline_versions()) for end in (monday, tuesday)
+        )
+        found = leaks(one, two, counts, 5, old_rule=True)
+        assert ("csat", 1, [(world.unit.pk, None, tuesday)]) in found
+        assert not leaks(one, two, counts, 5)
+        assert (
+            two.row(world.unit.pk).responses.hidden and two.row(world.unit.pk).responses.shown_for == "months"
+        )
+        transaction.set_rollback(True)

@@ -130,14 +130,29 @@ def test_small_groups_are_hidden_and_cannot_be_worked_out_from_their_parent(
     sibling, area, root = rows["a-sibling"], rows["a-area"], rows["a-root"]
     assert sibling.responses.hidden and sibling.responses.value is None
     assert sibling.metrics["csat"].hidden and sibling.metrics["csat"].value is None
-    # Root (15) minus area (12) would give the sibling's 3: the area's figure is hidden too,
-    # and so is the unit below it, whose figure would otherwise equal the area's.
-    assert root.responses.value == 15 and area.responses.hidden and rows["a-unit"].responses.hidden
-    assert (
-        root.metrics["csat"].shown and area.metrics["csat"].hidden and rows["a-unit"].metrics["csat"].hidden
-    )
-    page = client_for(world.users[Role.ADMIN]).get("/dashboards/").content.decode()
-    assert "hidden: fewer than 5 respondents" in page
+    # Root (15) minus area (12) would give the sibling's 3: the root holds the sibling's small
+    # day, so it is hidden too, for every period that cuts through that day's month (or
+    # longer); the area and the unit below it hold none and are shown.
+    assert root.responses.hidden and root.metrics["csat"].hidden and root.responses.value is None
+    assert root.responses.shown_for in ("months", "quarters", "years")
+    assert area.responses.value == 12 and rows["a-unit"].metrics["csat"].value == 4.0
+    page = client_for(world.users[Role.ADMIN]).get("/dashboards/").content.decode()  # in English
+    assert "Shown for whole" in page and "too few answers" in page
+
+
+def test_answers_of_today_count_from_tomorrow(world: World, unit_publication: SurveyPublication) -> None:
+    """A figure that grew with every answer today would give each one away: every period
+    ends yesterday, and says so."""
+    send(world, unit_publication, [{"csat": 5}] * 6, days_ago=0)
+    rows_for(world, Role.ADMIN)  # in English
+    page = client_for(world.users[Role.ADMIN]).get("/dashboards/")
+    unit = {row.unit.code: row for row in page.context["rows"]}["a-unit"]
+    assert unit.responses.n == 0 and unit.metrics["csat"].value is None
+    assert page.context["filters"].end == timezone.localdate() - timedelta(days=1)
+    assert "Figures up to yesterday" in page.content.decode()
+    today = timezone.localdate()
+    alone = rows_for(world, Role.ADMIN, f"?period=custom&start={today}&end={today}")
+    assert alone["a-unit"].responses.n == 0  # a period of today alone has no complete day yet
 
 
 def test_each_user_sees_only_the_units_their_roles_cover(

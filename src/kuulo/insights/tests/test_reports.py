@@ -10,8 +10,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from freezegun import freeze_time
 from pypdf import PdfReader
 
+# The URL configuration (and the API schemas it imports) loads before any clock is frozen:
+# pydantic cannot build a schema of freezegun's datetime.
+from kuulo import urls  # noqa: F401
 from kuulo.audit.models import AuditEvent
 from kuulo.feedback.models import SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers
@@ -47,21 +51,28 @@ def make_report(user: Any, unit: Any, captured: Any, language: str = "en") -> Re
     return report
 
 
+# The reports are read on this day: whether a period cuts a small group's month or quarter
+# depends on which are over (ADR 0005).
+READ_ON = "2026-11-20 12:00:00"
+
+
 @pytest.fixture
 def answered(world: World) -> World:
-    """12 responses in a-unit (with comments), 3 in a-sibling and 2 at the root (under the threshold of 5)."""
+    """12 responses in a-unit on one day (with comments), 3 in a-sibling and 2 at the root
+    (each under the threshold of 5 on its day)."""
     unit_publication = make_publication(world.unit, items=("csat", "nps", "open"))
     sibling_publication = make_publication(world.sibling, items=("csat", "nps", "open"))
     send(world, unit_publication, [{"csat": 5, "nps": 10, "open": COMMENT}] * 8, date(2026, 10, 5))
-    send(world, unit_publication, [{"csat": 3, "nps": 6}] * 4, date(2026, 10, 20))
+    send(world, unit_publication, [{"csat": 3, "nps": 6, "open": COMMENT}] * 4, date(2026, 10, 5))
     send(world, sibling_publication, [{"csat": 1, "nps": 0, "open": "Kamala jono"}] * 3, date(2026, 10, 7))
-    # Two at the root itself: with the sibling's three, two small groups hide each other,
-    # so the area stays shown (alone, the sibling would hide the area too: root minus area).
+    # Two at the root itself. The root holds both small groups and is hidden; the area (and
+    # the unit below it) hold neither and are shown.
     root_publication = make_publication(world.root, items=("csat", "nps"))
     send(world, root_publication, [{"csat": 4, "nps": 8}] * 2, date(2026, 10, 8))
     return world
 
 
+@freeze_time(READ_ON)
 def test_a_unit_report_prints_the_dashboards_figures(
     answered: World, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -86,11 +97,12 @@ def test_a_unit_report_prints_the_dashboards_figures(
         assert number_format(round(csat.value or 0, 1), 1) in text  # 4.3
         assert f"+{number_format(round(nps.value or 0), 0)}" in text  # NPS +33
     assert "Responses" in text and "12" in text
-    # Comments: 12 responses reach the comment threshold of 10; Finnish and Swedish letters survive.
+    # Comments: 12 on one day reach the comment threshold of 10; Finnish and Swedish letters survive.
     assert COMMENT in text.replace("\n", " ")
     assert "Kamala jono" not in text  # the sibling is not in the area
 
 
+@freeze_time(READ_ON)
 def test_small_groups_stay_hidden_in_the_organisation_report(
     answered: World, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -101,22 +113,26 @@ def test_small_groups_stay_hidden_in_the_organisation_report(
     text = pdf_text(bytes(report.content))
     with translation.override("en"):  # names in the report's language
         assert world.org.name in text and world.sibling.name in text
-    # The sibling's 3 answers (CSAT 1.0, NPS −100) are hidden, as is one more to protect them.
+    # The sibling's 3 answers (CSAT 1.0, NPS −100) are hidden, and so is the root that holds
+    # them: October's end block goes on into the quarter, which is not over yet.
     rows = metrics.unit_rows(
         [world.root, world.area, world.unit, world.sibling],
         metrics.Filters(start=START, end=END),
         world.org.reporting_threshold,
     )
     assert rows[3].metrics["csat"].hidden and rows[3].responses.hidden
-    sibling_line = text[text.index(world.sibling.name) :].split("\n")[:6]
-    # (right-aligned cells come out of the text extraction with leading spaces)
-    assert [cell.strip() for cell in sibling_line[1:4]] == ["< 5", "< 5", "< 5"]  # responses, CSAT, NPS
-    assert "< 5: hidden, fewer than 5 respondents" in text
+    assert rows[0].responses.hidden and rows[0].responses.shown_for == "quarters"
+    sibling_line = text[text.index(world.sibling.name) :].split("\n")[1:7]
+    # (right-aligned cells come out of the text extraction with leading spaces, a cell per
+    # line or two)
+    assert {cell.strip() for cell in sibling_line} == {"whole", "quarters"}  # responses, CSAT, NPS
+    assert "shown for whole months (quarters, years) only" in text.replace("\n", " ")
     assert "1.0" not in text  # the sibling's CSAT
-    assert "Kamala jono" not in text  # its group is below the comment threshold
-    assert "17" in text  # the organisation's responses: 12 + 3 + 2
+    assert "Kamala jono" not in text  # three comments on its day: below the comment threshold
+    assert "17" not in text  # the organisation's responses (12 + 3 + 2) would give the small ones
 
 
+@freeze_time(READ_ON)
 def test_the_report_is_written_in_its_own_language(
     answered: World, django_capture_on_commit_callbacks: Any
 ) -> None:

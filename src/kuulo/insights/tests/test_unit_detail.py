@@ -2,12 +2,16 @@
 figures are hidden, distributions, significant changes only, comments behind their own
 threshold, and the chart component's drawing and data table."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone, translation
+from freezegun import freeze_time
 
+# The URL configuration (and the API schemas it imports) loads before any clock is frozen:
+# pydantic cannot build a schema of freezegun's datetime.
+from kuulo import urls  # noqa: F401
 from kuulo.feedback.models import SurveyPublication
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.insights import charts, metrics
@@ -48,23 +52,25 @@ def test_windows_compare_with_the_units_own_baseline(world: World, publication: 
     assert csat.windows["week"].change == 1.5
 
 
-def test_trend_has_a_gap_where_a_week_is_too_small_to_show(
-    world: World, publication: SurveyPublication
-) -> None:
-    send(world, publication, [{"csat": 4}] * 6, days_ago=2)
-    send(world, publication, [{"csat": 2}] * 2, days_ago=20)  # under the threshold
-    filters = metrics.Filters(start=timezone.localdate() - timedelta(days=27), end=timezone.localdate())
+@freeze_time("2026-06-08 12:00:00")
+def test_trend_has_a_gap_where_a_day_cuts_a_small_group(world: World, publication: SurveyPublication) -> None:
+    """Two answers on 30 May are a small group: May is cut there, and its end block (30–31
+    May, six answers) is shown whole or not at all. The 28th is a day of its own."""
+    for day, answers in ((28, [{"csat": 4}] * 6), (30, [{"csat": 2}] * 2), (31, [{"csat": 4}] * 4)):
+        when = timezone.now().replace(month=5, day=day, hour=12)
+        send_answers(world.users[Role.ADMIN], publication, answers, when=when)
     version = metrics.headline_versions()["csat"]
-    days = metrics.Filters(start=timezone.localdate() - timedelta(days=13), end=timezone.localdate())
+    days = metrics.Filters(start=date(2026, 5, 25), end=date(2026, 6, 7))
     values = metrics.trends(world.unit, [version], days, threshold=5)[version.pk].values
-    assert len(values) == len(metrics.buckets(days)) == 14 and values.count(None) == 13  # one day is enough
-    weekly = metrics.Filters(start=timezone.localdate() - timedelta(days=59), end=timezone.localdate())
+    assert len(values) == len(metrics.buckets(days)) == 14
+    assert values[3] == 4.0 and values.count(None) == 13  # the 28th; the 30th and 31st only together
+    weekly = metrics.Filters(start=date(2026, 4, 10), end=date(2026, 6, 7))
     values = metrics.trends(world.unit, [version], weekly, threshold=5)[version.pk].values
-    assert 8 <= len(values) <= 10 and [v for v in values if v is not None] == [4.0]
-    assert metrics.trends(world.unit, [version], filters, threshold=5)[version.pk].distribution == [
-        0, 25.0, 0, 75.0, 0,
+    assert [v for v in values if v is not None] == [pytest.approx((24 + 4 + 16) / 12)]  # 25–31 May
+    assert metrics.trends(world.unit, [version], days, threshold=5)[version.pk].distribution == [
+        0, pytest.approx(100 * 2 / 12), 0, pytest.approx(100 * 10 / 12), 0,
     ]  # fmt: skip
-    assert metrics.trends(world.sibling, [version], filters, threshold=5)[version.pk].distribution == []
+    assert metrics.trends(world.sibling, [version], days, threshold=5)[version.pk].distribution == []
 
 
 def test_only_changes_beyond_chance_are_listed(world: World, publication: SurveyPublication) -> None:
@@ -86,8 +92,14 @@ def test_comments_need_a_larger_group_than_figures(world: World, publication: Su
     assert "so that no comment reveals who wrote it" in page.content.decode()
     send(world, publication, [{"csat": 5}] * 4, days_ago=1)
     page = page_for(world, Role.STAFF, world.unit.pk)
+    assert page.context["comments"] is None  # 10 responses, but 6 comments: those are the group
+    send(world, publication, [{"csat": 5, "open": "Kiitos"}] * 4, days_ago=1)
+    page = page_for(world, Role.STAFF, world.unit.pk)
     texts = [answer.text for answer in page.context["comments"]]
-    assert len(texts) == 6 and all("[PHONE]" in text for text in texts)  # redacted when stored
+    assert len(texts) == 10 and sum("[PHONE]" in text for text in texts) == 6  # redacted when stored
+    send(world, publication, [{"csat": 5, "open": "Tänään"}] * 12, days_ago=0)
+    texts = [answer.text for answer in page_for(world, Role.STAFF, world.unit.pk).context["comments"]]
+    assert "Tänään" not in texts  # today's group is still growing: tomorrow
 
 
 def test_a_unit_outside_ones_roles_is_not_found(world: World, publication: SurveyPublication) -> None:

@@ -1,5 +1,5 @@
 """The successes wall: comments of satisfied customers only, from the user's units, and
-only where the group is large enough for comments to be shown."""
+only from days on which the unit's comments are enough for comments to be shown."""
 
 from datetime import timedelta
 from typing import Any
@@ -32,6 +32,7 @@ def test_the_wall_shows_praise_from_large_enough_groups_in_ones_units(world: Wor
         touchpoint=None,
         sentiment="positive",
         text="Kiitti!",
+        heard_at=timezone.now() - timedelta(days=2),  # its day over, with the unit's twelve
     )
     texts = [
         a.text for a in client_for(world.users[Role.MANAGER]).get("/dashboards/wall/").context["comments"]
