@@ -162,6 +162,9 @@ class Group:
         return YEAR
 
 
+EVERY = object()  # stands for every value of a split: (unit, (EVERY,)) hides all its parts
+
+
 def cell_verdicts(
     ancestors: dict[int, list[int]],
     groups: dict[int, Group],
@@ -174,8 +177,9 @@ def cell_verdicts(
     worst verdict of the units whose subtree it is (`ancestors`: any unit -> the active
     units holding it; `groups`: each unit's own respondents); (active unit, (value,)) is
     SMALL where a unit below it has that value of the split hidden in one of the period's
-    blocks (`split`: respondents per unit, day and value, None for those without one, on
-    the days a split block needs). A part is also hidden whenever the cell it splits is."""
+    blocks, and (active unit, (EVERY,)) where every value is (`hidden_values`; `split`:
+    respondents per unit, day and value, None for those without one, on the days a split
+    block needs). A part is also hidden whenever the cell it splits is."""
     found: defaultdict[tuple[int, tuple[Any, ...]], int] = defaultdict(int)
     verdicts = {unit_id: group.verdict(start, end) for unit_id, group in groups.items()}
     for unit_id, verdict in verdicts.items():
@@ -190,22 +194,17 @@ def cell_verdicts(
         for day, block in group.blocks_of(by_day).items():
             by_block[block].update(by_day[day])
         for parts in by_block.values():
-            rest = parts.pop(None, 0)  # those without a value, never shown
-            for value in absorbed(parts, rest, threshold):
+            for value in hidden_values(parts, threshold):
                 for holder in ancestors[unit_id]:
                     found[(holder, (value,))] = SMALL
     return dict(found)
 
 
-def absorbed(values: dict[Any, int], rest: int, threshold: int) -> set[Any]:
-    """The values of a split that cannot be shown for one block of one unit: the small
-    ones, and then the smallest others until the hidden ones together with the rest (the
-    respondents without a value, never shown) are none or at least threshold."""
-    hidden = {value for value, n in values.items() if 0 < n < threshold}
-    pool = max(rest, 0) + sum(values[value] for value in hidden)
-    others = sorted((n, value) for value, n in values.items() if n >= threshold)
-    while 0 < pool < threshold and others:
-        n, value = others.pop(0)
-        hidden.add(value)
-        pool += n
-    return hidden
+def hidden_values(parts: dict[Any, int], threshold: int) -> set[Any]:
+    """The values of a split that cannot be shown for one block of one unit, from its small
+    values and its rest (None: the respondents without a value, never shown): the small
+    ones; or, if those and the rest together are small too, every value (EVERY), so that
+    they stay with the others in the unit's figure, which is not small."""
+    hidden = {value for value, n in parts.items() if value is not None and 0 < n < threshold}
+    pool = max(parts.get(None, 0), 0) + sum(parts[value] for value in hidden)
+    return {EVERY} if 0 < pool < threshold else hidden

@@ -8,7 +8,7 @@ the one before, a trend's points, the unit page's windows):
   of such a unit from its first such day on. A unit without one has every day as a block
   of its own, and nothing more is read for it;
 - with a split, the days on which a value (or the respondents without one) had 1 to
-  threshold − 1, with the other values of those days, and every day of the units above.
+  threshold − 1, and every day of the units above.
 
 So a view reads a few rows per unit, not every unit's every day.
 """
@@ -208,9 +208,9 @@ def _read_split(
     history: History, rows: Any, kind: str, key_of: dict[Any, str] | None, column: str, name: str
 ) -> None:
     """Respondents per value of the split (None: without a value) on the days in the
-    periods that a split block needs (`blocks.absorbed`): the small values and the rest of
-    each day; all values of a day whose small ones and rest together are small; and every
-    day of the units with small days (whose blocks may be longer than a day)."""
+    periods that a split block needs (`blocks.hidden_values`): the small values and the
+    rest of each day, and every value of every day of the units with small days (whose
+    blocks may be longer than a day)."""
     first, last = history.stretches[0][0], history.stretches[-1][1]
     daily = (
         rows.filter(day__range=(first, last))
@@ -218,35 +218,24 @@ def _read_split(
         .annotate(respondents=Sum(column))
     )
     kinds = set(key_of.values()) if key_of else set(COUNTS)
-    whole = {unit_id for unit_id, key in history.days if key in kinds}
+    whole = [unit_id for unit_id, key in history.days if key in kinds]
     rest = Q(**{name: 0 if name == "touchpoint_id" else ""})  # the respondents without a value
     small = Q(respondents__gte=1, respondents__lt=history.threshold) | rest
-    pools: defaultdict[tuple[int, str, date], int] = defaultdict(int)
-    for row in daily.filter(small).exclude(unit_id__in=list(whole)):
-        key = _add_split(history, row, kind, key_of, name)
-        pools[(row["unit_id"], key, row["day"])] += row["respondents"]
-    more = {(unit_id, day) for (unit_id, _key, day), n in pools.items() if 0 < n < history.threshold}
-    if not whole and not more:
-        return
-    units = whole | {unit_id for unit_id, _day in more}
-    for row in daily.filter(unit_id__in=list(units)):
-        if row["unit_id"] in whole or (row["unit_id"], row["day"]) in more:
-            _add_split(history, row, kind, key_of, name, replace=True)
+    for row in daily.filter(small).exclude(unit_id__in=whole):
+        _add_split(history, row, kind, key_of, name)
+    if whole:
+        for row in daily.filter(unit_id__in=whole):
+            _add_split(history, row, kind, key_of, name)
 
 
 def _add_split(
-    history: History,
-    row: dict[str, Any],
-    kind: str,
-    key_of: dict[Any, str] | None,
-    name: str,
-    replace: bool = False,
-) -> str:
+    history: History, row: dict[str, Any], kind: str, key_of: dict[Any, str] | None, name: str
+) -> None:
+    """Add one row: a unit's respondents with one value on one day."""
     key = key_of[row[kind]] if key_of else row[kind]
     value = None if row[name] in NO_VALUE else row[name]
     by_day = history.split.setdefault((row["unit_id"], key), {}).setdefault(row["day"], {})
-    by_day[value] = row["respondents"] if replace else by_day.get(value, 0) + row["respondents"]
-    return key
+    by_day[value] = by_day.get(value, 0) + row["respondents"]
 
 
 def _read_complaints(history: History) -> None:

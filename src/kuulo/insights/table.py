@@ -14,8 +14,8 @@ hidden cell: whatever hides a cell hides every cell above it too.
 
 A filter on a dimension (touchpoint, channel, language, respondent type, age band)
 splits each cell into parts, one per value, over the same blocks. In each block of each
-unit, the values with too few respondents (and, if the respondents without a value would
-be too few, the next smallest too) are hidden in every cell that holds the unit. The
+unit, the values with too few respondents (all values, if those and the respondents
+without a value are too few together) are hidden in every cell that holds the unit. The
 unsplit cells are exactly those an unfiltered view shows. One dimension at a time.
 
 The result depends only on the organisation's data, the period, the filtered dimensions
@@ -36,7 +36,7 @@ from django.utils import timezone
 from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
-from .blocks import SHOWN, cell_verdicts
+from .blocks import EVERY, SHOWN, cell_verdicts
 from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric
 from .history import COUNTS, History, Sums, Values, item_key, read
 from .models import SEGMENT
@@ -154,7 +154,9 @@ def build(
             # A part is hidden whenever the cell it splits is.
             name = names.get(key, key)
             verdict = max(
-                verdicts.get((unit_id, values, name), SHOWN), verdicts.get((unit_id, (), name), SHOWN)
+                verdicts.get((unit_id, values, name), SHOWN),
+                verdicts.get((unit_id, (EVERY,), name), SHOWN) if values else SHOWN,
+                verdicts.get((unit_id, (), name), SHOWN),
             )
             if verdict != SHOWN and figure.n:  # an empty cell gives nothing away: "no answers"
                 hide(figure, verdict)

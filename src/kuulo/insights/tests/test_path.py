@@ -1,5 +1,5 @@
 """The service path view: figures per touchpoint in path order, the largest drop marked,
-the user's units only, and no single hidden touchpoint left to be worked out."""
+the user's units only, and no small touchpoint left to be worked out."""
 
 from datetime import timedelta
 from typing import Any
@@ -53,24 +53,36 @@ def test_scores_follow_the_path_and_the_largest_drop_is_marked(world: World) -> 
     assert rows_for(world, Role.ADMIN, path.pk)[2].responses.value == 27  # the admin sees the sibling too
 
 
-def test_a_single_hidden_touchpoint_takes_another_with_it(world: World) -> None:
+def path_of_three(world: World) -> list[SurveyPublication]:
     path = services.create_service_path(
         organisation=world.org,
         code="p",
         name_fi="P",
         touchpoints=[("a", "A", "", ""), ("b", "B", "", ""), ("c", "C", "", "")],
     )
-    a, b, c = path.touchpoints.order_by("order")
-    send(world, publish(world, a, world.unit), [4] * 3)  # under the threshold
-    send(world, publish(world, b, world.unit), [4] * 9)
-    send(world, publish(world, c, world.unit), [4] * 6)
-    rows = rows_for(world, Role.ADMIN, path.pk)
-    assert [row.responses.hidden for row in rows] == [
-        True,
-        False,
-        True,
-    ]  # the unit's total is shown elsewhere
-    assert [row.metrics["csat"].hidden for row in rows] == [True, False, True]
+    return [publish(world, touchpoint, world.unit) for touchpoint in path.touchpoints.order_by("order")]
+
+
+def test_small_touchpoints_of_a_day_are_hidden(world: World) -> None:
+    """A touchpoint with 1 to 4 answers on a day is hidden for every period holding that
+    day; two of them (6 together) hide each other, and the third is shown."""
+    publications = path_of_three(world)
+    for publication, answers in zip(publications, (3, 3, 6), strict=True):
+        send(world, publication, [4] * answers)
+    rows = rows_for(world, Role.ADMIN, publications[0].survey.touchpoint.service_path_id)
+    assert [row.responses.hidden for row in rows] == [True, True, False]
+    assert [row.metrics["csat"].hidden for row in rows] == [True, True, False]
+
+
+def test_a_single_small_touchpoint_takes_the_others_of_its_day_with_it(world: World) -> None:
+    """Alone, a small touchpoint would be the unit's total (shown elsewhere) minus the
+    others: then every touchpoint of that day is hidden."""
+    publications = path_of_three(world)
+    for publication, answers in zip(publications, (3, 9, 6), strict=True):
+        send(world, publication, [4] * answers)
+    rows = rows_for(world, Role.ADMIN, publications[0].survey.touchpoint.service_path_id)
+    assert [row.responses.hidden for row in rows] == [True, True, True]
+    assert [row.metrics["csat"].hidden for row in rows] == [True, True, True]
 
 
 def test_another_organisations_path_is_not_found(world: World) -> None:

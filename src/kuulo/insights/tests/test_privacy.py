@@ -29,7 +29,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kuulo.insights.blocks import SHOWN, Group, cell_verdicts
+from kuulo.insights.blocks import EVERY, SHOWN, Group, cell_verdicts
 from kuulo.insights.calendar import MONTH, QUARTER, YEAR, node
 
 FIRST = date(2025, 10, 1)
@@ -139,7 +139,11 @@ class Organisation:
                     and (not values or var[1] == values[0])
                 )
                 n = sum(self.counts[var] for var in members)
-                verdict = max(verdicts.get((cell, values), SHOWN), verdicts.get((cell, ()), SHOWN))
+                verdict = max(
+                    verdicts.get((cell, values), SHOWN),
+                    verdicts.get((cell, (EVERY,)), SHOWN) if values else SHOWN,
+                    verdicts.get((cell, ()), SHOWN),
+                )
                 if n == 0 or verdict == SHOWN:
                     found.append((members, n))
         return found
