@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from kuulo.organisations.access import Permission, has_permission
 
-from . import metrics
+from . import comments, metrics
 from .figures import why_hidden
 from .models import AlertSubscription, Digest, Notification
 
@@ -103,11 +103,11 @@ def _digest(subscription: AlertSubscription, today: date) -> int:
             change = number_format(figure.change, metrics.DECIMALS[figure.kind])
             line += f" ({'+' if figure.change > 0 else ''}{change})"
         lines.append(line)
-    comments = metrics.latest_comments(unit, filters, organisation.text_threshold, limit=3)
-    if comments:
+    recent = comments.latest_comments(unit, filters, organisation.text_threshold, limit=3)
+    if recent:
         lines.append("")
         lines.append(_("Recent comments:"))
-        lines += [f"– {answer.text[:300]}" for answer in comments]
+        lines += [f"– {answer.text[:300]}" for answer in recent]
     period = _("yesterday") if days == 1 else _("the last 7 days")
     title = _("%(unit)s: %(period)s") % {"unit": unit.name, "period": period}
     return _notify(subscription, "digest", f"digest:{unit.pk}:{today}", title, "\n".join(lines))

@@ -8,19 +8,16 @@ cells each dashboard shows and add what is worked out from shown figures: change
 their significance, ranks, blends of similar units.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
-from kuulo.feedback.models import Answer, Item, ItemVersion, Response
+from kuulo.feedback.models import Item, ItemVersion
 from kuulo.improvements.models import Action
 from kuulo.organisations.models import Unit
-from kuulo.organisations.rows import released
 
 from .figures import (
     DECIMALS,
@@ -35,7 +32,6 @@ from .figures import (
     measure_value,
     metric,
     set_change,
-    start_of,
 )
 from .history import History
 from .stats import Summary, change_p_value, significant_changes
@@ -262,71 +258,6 @@ def significant_item_changes(
     return [change for key, change in changes.items() if key in kept]
 
 
-CommentDays = list[tuple[date, dict[int, int]]]  # newest first: (day, comments per unit)
-
-
-def _comment_days(unit_ids: list[int], filters: Filters, text_threshold: int) -> CommentDays:
-    """The days on which each of these units had at least `text_threshold` comments (free-
-    text answers) within the filters, newest first. A comment names its unit and day, so it
-    is shown only among that many of its unit's that day; never today's, whose group is
-    still growing (ADR 0005)."""
-    filters = filters.completed(timezone.localdate())
-    rows = (
-        filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, texts__gt=0)
-        .values("unit_id", "day")
-        .annotate(texts_=Sum("texts"))
-    )
-    days: defaultdict[date, dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        if row["texts_"] >= text_threshold:
-            days[row["day"]][row["unit_id"]] = row["texts_"]
-    return sorted(days.items(), key=lambda item: item[0], reverse=True)
-
-
-def latest_comments(unit: Unit, filters: Filters, text_threshold: int, limit: int = 10) -> list[Any] | None:
-    """The newest free-text answers of the period (already redacted when stored), each from
-    a day on which its unit had at least `text_threshold` of them; None when there is no
-    such day, since a comment can reveal its writer."""
-    filters = replace(filters, organisation_id=unit.organisation_id)
-    days = _comment_days(unit.subtree_ids, filters, text_threshold)
-    if not days:
-        return None
-    return _newest_comments(days, filters, limit)
-
-
-def _newest_comments(days: CommentDays, filters: Filters, limit: int, only: Q | None = None) -> list[Any]:
-    """The newest `limit` free-text answers (narrowed by `only`) of these units and days.
-    The aggregates count texts per day, so the raw answers are read only from the last days
-    that hold enough of them (widened when `only` leaves too few), never the whole period."""
-    wanted = limit
-    while True:
-        chosen, total = [], 0
-        for day, units in days:
-            chosen.append((day, units))
-            total += sum(units.values())
-            if total >= wanted:
-                break
-        where = Q(pk__in=[])
-        for day, units in chosen:
-            where |= Q(
-                response__unit_id__in=list(units),
-                response__responded_at__gte=start_of(day),
-                response__responded_at__lt=start_of(day + timedelta(days=1)),
-            )
-        answers = (
-            Answer.objects.filter(
-                where, filters.responses_q("response__"), number__isnull=True, choices__isnull=True
-            )
-            .exclude(text="")
-            .filter(only or Q())
-            .order_by("-response__responded_at")
-        )
-        found = list(answers.select_related("response__unit", "item_version")[:limit])
-        if len(found) >= limit or len(chosen) == len(days):
-            return found
-        wanted *= 4
-
-
 # --- A service path: where along the way the experience drops ------------------------------------
 
 
@@ -524,58 +455,3 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
         bucket = next((i for i, point in enumerate(points) if point.start <= done_on <= point.end), None)
         effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
     return effects
-
-
-# --- The positive-feedback wall ("onnistumiset") ------------------------------------------------
-
-
-def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int = 30) -> list[Answer]:
-    """The best comments of the period: free text from customers who were satisfied (CSAT
-    4–5 or NPS 9–10) or whose verbal feedback was positive, from units whose group is
-    large enough for comments to be shown."""
-    if not units:
-        return []
-    filters = replace(filters, organisation_id=units[0].organisation_id)
-    days = _comment_days([unit.pk for unit in units], filters, text_threshold)
-    pleased = Answer.objects.filter(
-        Q(item_version__item__code="csat", number__gte=4) | Q(item_version__item__code="nps", number__gte=9)
-    ).values("response_id")
-    return _newest_comments(
-        days, filters, limit, only=Q(response_id__in=pleased) | Q(response__sentiment="positive")
-    )
-
-
-# --- Single responses for export (permitted roles only) ------------------------------------------
-
-EXPORT_LIMIT = 200_000
-
-
-@dataclass
-class ExportedResponse:
-    response: Any
-    answers: dict[str, Any]  # item code (with its version when not the first) -> number, choices or text
-
-
-def responses_for_export(units: Any, filters: Filters, limit: int, threshold: int) -> list[ExportedResponse]:
-    """The period's responses in these units that the row-level policy releases (days over,
-    groups of at least `threshold` per unit and day: organisations/rows.py), with their
-    answers keyed by item code. Free text is exported as stored: redacted when received."""
-    responses = (
-        released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
-        .select_related("unit", "touchpoint")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item_version__item")))
-    )
-    exported = []
-    for response in responses.order_by("responded_at", "pk")[:limit]:
-        answers: dict[str, Any] = {}
-        for answer in response.answers.all():
-            version = answer.item_version
-            code = version.item.code if version.number == 1 else f"{version.item.code} v{version.number}"
-            if answer.number is not None:
-                answers[code] = answer.number
-            elif answer.choices:
-                answers[code] = "; ".join(answer.choices)
-            else:
-                answers[code] = answer.text
-        exported.append(ExportedResponse(response, answers))
-    return exported

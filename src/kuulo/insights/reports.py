@@ -23,7 +23,7 @@ from kuulo.improvements.models import Action, ActionStatus
 from kuulo.organisations.access import Permission, has_organisation_wide, has_permission, restrict, units_for
 from kuulo.organisations.models import Unit
 
-from . import charts, metrics
+from . import charts, comments, metrics
 from .models import Report
 
 VIEW = Permission.VIEW_INSIGHTS
@@ -103,7 +103,7 @@ def build(report: Report, progress: Callable[[int], None]) -> ReportContent:
     for number, unit in enumerate(focus_units):
         content.focuses.append(_focus(user, unit, by_unit[unit.pk], filters, threshold, text_threshold))
         progress(30 + 50 * (number + 1) // len(focus_units))
-    content.successes = metrics.praise([row.unit for row in rows], filters, text_threshold, limit=SUCCESSES)
+    content.successes = comments.praise([row.unit for row in rows], filters, text_threshold, limit=SUCCESSES)
     return content
 
 
@@ -142,6 +142,6 @@ def _focus(
         distribution_charts=distribution_charts,
         changes=metrics.significant_item_changes(unit, filters, threshold, reading),
         effects=effects,
-        comments=metrics.latest_comments(unit, filters, text_threshold, limit=COMMENTS),
+        comments=comments.latest_comments(unit, filters, text_threshold, limit=COMMENTS),
         open_actions=list(open_actions[:OPEN_ACTIONS]),
     )

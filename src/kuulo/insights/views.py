@@ -21,7 +21,7 @@ from kuulo.organisations.access import (
 from kuulo.organisations.models import Unit
 from kuulo.organisations.rows import day_of
 
-from . import charts, metrics, report_views
+from . import charts, comments, metrics, report_views
 from .figures import why_hidden
 from .forms import AlertSubscriptionForm, DashboardFilterForm
 from .models import AlertSubscription, Notification
@@ -121,7 +121,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "effects": effects,
             "distribution_charts": distribution_charts,
             "changes": metrics.significant_item_changes(unit, filters, threshold, reading),
-            "comments": metrics.latest_comments(unit, filters, organisation.text_threshold),
+            "comments": comments.latest_comments(unit, filters, organisation.text_threshold),
             "threshold": threshold,
             "text_threshold": organisation.text_threshold,
             "report_form": report_views.request_form(request),
@@ -293,14 +293,14 @@ def wall(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.filters(timezone.localdate())
     units = list(units_for(request.user, VIEW).active())
-    comments = metrics.praise(units, filters, organisation.text_threshold)
+    praised = comments.praise(units, filters, organisation.text_threshold)
     return render(
         request,
         "insights/wall.html",
         {
             "form": form,
             "filters": filters,
-            "comments": comments,
+            "comments": praised,
             "text_threshold": organisation.text_threshold,
         },
     )
@@ -314,10 +314,10 @@ def responses_export(request: HttpRequest) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     filters = _filter_form(request).filters(timezone.localdate())
-    rows = metrics.responses_for_export(
+    rows = comments.responses_for_export(
         units_for(request.user, Permission.EXPORT_RESPONSES),
         filters,
-        limit=metrics.EXPORT_LIMIT,
+        limit=comments.EXPORT_LIMIT,
         threshold=organisation_for(request.user).text_threshold,
     )
     codes = sorted({code for row in rows for code in row.answers})

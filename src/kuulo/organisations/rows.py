@@ -17,7 +17,7 @@ answers the same three questions the same way (ADR 0005):
 - **Time to the day**: released rows carry the day they were given, never the time
   (`day_of`); a time of day narrows a row down to one visit.
 - Dashboard comments apply the same rule from the aggregates' daily text counts instead
-  of a window over raw answers (`insights.metrics._comment_days`), which is what keeps
+  of a window over raw answers (`insights.comments._comment_days`), which is what keeps
   them fast at millions of answers; the two must stay the same rule.
 - **Fields**: answers, unit, touchpoint, channel and language. Respondent group and age
   group are not row fields (they are figures in the suppressed table only): with them a
