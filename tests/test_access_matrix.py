@@ -6,12 +6,14 @@ reads the rule and checks the server keeps it. A new view without a rule, or a U
 parameter this test cannot fill, fails the test, so nothing is left unchecked.
 """
 
+import re
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
-from kuulo.organisations.access import Permission, role_permissions
+from kuulo.api import api
+from kuulo.organisations.access import role_permissions
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import AccessScope, World, access_fixtures, client_for
 
@@ -37,15 +39,20 @@ PUBLIC_THIRD_PARTY = {
     "api:openapi-json",
     "api:api-root",
 }
-# The API's operations and the permission each needs (None: any member).
-API_OPERATIONS: dict[str, Permission | None] = {
-    "api:me": None,
-    "api:list_units": Permission.VIEW_UNITS,
-    "api:get_unit": Permission.VIEW_UNITS,
-    "api:post_responses": Permission.SUBMIT_RESPONSES,
-    "api:post_service_volumes": Permission.RECORD_VOLUMES,
-    "api:unit_figures": Permission.VIEW_INSIGHTS,
-}
+
+
+def api_operations() -> dict[str, str | None]:
+    """The API's operations and the permission each declares in the schema (`needs()` in its
+    app's api.py; None: any member). An operation that declares none fails here."""
+    operations: dict[str, str | None] = {}
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method, operation in methods.items():
+            assert "x-kuulo-permission" in operation, f"{method.upper()} {path}: add openapi_extra=needs(...)"
+            operations[resolve(re.sub(r"\{\w+\}", "1", path)).view_name] = operation["x-kuulo-permission"]
+    return operations
+
+
+API_OPERATIONS = api_operations()
 # Operations that only take POST, with a well-formed body that names nothing the caller may reach.
 API_POST_ONLY = {
     "api:post_responses": '{"link": "no-such-link", "answers": {"csat": 3}}',
@@ -71,7 +78,7 @@ def test_every_route_declares_who_may_open_it() -> None:
     assert undeclared == [], f"Routes without an access rule: {undeclared}"
 
 
-def holds(role: str, permission: Permission | None) -> bool:
+def holds(role: str, permission: str | None) -> bool:
     if role == ANONYMOUS:
         return False
     return permission is None or permission in role_permissions(role)

@@ -87,17 +87,12 @@ def test_a_units_webhooks_send_only_its_subtrees_events(canary: CanaryWorld, db:
         } == set(), unit.code
 
 
-# A finding that needs a product decision, not a fix. A service path may belong to one
-# unit (`ServicePath.unit`), yet it is declared an organisation-level row
-# (`access_organisation_field = "organisation"`), so the canary check, which reads the
-# declarations, lets every member of the organisation see it: the dashboards' navigation
-# (`dashboards_nav`) and every touchpoint filter list every unit's paths and touchpoints.
-# Hiding them outside their unit changes what `restrict` returns for paths and
-# touchpoints everywhere (survey editor, filters, imports, the API's volume touchpoints):
-# decide first whether a unit's path is the unit's secret or the organisation's shared
-# vocabulary. Strict: once hidden, this test passes and must be turned into a plain one.
-@pytest.mark.xfail(strict=True, reason="a unit's service path is listed to every unit (product decision)")
-def test_a_units_service_path_is_listed_only_to_that_unit(canary: CanaryWorld, db: Any) -> None:
-    staff = canary.principals["staff"]  # role in a-unit; its own path is listed (the check above)
+def test_a_units_service_path_is_named_in_its_line_only(canary: CanaryWorld, db: Any) -> None:
+    """A unit's own service path is named to that unit, the units above it and the units
+    below it (it is shared with them), never to a sibling unit (ADR 0005)."""
+    staff = canary.principals["staff"]  # role in a-unit, below a-area and a-root
     page = staff.client().get(reverse("insights:overview")).content.decode().upper()
+    for code in ("a-unit", "a-area", "a-root"):
+        assert marker_text(code, "PATH") in page, code
     assert marker_text("a-sibling", "PATH") not in page
+    assert marker_text("b-unit", "PATH") not in page

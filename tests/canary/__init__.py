@@ -1,7 +1,8 @@
 """The canary check: what a role must not see never appears in what it is sent.
 
 `build_canary_world()` puts objects carrying unique marker strings
-(`CANARY-<unit code>-<kind>`) in every unit of organisation A and in organisation B.
+(`CANARY-<unit code>-<kind>`) in every unit of organisation A and in organisation B;
+each app makes its own, declared as `CANARY` in its `testing.py`.
 `check()` then fetches, as one principal (a role, an anonymous visitor or an API key),
 every page, export and API operation, and searches every answer for markers:
 

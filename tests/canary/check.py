@@ -12,9 +12,10 @@ from django.urls import resolve, reverse
 
 from kuulo.organisations.access import has_permission
 from kuulo.organisations.models import Unit
+from kuulo.organisations.testing import ApiBody
 
 from ..routes import Route, all_routes
-from .api import API_BODIES, ApiBody
+from .api import API_BODIES, body_json, objects_for
 from .markers import Marker, MarkerIndex, scope_of_model
 from .pages import (
     FIELD_VALUES,
@@ -277,10 +278,10 @@ class Checker:
             )
             for ref in operation.refs:
                 for unit in self.world.units:
-                    objects = operation.objects(self.world, own, **{ref: unit})
+                    objects = objects_for(operation, self.world, own, **{ref: unit})
                     if self.sight.reaches(objects[ref]):
                         continue
-                    response = self.fetch("POST", path, operation.json(objects), json=True)
+                    response = self.fetch("POST", path, body_json(operation, objects), json=True)
                     if response is not None and response.status_code < 300:
                         self.findings.changes.append(
                             f"POST {path} naming {unit.code}'s {ref}: {response.status_code}"
@@ -300,8 +301,8 @@ class Checker:
         for path, operation in self.api_posts:
             for unit in self.world.units:
                 if subject is not None and has_permission(subject, operation.permission, unit):
-                    objects = operation.objects(self.world, unit)
-                    response = self.fetch("POST", path, operation.json(objects), json=True)
+                    objects = objects_for(operation, self.world, unit)
+                    response = self.fetch("POST", path, body_json(operation, objects), json=True)
                     if response is not None and response.status_code >= 300:
                         self.findings.unfilled.append(
                             f"POST {path} naming {unit.code}: {response.status_code}"
@@ -331,7 +332,8 @@ class Checker:
                     if (name := resolve(path).url_name) in API_BODIES:
                         self.api_posts.append((path, API_BODIES[name]))
                     else:
-                        self.findings.untaught.append(f"a valid body for POST {path} (API_BODIES[{name!r}])")
+                        where = f"CANARY.api_bodies[{name!r}] in its app's testing.py"
+                        self.findings.untaught.append(f"a valid body for POST {path} ({where})")
                 else:
                     self.findings.untaught.append(f"the API's {method.upper()} {path}")
 

@@ -8,48 +8,17 @@ from django.db.models import Model
 
 from kuulo.accounts.models import User
 from kuulo.feedback.models import Answer, ItemVersion, SurveyQuestion
-from kuulo.organisations.access import Permission
 from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.testing import CanaryKind, canaries
 
 PREFIX = "CANARY-"
 
 
-@dataclass(frozen=True)
-class Kind:
-    """What a marker is written in, and where a principal allowed to see it finds it."""
-
-    # Some page lists markers of this kind to whoever holds this permission (in the marker's
-    # unit, or anywhere for organisation-level rows); None: every member.
-    shown_with: Permission | None
-    public: bool = False  # a public page (survey form, kiosk) may show it to anyone
-    api: bool = False  # the API shows it (API keys only reach the API)
-    expected: bool = True  # whoever may see it must find it somewhere (False: only its owner does)
-
-
-KINDS = {
-    "ORG": Kind(None, public=True),  # organisation name
-    "UNIT": Kind(Permission.VIEW_UNITS, public=True, api=True),  # unit name
-    "TYPE": Kind(Permission.MANAGE_ORGANISATION),  # unit type name
-    "PATH": Kind(Permission.VIEW_INSIGHTS),  # service path name (the dashboards' navigation)
-    "TOUCH": Kind(Permission.VIEW_INSIGHTS, public=True),  # touchpoint name (filters; the survey form)
-    "SURVEY": Kind(Permission.CONFIGURE_FEEDBACK, public=True),  # survey name
-    "DRAFT": Kind(Permission.CONFIGURE_FEEDBACK),  # a draft survey's name
-    "ITEM": Kind(Permission.CONFIGURE_FEEDBACK),  # an organisation's own catalogue question
-    "COMMENT": Kind(Permission.VIEW_INSIGHTS),  # a free-text answer
-    "VERBAL": Kind(Permission.VIEW_INSIGHTS),  # verbal feedback written down by staff
-    "CASE": Kind(Permission.MANAGE_COMPLAINTS),  # complaint case number
-    "SUMMARY": Kind(Permission.MANAGE_COMPLAINTS),  # complaint summary
-    "ACTION": Kind(Permission.VIEW_INSIGHTS),  # improvement action title
-    "KIOSK": Kind(Permission.CONFIGURE_FEEDBACK),  # kiosk name
-    "HELD": Kind(Permission.CONFIGURE_FEEDBACK),  # a kiosk answer on hold
-    "IMPORT": Kind(Permission.IMPORT_RESPONSES),  # imported file name
-    "REPORT": Kind(Permission.MANAGE_ORGANISATION),  # an admin's PDF report: others see only their own
-    "NOTE": Kind(None, expected=False),  # an admin's notification: nobody else's list shows it
-    "APIKEY": Kind(Permission.MANAGE_ORGANISATION),  # API key name
-    "HOOK": Kind(Permission.MANAGE_WEBHOOKS),  # webhook endpoint name
-    "FIRST": Kind(Permission.MANAGE_ORGANISATION),  # a person's first name
-    "LAST": Kind(Permission.MANAGE_ORGANISATION),  # a person's last name
-}
+# Every app's kinds of marker (`CANARY.kinds` in its testing.py).
+KINDS: dict[str, CanaryKind] = {}
+for _canary in canaries():
+    assert not KINDS.keys() & _canary.kinds.keys(), "two apps declare the same kind of marker"
+    KINDS.update(_canary.kinds)
 
 
 @dataclass(frozen=True)
@@ -58,6 +27,7 @@ class Marker:
     kind: str
     organisation_id: int
     unit_id: int | None  # None: an organisation-level row
+    shared_below: bool = False  # the row's unit shares it with the units below (access.listed)
 
 
 def marker_text(code: str, kind: str) -> str:
@@ -80,6 +50,7 @@ SCOPED_THROUGH: dict[type[Model], str] = {
 class Scope:
     unit_path: str | None  # lookup of the unit the row belongs to
     organisation_path: str | None  # lookup of the organisation of an organisation-level row
+    shared_below: bool = False  # a unit's row is also named to the units below it
 
 
 def scope_of_model(model: type[Model]) -> Scope | None:
@@ -96,7 +67,11 @@ def scope_of_model(model: type[Model]) -> Scope | None:
     if unit_field is None and organisation_field is None:
         return None
     unit_path = f"{prefix}pk" if unit_field == "self" else (f"{prefix}{unit_field}" if unit_field else None)
-    return Scope(unit_path, f"{prefix}{organisation_field}" if organisation_field else None)
+    return Scope(
+        unit_path,
+        f"{prefix}{organisation_field}" if organisation_field else None,
+        getattr(model, "access_shared_below", False),
+    )
 
 
 def scope_of(obj: Model) -> tuple[int, int | None]:

@@ -16,8 +16,8 @@ from django.forms import BaseForm
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from kuulo.insights.models import AlertSubscription, ReportSchedule
-from kuulo.organisations.models import Role, Unit
+from kuulo.organisations.models import Unit
+from kuulo.organisations.testing import canaries
 
 # What the test client returns: a response with its extras (context, json()).
 Response = Any
@@ -151,22 +151,12 @@ def context_forms(response: Response) -> list[BaseForm]:
     return list(found.values())
 
 
-# Query-string and form parameters outside Django forms that name objects, and what they name.
-ID_PARAMETERS: dict[str, type[Model]] = {
-    "unit": Unit,
-    "parent": Unit,
-    "subscription": AlertSubscription,
-    "schedule": ReportSchedule,
-}
+# Query-string and form parameters outside Django forms that name objects, and what they
+# name; values for form fields whose type alone does not tell a valid value (each app's CANARY).
+ID_PARAMETERS: dict[str, type[Model]] = {k: v for c in canaries() for k, v in c.id_parameters.items()}
+FIELD_VALUES: dict[str, str] = {k: v for c in canaries() for k, v in c.field_values.items()}
 # Numeric parameters that name no object (q<id>: a survey form's answer to a question).
 NOT_IDS = re.compile(r"page|period|mine|active|identified|q\d+")
-# Values for form fields whose type alone does not tell a valid value.
-FIELD_VALUES: dict[str, str] = {
-    "touchpoints_text": "probe | Probe",
-    "recipients": "probe@example.test",
-    "role": Role.VIEWER,  # with or without a unit
-    "whole_organisation": "on",  # an API key reaches its units or (said explicitly) all of them
-}
 _probe_numbers = count(1)
 
 

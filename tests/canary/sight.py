@@ -5,7 +5,14 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model, Q
 
-from kuulo.organisations.access import NO_ACCESS, Permission, access_for, has_permission, units_for
+from kuulo.core.registry import registry
+from kuulo.organisations.access import (
+    NO_ACCESS,
+    access_for,
+    has_permission,
+    units_above,
+    units_for,
+)
 from kuulo.organisations.models import Unit
 
 from .markers import KINDS, Marker, scope_of_model
@@ -14,8 +21,9 @@ from .world import Principal
 
 class Sight:
     """What one principal may see, as access.py decides: the units any of its grants cover
-    (a unit's whole subtree; never an ancestor's own rows), and its organisation's
-    organisation-level rows. Nothing of another organisation."""
+    (a unit's whole subtree; an ancestor's own rows only of the kinds it shares with the
+    units below), and its organisation's organisation-level rows. Nothing of another
+    organisation."""
 
     def __init__(self, principal: Principal) -> None:
         subject = principal.subject
@@ -23,9 +31,11 @@ class Sight:
         self.principal = principal
         self.organisation_id = access.organisation_id
         self.units: set[int] = set()
+        self.above: set[int] = set()
         if subject is not None:
-            for permission in Permission:
+            for permission in registry.permissions:  # every app's
                 self.units |= set(units_for(subject, permission).values_list("pk", flat=True))
+                self.above |= units_above(subject, permission)
         self.out_of_scope_units = set(Unit.objects.values_list("pk", flat=True)) - self.units
 
     def may_see(self, marker: Marker, public_unit: Unit | None = None) -> bool:
@@ -38,6 +48,8 @@ class Sight:
                 return True
         if marker.organisation_id != self.organisation_id:
             return False
+        if marker.shared_below and marker.unit_id in self.above:
+            return True
         return marker.unit_id is None or marker.unit_id in self.units
 
     def must_find(self, marker: Marker) -> bool:
@@ -64,7 +76,8 @@ class Sight:
             )
         if scope.unit_path is None:
             return other_organisation
-        condition = Q(**{f"{scope.unit_path}__in": self.out_of_scope_units})
+        outside = self.out_of_scope_units - (self.above if scope.shared_below else set())
+        condition = Q(**{f"{scope.unit_path}__in": outside})
         if other_organisation is not None:  # a row without a unit belongs to the organisation
             condition |= Q(**{f"{scope.unit_path}__isnull": True}) & other_organisation
         return condition

@@ -5,7 +5,7 @@ from ninja import Router, Status
 
 from kuulo.core.api import ErrorOut
 from kuulo.organisations.access import Permission, has_permission
-from kuulo.organisations.api_auth import principal
+from kuulo.organisations.api_auth import needs, principal
 
 from . import ingest, quarantine, volumes
 from .schemas import BatchIn, BatchOut, ResponseIn, VolumeBatchIn, VolumeBatchOut
@@ -21,7 +21,7 @@ def _incoming(item: ResponseIn) -> ingest.IncomingResponse:
     "/responses",
     response={201: BatchOut, 200: BatchOut, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut},
     summary="Send one response or a batch",
-    openapi_extra={"requestBody": {"required": True}},
+    openapi_extra={"requestBody": {"required": True}, **needs(Permission.SUBMIT_RESPONSES)},
 )
 def post_responses(request: HttpRequest, payload: BatchIn | ResponseIn) -> Status:
     """Validates everything first: if any response has an error, nothing is stored and
@@ -65,6 +65,7 @@ def _errors(rejected: ingest.BatchRejected) -> list[dict[str, object]]:
     "/service-volumes",
     response={200: VolumeBatchOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut},
     summary="Send daily service volumes, waiting and processing times",
+    openapi_extra=needs(Permission.RECORD_VOLUMES),
 )
 def post_service_volumes(request: HttpRequest, payload: VolumeBatchIn) -> Status:
     """One row per unit (and optionally touchpoint) and day. A day sent again replaces the

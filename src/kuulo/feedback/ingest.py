@@ -111,7 +111,7 @@ class _Link:
     attribute_keys: frozenset[str]  # the attributes the organisation declared
 
 
-def _links(principal: Any, codes: set[str], permission: Permission) -> dict[str, _Link]:
+def _links(principal: Any, codes: set[str], permission: str) -> dict[str, _Link]:
     # A kiosk's device token reaches only the kiosk's own survey link, not its whole unit.
     kiosk = getattr(principal, "kiosk", None) if isinstance(principal, ApiKey) else None
     kiosk_publication = kiosk.publication_id if kiosk is not None else None
@@ -174,7 +174,7 @@ def check_batch_size(items: list[IncomingResponse]) -> None:
 def prepare(
     principal: Any,
     items: list[IncomingResponse],
-    permission: Permission,
+    permission: str,
     *,
     first_index: int = 0,
     seen_keys: set[str] | None = None,

@@ -1,10 +1,15 @@
 """Test data builders for the feedback domain."""
 
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
+from django.urls import reverse
+from django.utils import timezone
+
+from kuulo.organisations.access import Permission
 from kuulo.organisations.models import Organisation, Role, Unit
-from kuulo.organisations.testing import AccessFixtures, AccessScope
+from kuulo.organisations.testing import AccessFixtures, AccessScope, ApiBody, Canary, CanaryKind
 
 from . import ingest, invitations, services
 from .models import (
@@ -12,6 +17,7 @@ from .models import (
     HeldAnswer,
     Invitation,
     Item,
+    ItemVersion,
     QuestionSet,
     ResponseImport,
     Survey,
@@ -136,7 +142,7 @@ ACCESS_FIXTURES: AccessFixtures = {
             received_on="2026-10-01",
         ).pk
     ),
-    # Service paths belong to the organisation: out of scope means another organisation.
+    # A path without a unit belongs to the organisation: out of scope means another organisation.
     "path_id": lambda scope: make_touchpoint(scope.own_organisation).service_path_id,
     "import_id": lambda scope: (
         ResponseImport.objects.create(
@@ -149,3 +155,166 @@ ACCESS_FIXTURES: AccessFixtures = {
         ).pk
     ),
 }
+
+
+# --- The canary access test (organisations/testing.py: Canary) ---------------------------
+
+
+def _canary_organisation(world: Any, organisation: Organisation, admin: Any) -> None:
+    item = services.create_item(
+        organisation=organisation, code="canary", kind="yes_no", dimension="other", text_fi="?"
+    )
+    ItemVersion.objects.filter(item=item).update(text_fi=world.mark("ITEM", organisation.slug, item))
+    for unit in world.units:
+        if unit.organisation_id == organisation.pk:
+            world.name(unit, item_id=item.pk)
+
+
+def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
+    """A unit's own service path and survey, three comments (a group as large as the text
+    threshold), verbal feedback, a complaint, a kiosk with an answer on hold, an import."""
+    code, organisation = unit.code, unit.organisation
+    two_days_ago, today = timezone.now() - timedelta(days=2), timezone.localdate()
+    path = services.create_service_path(
+        organisation=organisation,
+        code=f"path-{code}",
+        name_fi="?",
+        unit=unit,
+        touchpoints=[("visit", "?", "", "")],
+    )
+    path.name_fi = world.mark("PATH", code, path)
+    path.save(update_fields=["name_fi"])
+    touchpoint = path.touchpoints.get()
+    touchpoint.name_fi = world.mark("TOUCH", code, touchpoint)
+    touchpoint.save(update_fields=["name_fi"])
+    survey = services.create_survey(organisation=organisation, touchpoint=touchpoint, name_fi="?")
+    survey.name_fi = world.mark("SURVEY", code, survey)
+    survey.save(update_fields=["name_fi"])
+    for item_code in ("csat", "open"):
+        services.add_question(survey, standard_version(item_code))
+    publication = services.publish_survey(survey, [unit])[0]
+    world.publications[unit.pk] = publication
+    comment = world.canary_text(code, "COMMENT")
+    send_answers(admin, publication, [{"csat": 5, "open": comment}] * 3, when=two_days_ago)
+    world.mark("COMMENT", code, publication.responses.order_by("pk")[0])
+    verbal = services.record_verbal_feedback(
+        recorded_by=admin,
+        unit=unit,
+        touchpoint=touchpoint,
+        sentiment="positive",
+        text=world.canary_text(code, "VERBAL"),
+        heard_at=two_days_ago,
+    )
+    world.mark("VERBAL", code, verbal)
+    complaint = services.save_complaint(
+        Complaint(),
+        user=admin,
+        unit=unit,
+        kind="complaint",
+        case_number=world.canary_text(code, "CASE"),
+        received_on=today - timedelta(days=3),
+        summary=world.canary_text(code, "SUMMARY"),
+    )
+    world.mark("CASE", code, complaint)
+    world.mark("SUMMARY", code, complaint)
+    kiosk, _token = services.create_kiosk(
+        publication, name=world.canary_text(code, "KIOSK"), created_by=admin
+    )
+    world.mark("KIOSK", code, kiosk)
+    held = HeldAnswer.objects.create(  # a kiosk answer the server could not store
+        organisation=organisation,
+        unit=unit,
+        publication=publication,
+        kiosk=kiosk,
+        source_key=f"held-{code}",
+        payload={"answers": {"csat": 3}},
+        reasons=[{"field": "link", "message": "closed"}],
+    )
+    held.payload = {"answers": {"csat": 3, "open": world.mark("HELD", code, held)}}
+    held.save(update_fields=["payload"])
+    job = ResponseImport.objects.create(
+        publication=publication,
+        created_by=admin,
+        file_name=f"{world.canary_text(code, 'IMPORT')}.csv",
+        file_format="csv",
+        columns=["csat"],
+    )
+    world.mark("IMPORT", code, job)
+    invitation = Invitation.objects.create(
+        publication=publication, channel="email", address=f"{code}@example.test", language="fi"
+    )
+    world.name(
+        unit,
+        code=publication.code,
+        survey_id=survey.pk,
+        question_id=survey.questions.values_list("pk", flat=True).first(),
+        publication_id=publication.pk,
+        fmt="svg",
+        token=invitations.token_for(invitation),
+        kiosk_id=kiosk.pk,
+        held_id=held.pk,
+        complaint_id=complaint.pk,
+        path_id=path.pk,
+        import_id=job.pk,
+    )
+
+
+def _canary_finish(world: Any) -> None:
+    """A draft in each organisation, whose editor offers the catalogue's questions to add."""
+    for top in world.units:
+        if top.parent_id is not None:
+            continue
+        draft = services.create_survey(
+            organisation=top.organisation,
+            touchpoint=world.publications[top.pk].survey.touchpoint,
+            name_fi=world.canary_text(top.organisation.slug, "DRAFT"),
+        )
+        world.mark("DRAFT", top.organisation.slug, draft)
+        services.add_question(draft, standard_version("csat"))
+        world.extra_urls.append(reverse("feedback:survey_detail", args=[draft.pk]))
+
+
+CANARY = Canary(
+    kinds={
+        "PATH": CanaryKind(Permission.VIEW_INSIGHTS),  # service path name (the dashboards' navigation)
+        "TOUCH": CanaryKind(Permission.VIEW_INSIGHTS, public=True),  # touchpoint (filters; the survey form)
+        "SURVEY": CanaryKind(Permission.CONFIGURE_FEEDBACK, public=True),  # survey name
+        "DRAFT": CanaryKind(Permission.CONFIGURE_FEEDBACK),  # a draft survey's name
+        "ITEM": CanaryKind(Permission.CONFIGURE_FEEDBACK),  # an organisation's own catalogue question
+        "COMMENT": CanaryKind(Permission.VIEW_INSIGHTS),  # a free-text answer
+        "VERBAL": CanaryKind(Permission.VIEW_INSIGHTS),  # verbal feedback written down by staff
+        "CASE": CanaryKind(Permission.MANAGE_COMPLAINTS),  # complaint case number
+        "SUMMARY": CanaryKind(Permission.MANAGE_COMPLAINTS),  # complaint summary
+        "KIOSK": CanaryKind(Permission.CONFIGURE_FEEDBACK),  # kiosk name
+        "HELD": CanaryKind(Permission.CONFIGURE_FEEDBACK),  # a kiosk answer on hold
+        "IMPORT": CanaryKind(Permission.IMPORT_RESPONSES),  # imported file name
+    },
+    organisation=_canary_organisation,
+    unit=_canary_unit,
+    finish=_canary_finish,
+    field_values={"touchpoints_text": "probe | Probe", "recipients": "probe@example.test"},
+    api_bodies={
+        "post_responses": ApiBody(
+            Permission.SUBMIT_RESPONSES,
+            {"link": lambda world, unit: world.publications[unit.pk]},
+            lambda of: {"link": of["link"].code, "answers": {"csat": 4}},
+        ),
+        "post_service_volumes": ApiBody(
+            Permission.RECORD_VOLUMES,
+            {
+                "unit": lambda world, unit: unit,
+                "touchpoint": lambda world, unit: world.publications[unit.pk].survey.touchpoint,
+            },
+            lambda of: {
+                "volumes": [
+                    {
+                        "unit": of["unit"].code,
+                        "touchpoint": f"{of['touchpoint'].service_path.code}.{of['touchpoint'].code}",
+                        "date": str(timezone.localdate() - timedelta(days=1)),
+                        "customers_served": 1,
+                    }
+                ]
+            },
+        ),
+    },
+)

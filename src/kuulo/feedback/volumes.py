@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuulo.organisations.access import Permission, organisation_for, units_for
+from kuulo.organisations.access import Permission, listed, units_for
 from kuulo.organisations.models import Unit
 
 from .ingest import BatchRejected, ItemError
@@ -23,11 +23,10 @@ def save_batch(principal: Any, rows: list[dict[str, Any]]) -> int:
         raise BatchRejected(
             [ItemError(-1, "volumes", _("Send 1–%(max)s rows at a time.") % {"max": MAX_ROWS})]
         )
-    organisation = organisation_for(principal)
     units = {unit.code: unit for unit in units_for(principal, Permission.RECORD_VOLUMES).active()}
     touchpoints = {
         f"{tp.service_path.code}.{tp.code}": tp
-        for tp in Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
+        for tp in listed(Touchpoint.objects.all(), principal, Permission.RECORD_VOLUMES).select_related(
             "service_path"
         )
     }

@@ -1,11 +1,29 @@
 """Test data for the improvements domain."""
 
-from kuulo.organisations.testing import AccessFixtures
+from typing import Any
 
-from .models import Action
+from kuulo.organisations.access import Permission
+from kuulo.organisations.models import Unit
+from kuulo.organisations.testing import AccessFixtures, Canary, CanaryKind
+
+from . import services
+from .models import Action, ActionStatus
 
 ACCESS_FIXTURES: AccessFixtures = {
     "action_id": lambda scope: (
         Action.objects.create(organisation=scope.organisation, unit=scope.unit, title="A").pk
     ),
 }
+
+
+def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
+    title = world.canary_text(unit.code, "ACTION")
+    action = services.save_action(Action(), user=admin, unit=unit, title=title, status=ActionStatus.PLANNED)
+    world.mark("ACTION", unit.code, action)
+    world.name(unit, action_id=action.pk)
+
+
+CANARY = Canary(
+    kinds={"ACTION": CanaryKind(Permission.VIEW_INSIGHTS)},  # improvement action title
+    unit=_canary_unit,
+)

@@ -18,6 +18,7 @@ from kuulo.feedback.models import Answer, Item, Response, Touchpoint
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
+    listed,
     organisation_for,
     public,
     requires,
@@ -81,9 +82,7 @@ def _form(request: HttpRequest, action: Action) -> ActionForm:
         request.POST or None,
         instance=action,
         units=units,
-        touchpoints=Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
-            "service_path"
-        ),
+        touchpoints=listed(Touchpoint.objects.all(), request.user, MANAGE).select_related("service_path"),
         items=Item.objects.filter(Q(organisation=None) | Q(organisation=organisation)),
         owners=get_user_model().objects.filter(membership__organisation=organisation, is_active=True),
         comments=_linkable_comments(organisation, units, action),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from kuulo.core.api import ErrorOut
 from kuulo.organisations.access import Permission, has_permission, organisation_for, units_for
-from kuulo.organisations.api_auth import principal
+from kuulo.organisations.api_auth import needs, principal
 
 from . import metrics
 from .periods import period_error
@@ -68,6 +68,7 @@ def _figure(figure: metrics.Figure) -> FigureOut:
     "/insights/units",
     response={200: OverviewOut, 403: ErrorOut, 422: ErrorOut},
     summary="Key figures of every unit you may see",
+    openapi_extra=needs(VIEW),
 )
 def unit_figures(
     request: HttpRequest, start: date | None = None, end: date | None = None, channel: str = ""

@@ -1,9 +1,17 @@
 """Test data for the insights domain."""
 
-from kuulo.organisations.models import Role
-from kuulo.organisations.testing import AccessFixtures
+from datetime import timedelta
+from typing import Any
 
-from .models import Report, ReportStatus
+from django.urls import reverse
+from django.utils import timezone
+
+from kuulo.organisations.access import Permission
+from kuulo.organisations.models import Role, Unit
+from kuulo.organisations.testing import AccessFixtures, Canary, CanaryKind
+
+from . import alerts, services
+from .models import AlertSubscription, Notification, Report, ReportSchedule, ReportStatus
 
 ACCESS_FIXTURES: AccessFixtures = {
     # A report is its requester's: the role's own, of a unit in scope or out of it.
@@ -20,3 +28,61 @@ ACCESS_FIXTURES: AccessFixtures = {
         ).pk
     ),
 }
+
+
+def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
+    """The admin's report, notification, alert subscription and report schedule of the unit."""
+    code, today = unit.code, timezone.localdate()
+    report = Report.objects.create(  # the admin's: other people see only their own reports
+        organisation=unit.organisation,
+        unit=unit,
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        language="fi",
+        requested_by=admin,
+        status=ReportStatus.DONE,
+        content=f"%PDF-1.4\n% {world.canary_text(code, 'REPORT')}\n".encode(),
+    )
+    world.mark("REPORT", code, report)
+    title = world.mark("NOTE", code, unit)
+    Notification.objects.create(user=admin, unit=unit, kind="alert", title=title, body="", url="/", key=code)
+    AlertSubscription.objects.create(user=admin, unit=unit)
+    ReportSchedule.objects.create(organisation=unit.organisation, unit=unit, user=admin, language="fi")
+    world.name(unit, report_id=report.pk)
+
+
+def _canary_principal(world: Any, user: Any, unit: Unit | None) -> list[str]:
+    """Something of the person's own on the pages that list one's own things, and a real
+    PDF of what their role sees: its figures and comments."""
+    today = timezone.localdate()
+    AlertSubscription.objects.get_or_create(user=user, unit=unit or world.units[0])
+    ReportSchedule.objects.create(
+        organisation=user.membership.organisation, unit=unit, user=user, language="fi"
+    )
+    report = services.request_report(
+        user, unit=unit, start=today - timedelta(days=27), end=today, language="fi"
+    )
+    services.generate_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE, report.error
+    return [reverse("insights:report_download", args=[report.pk])]
+
+
+def _canary_finish(world: Any) -> None:
+    """The daily run writes each subscriber a digest of their unit, with its latest comments:
+    on a Monday (weekly digests), within a week of the comments."""
+    today = timezone.localdate()
+    monday = next(day for day in (today + timedelta(days=n) for n in range(-1, 6)) if day.weekday() == 0)
+    assert alerts.run_daily(monday)
+
+
+CANARY = Canary(
+    kinds={
+        "REPORT": CanaryKind(Permission.MANAGE_ORGANISATION),  # an admin's PDF report: others see their own
+        "NOTE": CanaryKind(None, expected=False),  # an admin's notification: nobody else's list shows it
+    },
+    unit=_canary_unit,
+    principal=_canary_principal,
+    finish=_canary_finish,
+    id_parameters={"subscription": AlertSubscription, "schedule": ReportSchedule},
+)

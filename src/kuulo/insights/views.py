@@ -14,6 +14,7 @@ from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
     has_permission,
+    listed,
     organisation_for,
     requires,
     units_for,
@@ -31,10 +32,7 @@ SORTS = {"responses", "csat", "nps", "ces", "verbal", "complaints"}
 
 
 def _filter_form(request: HttpRequest) -> DashboardFilterForm:
-    organisation = organisation_for(request.user)
-    touchpoints = Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
-        "service_path"
-    )
+    touchpoints = listed(Touchpoint.objects.all(), request.user, VIEW).select_related("service_path")
     return DashboardFilterForm(request.GET or None, touchpoints=touchpoints)
 
 
@@ -185,7 +183,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
 def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
     """Scores along the touchpoints of one service path, over the user's units."""
     organisation = organisation_for(request.user)
-    service_path = get_object_or_404(ServicePath.objects.filter(organisation=organisation), pk=path_id)
+    service_path = get_object_or_404(listed(ServicePath.objects.all(), request.user, VIEW), pk=path_id)
     form = _filter_form(request)
     filters = form.filters(timezone.localdate())
     units = list(units_for(request.user, VIEW).active().order_by("path"))

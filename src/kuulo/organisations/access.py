@@ -10,6 +10,9 @@ Every view, API endpoint, export and background job asks here:
   permission organisation-wide; with `access_includes_shared`, rows without an
   organisation are shared by everyone), or both (a row of one unit, or without a
   unit, of the whole organisation: e.g. a report).
+* `listed(queryset, user, perm)`: the rows a user may see named in navigation, filters
+  and forms: `restrict`, except for vocabulary a unit shares with the units below it
+  (`access_shared_below`, e.g. service paths).
 * `get_for_user_or_404(queryset, user, perm, **lookup)`: fetch one row or 404, so an
   object outside the user's scope is indistinguishable from one that does not exist.
 * `@requires(perm)` / `@public` on views: the access rule, which the access-matrix
@@ -182,6 +185,17 @@ def units_for(user: Any, perm: str) -> UnitQuerySet:
     return units.under_paths(*(grant.unit_path for grant in grants if grant.unit_path))
 
 
+def units_above(user: Any, perm: str) -> set[int]:
+    """The ids of the units above those where the user holds `perm` (not the units
+    themselves). A unit's members may know what its parent units share with the units
+    below them (e.g. an area's service path), never what a sibling unit keeps."""
+    above: set[int] = set()
+    for grant in access_for(user).grants_for(perm):
+        if grant.unit_path:
+            above.update(int(segment) for segment in grant.unit_path.strip("/").split("/")[:-1])
+    return above
+
+
 def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: str) -> QS:
     """Only the rows of `queryset` the user may see with `perm`."""
     model = queryset.model
@@ -210,6 +224,30 @@ def restrict[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: str) -> QS
             own |= Q(**{f"{organisation_field}__isnull": True})
         return queryset.filter(own)
     raise TypeError(f"{model.__name__} declares neither access_unit_field nor access_organisation_field")
+
+
+def listed[QS: models.QuerySet[Any]](queryset: QS, user: Any, perm: str) -> QS:
+    """The rows of `queryset` a user may see named (in navigation, filters and forms).
+
+    For most models this is `restrict`. A model that declares `access_shared_below`
+    (e.g. a service path) is vocabulary its unit shares with the units below it: holders
+    of `perm` anywhere see the organisation's rows without a unit, and a unit's rows are
+    named in that unit, above it and below it, never in a sibling unit. Changing such a
+    row still needs `restrict`."""
+    if not getattr(queryset.model, "access_shared_below", False):
+        return restrict(queryset, user, perm)
+    access = access_for(user)
+    if not access.allows(perm):
+        return queryset.none()
+    unit_field = queryset.model.access_unit_field
+    queryset = queryset.filter(**{queryset.model.access_organisation_field: access.organisation_id})
+    if access.organisation_wide(perm):
+        return queryset
+    return queryset.filter(
+        Q(**{f"{unit_field}__isnull": True})
+        | Q(**{f"{unit_field}__in": units_for(user, perm).values("pk")})
+        | Q(**{f"{unit_field}__in": units_above(user, perm)})
+    )
 
 
 def get_for_user_or_404[M: models.Model](

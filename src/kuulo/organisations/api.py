@@ -6,14 +6,14 @@ from ninja import Router
 from kuulo.core.api import ErrorOut
 
 from .access import Permission, access_for, get_for_user_or_404, organisation_for, restrict
-from .api_auth import principal
+from .api_auth import needs, principal
 from .models import Unit
 from .schemas import MeOut, UnitOut
 
 router = Router(tags=["organisation"])
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user and their roles")
+@router.get("/me", response=MeOut, summary="The signed-in user and their roles", openapi_extra=needs(None))
 def me(request: HttpRequest) -> dict:
     caller = principal(request)
     organisation = organisation_for(caller)
@@ -25,7 +25,12 @@ def me(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/units", response={200: list[UnitOut], 422: ErrorOut}, summary="Units the user may see")
+@router.get(
+    "/units",
+    response={200: list[UnitOut], 422: ErrorOut},
+    summary="Units the user may see",
+    openapi_extra=needs(Permission.VIEW_UNITS),
+)
 def list_units(request: HttpRequest, include_archived: bool = False) -> list[Unit]:
     units = restrict(Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS)
     if not include_archived:
@@ -33,7 +38,12 @@ def list_units(request: HttpRequest, include_archived: bool = False) -> list[Uni
     return list(units)
 
 
-@router.get("/units/{unit_id}", response={200: UnitOut, 404: ErrorOut, 422: ErrorOut}, summary="One unit")
+@router.get(
+    "/units/{unit_id}",
+    response={200: UnitOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One unit",
+    openapi_extra=needs(Permission.VIEW_UNITS),
+)
 def get_unit(request: HttpRequest, unit_id: int) -> Unit:
     return get_for_user_or_404(
         Unit.objects.select_related("unit_type"), principal(request), Permission.VIEW_UNITS, pk=unit_id

@@ -36,3 +36,10 @@ API_AUTH = [BearerApiKey(), HeaderApiKey(), django_auth]
 def principal(request: HttpRequest) -> Any:
     """Who is calling: the API key if one was presented, else the signed-in user."""
     return getattr(request, "api_key", None) or request.user
+
+
+def needs(permission: str | None) -> dict[str, Any]:
+    """An operation's `openapi_extra`: the permission it checks (None: any member), shown in
+    the schema as `x-kuulo-permission` for client authors, and read from there by the
+    access-matrix test, which checks every operation holds to it."""
+    return {"x-kuulo-permission": permission}

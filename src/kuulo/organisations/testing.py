@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from . import services
+from .access import Permission
 from .models import Organisation, Role, RoleAssignment, Unit, UnitType
 
 User = get_user_model()
@@ -154,10 +155,10 @@ class AccessScope:
 AccessFixtures = dict[str, Callable[[AccessScope], Any]]
 
 
-def access_fixtures() -> AccessFixtures:
-    """Every app's fixtures for the access-matrix test, from `<app>/testing.py`, so a new
-    app teaches the test its URL parameters in its own module."""
-    collected: AccessFixtures = {}
+def _declared(name: str) -> list[Any]:
+    """What each Kuulo app's `testing.py` declares under `name`, in INSTALLED_APPS order
+    (an app after the apps it builds on)."""
+    found = []
     for config in apps.get_app_configs():
         if not config.name.startswith("kuulo."):
             continue
@@ -165,10 +166,76 @@ def access_fixtures() -> AccessFixtures:
             module = importlib.import_module(f"{config.name}.testing")
         except ModuleNotFoundError:
             continue
-        for name, make in getattr(module, "ACCESS_FIXTURES", {}).items():
+        if hasattr(module, name):
+            found.append(getattr(module, name))
+    return found
+
+
+def access_fixtures() -> AccessFixtures:
+    """Every app's fixtures for the access-matrix test, from `<app>/testing.py`, so a new
+    app teaches the test its URL parameters in its own module."""
+    collected: AccessFixtures = {}
+    for fixtures in _declared("ACCESS_FIXTURES"):
+        for name, make in fixtures.items():
             assert name not in collected, f"URL parameter {name!r} has two access fixtures"
             collected[name] = make
     return collected
+
+
+# --- The canary access test (tests/canary/) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CanaryKind:
+    """What a marker string is written in, and where a principal allowed to see it finds it."""
+
+    # Some page lists markers of this kind to whoever holds this permission (in the marker's
+    # unit, or anywhere for organisation-level rows); None: every member.
+    shown_with: str | None
+    public: bool = False  # a public page (survey form, kiosk) may show it to anyone
+    api: bool = False  # the API shows it (API keys only reach the API)
+    expected: bool = True  # whoever may see it must find it somewhere (False: only its owner does)
+
+
+@dataclass(frozen=True)
+class ApiBody:
+    """A valid body for an API POST operation, and the permission it needs in the units it
+    names. `refs` tells, for each object the body names (a link, a unit, a touchpoint),
+    which object of a unit it is: (canary world, unit) -> the object."""
+
+    permission: str
+    refs: dict[str, Callable[[Any, Unit], Any]]
+    body: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Canary:
+    """What one app adds to the canary access test, declared as `CANARY` in its
+    `testing.py`, so a new app's rows are tried without editing the test.
+
+    The builders get the test's world, which offers `mark(kind, code, row) -> marker text`
+    (write the text into the row: who may see it is read from the row's model's access
+    declarations), `name(unit, **url_values)` (what each URL parameter is for that unit's
+    object), `units`, `publications` (unit id -> its survey link) and `extra_urls`.
+    They run in this order, app by app: `organisation` for each organisation (with its
+    admin), `unit` for each unit (with its organisation's admin), `principal` for each
+    person in a role (returns the addresses of what only that person has), then `finish`."""
+
+    kinds: dict[str, CanaryKind] = field(default_factory=dict)
+    organisation: Callable[[Any, Organisation, Any], None] | None = None
+    unit: Callable[[Any, Unit, Any], None] | None = None
+    principal: Callable[[Any, Any, Unit | None], list[str]] | None = None
+    finish: Callable[[Any], None] | None = None
+    # Query-string and form parameters outside Django forms that name objects, and what they name.
+    id_parameters: dict[str, type[Any]] = field(default_factory=dict)
+    # Values for form fields whose type alone does not tell a valid value.
+    field_values: dict[str, str] = field(default_factory=dict)
+    api_bodies: dict[str, ApiBody] = field(default_factory=dict)  # operation id -> body
+
+
+def canaries() -> list[Canary]:
+    """Every app's `CANARY`, in INSTALLED_APPS order."""
+    return _declared("CANARY")
 
 
 ACCESS_FIXTURES: AccessFixtures = {
@@ -189,3 +256,59 @@ ACCESS_FIXTURES: AccessFixtures = {
 
 def _person(scope: AccessScope) -> Any:
     return scope.world.users[Role.STAFF] if scope.in_scope else scope.world.users["other_admin"]
+
+
+def _canary_organisation(world: Any, organisation: Organisation, admin: Any) -> None:
+    # Small thresholds, so that three comments in a unit are shown to whoever may see them.
+    organisation.reporting_threshold = organisation.text_threshold = 3
+    organisation.name_fi = world.mark("ORG", organisation.slug, organisation)
+    organisation.save()
+    unit_type = UnitType.objects.get(organisation=organisation)
+    unit_type.name_fi = world.mark("TYPE", organisation.slug, unit_type)
+    unit_type.save()
+    for unit in world.units:
+        if unit.organisation_id == organisation.pk:
+            world.name(unit, type_id=unit_type.pk)
+
+
+def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
+    code, organisation = unit.code, unit.organisation
+    unit.name_fi = world.mark("UNIT", code, unit)
+    Unit.objects.filter(pk=unit.pk).update(name_fi=unit.name_fi)
+    key, _secret = services.create_api_key(
+        organisation=organisation, name="?", permissions=[Permission.VIEW_UNITS], units=[unit]
+    )
+    key.name = world.mark("APIKEY", code, key)
+    key.save(update_fields=["name"])
+    person = make_user(organisation, Role.STAFF, unit, username=f"p-{code}", email=f"p.{code}@example.test")
+    person.first_name = world.mark("FIRST", code, person)
+    person.last_name = world.mark("LAST", code, person)
+    person.save(update_fields=["first_name", "last_name"])
+    world.name(
+        unit,
+        unit_id=unit.pk,
+        user_id=person.pk,
+        assignment_id=RoleAssignment.objects.get(membership__user=person).pk,
+        key_id=key.pk,
+        organisation=organisation.slug,
+        unit=unit.code,
+    )
+
+
+CANARY = Canary(
+    kinds={
+        "ORG": CanaryKind(None, public=True),  # organisation name
+        "UNIT": CanaryKind(Permission.VIEW_UNITS, public=True, api=True),  # unit name
+        "TYPE": CanaryKind(Permission.MANAGE_ORGANISATION),  # unit type name
+        "APIKEY": CanaryKind(Permission.MANAGE_ORGANISATION),  # API key name
+        "FIRST": CanaryKind(Permission.MANAGE_ORGANISATION),  # a person's first name
+        "LAST": CanaryKind(Permission.MANAGE_ORGANISATION),  # a person's last name
+    },
+    organisation=_canary_organisation,
+    unit=_canary_unit,
+    id_parameters={"unit": Unit, "parent": Unit},
+    field_values={
+        "role": Role.VIEWER,  # with or without a unit
+        "whole_organisation": "on",  # an API key reaches its units or (said explicitly) all of them
+    },
+)

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kuulo.organisations.testing import AccessFixtures, AccessScope
+from kuulo.organisations.access import Permission
+from kuulo.organisations.models import Organisation
+from kuulo.organisations.testing import AccessFixtures, AccessScope, Canary, CanaryKind
 
-from . import services
+from . import events, services
 from .models import Endpoint
 
 
@@ -84,3 +86,32 @@ ACCESS_FIXTURES: AccessFixtures = {
     "endpoint_id": lambda scope: _endpoint(scope).pk,
     "delivery_id": lambda scope: services.send_test_event(_endpoint(scope)).pk,
 }
+
+
+def _canary_organisation(world: Any, organisation: Organisation, admin: Any) -> None:
+    """An endpoint in every unit, made before anything happens in the units, so that each
+    receives its unit's events (a unit's may carry only its subtree's markers)."""
+    for unit in world.units:
+        if unit.organisation_id != organisation.pk:
+            continue
+        endpoint, _secret = services.create_endpoint(
+            organisation=organisation,
+            name="?",
+            url="https://hooks.example.fi/",
+            topics=["responses", "complaints", "actions"],
+            unit=unit,
+        )
+        endpoint.name = world.mark("HOOK", unit.code, endpoint)
+        endpoint.save(update_fields=["name"])
+        world.name(unit, endpoint_id=endpoint.pk, delivery_id=services.send_test_event(endpoint).pk)
+
+
+def _canary_finish(world: Any) -> None:
+    events.release_responses()  # responses leave once a day, per unit and day (organisations/rows.py)
+
+
+CANARY = Canary(
+    kinds={"HOOK": CanaryKind(Permission.MANAGE_WEBHOOKS)},  # webhook endpoint name
+    organisation=_canary_organisation,
+    finish=_canary_finish,
+)

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
 from kuulo.core.models import LanguageChoice
-from kuulo.organisations.models import Organisation, Unit
+from kuulo.organisations.models import Unit
 
-from ..models import Channel, ItemVersion, QuestionSet, SurveyQuestion, Touchpoint
+from ..models import Channel, ItemVersion, QuestionSet, Survey, SurveyQuestion, Touchpoint
 from ..services import answer_values
 
 
@@ -81,9 +81,12 @@ class PublishForm(forms.Form):
         help_text=_("Each unit gets its own link and QR code, so results are reported per unit."),
     )
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "units", Unit.objects.filter(organisation=organisation).active())
+        units = Unit.objects.filter(organisation=survey.organisation_id).active()
+        if (path_unit := survey.touchpoint.service_path.unit) is not None:
+            units = units.subtree_of(path_unit)  # a unit's own path stays in its subtree
+        limit_choices(self, "units", units)
         self.fields["units"].label_from_instance = lambda u: f"{'— ' * u.depth}{u.name}"  # type: ignore[attr-defined]
 
 

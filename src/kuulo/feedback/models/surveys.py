@@ -18,7 +18,9 @@ from .catalogue import ItemVersion, QuestionSet
 
 
 class ServicePath(TimestampedModel, TranslatedNameModel):
-    """A customer's journey through the service as ordered touchpoints."""
+    """A customer's journey through the service as ordered touchpoints. A path may be the
+    whole organisation's or one unit's: a unit's path is seen by that unit, the units above
+    it and the units below it, and its surveys are published only in its subtree."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="service_paths")
     unit = models.ForeignKey(
@@ -32,7 +34,11 @@ class ServicePath(TimestampedModel, TranslatedNameModel):
     )
     code = models.SlugField(_("code"), max_length=60)
 
+    # A unit's path belongs to that unit; a path without a unit to the organisation.
+    # `listed` names both to the units below their own (organisations/access.py).
+    access_unit_field = "unit"
     access_organisation_field = "organisation"
+    access_shared_below = True
 
     class Meta:
         ordering = ["name_fi"]
@@ -52,7 +58,9 @@ class Touchpoint(TimestampedModel, TranslatedNameModel):
     code = models.SlugField(_("code"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"))
 
+    access_unit_field = "service_path__unit"
     access_organisation_field = "service_path__organisation"
+    access_shared_below = True
 
     class Meta:
         ordering = ["service_path", "order"]

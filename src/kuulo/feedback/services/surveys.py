@@ -203,6 +203,13 @@ def publish_survey(
     check_standard_set(survey)
     if any(unit.organisation_id != survey.organisation_id or unit.is_archived for unit in units):
         raise ValidationError(_("Publish only for active units of your organisation."))
+    path_unit = survey.touchpoint.service_path.unit
+    if path_unit is not None and any(not unit.path.startswith(path_unit.path) for unit in units):
+        # A unit's own path is not shown to other units, so its surveys stay in its subtree.
+        raise ValidationError(
+            _("This survey is on %(unit)s's own service path: publish it only in that unit or below it.")
+            % {"unit": path_unit.name}
+        )
     survey.status = SurveyStatus.PUBLISHED
     survey.save(update_fields=["status", "updated_at"])
     publications = []

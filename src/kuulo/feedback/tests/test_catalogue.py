@@ -138,6 +138,53 @@ def test_publication_only_for_own_active_units(world: World) -> None:
     assert not survey.publications.get(unit=world.sibling).active  # left out: closed
 
 
+def _unit_path(world: World, unit: Any, code: str) -> Any:
+    return services.create_service_path(
+        organisation=world.org, code=code, name_fi=code, unit=unit, touchpoints=[("visit", "Käynti", "", "")]
+    )
+
+
+def test_a_units_own_path_is_published_only_in_its_subtree(world: World, english: None) -> None:
+    survey = make_survey(world.org, touchpoint=_unit_path(world, world.area, "area-path").touchpoints.get())
+    with pytest.raises(ValidationError, match="own service path"):
+        services.publish_survey(survey, [world.unit, world.sibling])
+    assert not survey.publications.exists()
+    assert len(services.publish_survey(survey, [world.area, world.unit])) == 2
+
+
+def test_a_units_path_is_named_in_its_line_never_in_a_sibling_unit(world: World) -> None:
+    from kuulo.feedback.models import ServicePath, Touchpoint
+    from kuulo.organisations.access import Permission, listed, restrict
+    from kuulo.organisations.models import Role
+
+    shared = services.create_service_path(organisation=world.org, code="shared", name_fi="Yhteinen")
+    for unit in (world.root, world.area, world.unit, world.sibling):
+        _unit_path(world, unit, f"{unit.code}-path")
+    services.create_service_path(
+        organisation=world.other_org, code="b-path", name_fi="B", unit=world.other_org_unit
+    )
+
+    def named(role: str, model: Any = ServicePath) -> set[str]:
+        rows = listed(model.objects.all(), world.users[role], Permission.VIEW_INSIGHTS)
+        field = "code" if model is ServicePath else "service_path__code"
+        return set(rows.values_list(field, flat=True))
+
+    in_org = {"shared", "a-root-path", "a-area-path", "a-unit-path", "a-sibling-path"}
+    assert named(Role.ADMIN) == in_org
+    # The staff member's role is in a-unit: its own path, the paths above it, the shared one.
+    assert named(Role.STAFF) == {"shared", "a-root-path", "a-area-path", "a-unit-path"}
+    assert named(Role.STAFF, Touchpoint) == named(Role.STAFF) - {"shared"}  # the shared path has none
+    # The manager's role is in a-area: a-area and below, and a-root above; not a-sibling.
+    assert named(Role.MANAGER) == {"shared", "a-root-path", "a-area-path", "a-unit-path"}
+    assert named("other_admin") == {"b-path"}
+    # Changing a path still needs the configure permission where it belongs.
+    assert (
+        set(restrict(ServicePath.objects.all(), world.users[Role.STAFF], Permission.CONFIGURE_FEEDBACK))
+        == set()
+    )
+    assert shared.code in named(Role.VIEWER)
+
+
 def test_editor_offers_the_newest_version_of_each_unused_item_in_few_queries(
     world: World, django_assert_max_num_queries: Any
 ) -> None:

@@ -17,6 +17,7 @@ from kuulo.core.forms import add_service_errors
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
+    listed,
     organisation_for,
     requires,
     restrict,
@@ -35,11 +36,8 @@ VOLUMES = Permission.RECORD_VOLUMES
 
 @requires(RECORD)
 def verbal_feedback(request: HttpRequest) -> HttpResponse:
-    organisation = organisation_for(request.user)
     units = units_for(request.user, RECORD).active()
-    touchpoints = Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
-        "service_path"
-    )
+    touchpoints = listed(Touchpoint.objects.all(), request.user, RECORD).select_related("service_path")
     initial = {"unit": units.first().pk} if units.count() == 1 else {}  # type: ignore[union-attr]
     form = VerbalFeedbackForm(request.POST or None, units=units, touchpoints=touchpoints, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -127,11 +125,8 @@ def complaint_edit(request: HttpRequest, complaint_id: int) -> HttpResponse:
 @requires(VOLUMES)
 def service_volumes(request: HttpRequest) -> HttpResponse:
     """Daily numbers beside the experience: served, offered the survey, waiting and processing times."""
-    organisation = organisation_for(request.user)
     units = units_for(request.user, VOLUMES).active()
-    touchpoints = Touchpoint.objects.filter(service_path__organisation=organisation).select_related(
-        "service_path"
-    )
+    touchpoints = listed(Touchpoint.objects.all(), request.user, VOLUMES).select_related("service_path")
     initial = {"date": timezone.localdate() - timedelta(days=1)}
     form = ServiceVolumeForm(request.POST or None, units=units, touchpoints=touchpoints, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -106,9 +106,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         "recommended_max": RECOMMENDED_MAX_QUESTIONS,
         "add_form": forms.get("add_form") or AddQuestionForm(versions=_addable_versions(request, survey)),
         "publish_form": forms.get("publish_form")
-        or PublishForm(
-            organisation=survey.organisation, initial={"units": [p.unit_id for p in publications]}
-        ),
+        or PublishForm(survey=survey, initial={"units": [p.unit_id for p in publications]}),
         "publications": publications,
         "invite_form": InviteForm(),
         "show_if_forms": {
@@ -186,7 +184,7 @@ def survey_question_action(request: HttpRequest, survey_id: int, question_id: in
 @require_POST
 def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(request, survey_id)
-    form = PublishForm(request.POST, organisation=survey.organisation)
+    form = PublishForm(request.POST, survey=survey)
     if form.is_valid():
         try:
             services.publish_survey(survey, list(form.cleaned_data["units"]), request=request)

@@ -6,7 +6,7 @@ from typing import Any
 from django import template
 
 from kuulo.feedback.models import ServicePath
-from kuulo.organisations.access import organisation_for
+from kuulo.organisations.access import Permission, listed
 
 from ..figures import why_hidden
 from ..metrics import DECIMALS, Figure
@@ -42,6 +42,6 @@ def dashboards_nav(context: template.Context, current: Any) -> dict[str, Any]:
     return {
         "request": request,
         "current": current,
-        "paths": ServicePath.objects.filter(organisation=organisation_for(request.user)),
+        "paths": listed(ServicePath.objects.all(), request.user, Permission.VIEW_INSIGHTS),
         "keep_filters": current != "reports",
     }
