@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
@@ -39,7 +39,10 @@ def receive(kiosk: Kiosk, items: list[ingest.IncomingResponse]) -> ingest.Ingest
     way the kiosk may forget every answer of the batch. Raises BatchRejected only for
     the batch as a whole (empty, too large, or too much on hold already)."""
     ingest.check_batch_size(items)
-    prepared, errors = ingest.prepare(kiosk.api_key, items, Permission.SUBMIT_RESPONSES)
+    # Reasons are kept in the unit's service language, not in whatever language the tablet
+    # was switched to by its last customer: the unit's staff read them.
+    with translation.override(kiosk.publication.unit.language):
+        prepared, errors = ingest.prepare(kiosk.api_key, items, Permission.SUBMIT_RESPONSES)
     with transaction.atomic():
         try:
             result = ingest.store(prepared, len(items))

@@ -18,7 +18,8 @@ answers the same three questions the same way (ADR 0005):
   (`day_of`); a time of day narrows a row down to one visit.
 - Dashboard comments apply the same rule from the aggregates' daily text counts instead
   of a window over raw answers (`insights.comments._comment_days`), which is what keeps
-  them fast at millions of answers; the two must stay the same rule.
+  them fast at millions of answers; the two must stay the same rule
+  (`insights/tests/test_comment_groups.py` compares them over random days).
 - **Fields**: answers, unit, touchpoint, channel and language. Respondent group and age
   group are not row fields (they are figures in the suppressed table only): with them a
   row often describes one known person.

@@ -22,6 +22,9 @@ URL = "/api/v1/responses"
 
 @pytest.fixture
 def publication(world: World) -> SurveyPublication:
+    # Reasons are kept in the unit's service language (English here, for the assertions).
+    world.unit.language = "en"
+    world.unit.save(update_fields=["language"])
     return make_publication(world.unit, items=("csat", "open"))
 
 
@@ -30,9 +33,8 @@ def kiosk(world: World, publication: SurveyPublication) -> tuple[Kiosk, str]:
     return services.create_kiosk(publication, name="Aula", created_by=world.users[Role.ADMIN])
 
 
-def send(token: str, items: list[dict[str, Any]]) -> Any:
-    # Reasons are kept in the words of the reply (English here, for the assertions).
-    client = Client(headers={"authorization": f"Bearer {token}", "accept-language": "en"})
+def send(token: str, items: list[dict[str, Any]], language: str = "en") -> Any:
+    client = Client(headers={"authorization": f"Bearer {token}", "accept-language": language})
     return client.post(URL, data=json.dumps({"responses": items}), content_type="application/json")
 
 
@@ -72,6 +74,16 @@ def test_answers_the_server_refuses_are_held_not_lost(
     # The kiosk sends the same batch again (it never heard the reply): held once.
     assert send(token, batch).status_code == 200
     assert HeldAnswer.objects.count() == 2 and Response.objects.count() == 1
+
+
+def test_reasons_are_kept_in_the_units_language_whatever_the_tablet_shows(
+    world: World, publication: SurveyPublication, kiosk: tuple[Kiosk, str]
+) -> None:
+    services.close_survey(publication.survey)
+    assert send(kiosk[1], [tap(publication, "kiosk-sv", 4)], language="sv").status_code == 200
+    assert HeldAnswer.objects.get().reasons == [
+        {"field": "link", "message": "This survey is not open for answers."}
+    ]
 
 
 def test_a_mixed_batch_stores_what_it_can_and_holds_the_rest(
