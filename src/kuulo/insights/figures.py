@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuulo.feedback.models import Item, ItemVersion, Target, TargetMeasure
+from kuulo.feedback.models import HEADLINE_KINDS, Item, ItemVersion, Target, TargetMeasure
 from kuulo.organisations.models import Unit
 
 from .blocks import WHOLE_MONTHS, WHOLE_QUARTERS, WHOLE_YEARS
@@ -28,8 +28,10 @@ from .models import (
 )
 from .stats import Summary, change_p_value
 
-# The standard items every organisation's overview shows, and how each is summed up.
+# The headline measures every organisation's overview shows, and how each is summed up:
+# each is every item of that kind (an NPS item of any set is NPS), on its fixed scale.
 HEADLINE: dict[str, str] = {"csat": TargetMeasure.MEAN, "nps": TargetMeasure.NPS, "ces": TargetMeasure.MEAN}
+assert set(HEADLINE) == set(HEADLINE_KINDS)
 SIGNIFICANCE = 0.05
 # Decimals each kind of figure is shown with (a change too small to show is no change).
 DECIMALS = {"count": 0, "mean": 1, "nps": 0, "percent": 0, "minutes": 1}
@@ -145,11 +147,43 @@ class UnitRow:
     waiting_minutes: Figure = field(default_factory=Figure)
 
 
-def headline_versions() -> dict[str, ItemVersion]:
-    """The newest version of each headline item: results of versions are never mixed."""
-    versions = ItemVersion.objects.latest_of(Item.objects.filter(organisation=None, code__in=HEADLINE))
-    by_code = {version.item.code: version for version in versions.select_related("item")}
-    return {code: by_code[code] for code in HEADLINE if code in by_code}
+@dataclass(frozen=True)
+class Measure:
+    """What one kind of figure sums: the answers to one or more item versions on one scale.
+    A question's results are one version (`Measure.of`); a headline measure is every
+    version of every item of its kind, whose scale is fixed (ADR 0010)."""
+
+    version: ItemVersion  # stands for the measure: its scale, its wording, its item's targets
+    version_ids: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        assert self.version.pk in self.version_ids
+
+    @classmethod
+    def of(cls, version: "ItemVersion | Measure") -> "Measure":
+        return version if isinstance(version, Measure) else cls(version, (version.pk,))
+
+    @property
+    def key(self) -> str:
+        """What a history calls the measure's answers."""
+        if self.version_ids == (self.version.pk,):
+            return f"item {self.version.pk}"
+        return "items " + "+".join(str(pk) for pk in sorted(self.version_ids))
+
+
+def headline_measures(organisation_id: int) -> dict[str, Measure]:
+    """The headline measures: for each, every version of every item of its kind in the
+    standard catalogue and the organisation's own, stood for by the standard item's newest
+    version. A survey asks each at most once, so a respondent is counted once."""
+    items = Item.objects.filter(Q(organisation=None) | Q(organisation_id=organisation_id), kind__in=HEADLINE)
+    by_kind: dict[str, list[int]] = {}
+    for version_id, kind in ItemVersion.objects.filter(item__in=items).values_list("pk", "item__kind"):
+        by_kind.setdefault(kind, []).append(version_id)
+    newest = ItemVersion.objects.latest_of(Item.objects.filter(organisation=None, code__in=HEADLINE))
+    found = {}
+    for version in newest.select_related("item"):
+        found[version.item.code] = Measure(version, tuple(sorted(by_kind[version.item.kind])))
+    return {code: found[code] for code in HEADLINE if code in found}
 
 
 def empty(version: ItemVersion) -> Summary:

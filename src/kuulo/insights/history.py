@@ -20,10 +20,11 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
-from kuulo.feedback.models import Channel, Complaint, ItemVersion
+from kuulo.feedback.models import Channel, Complaint
 
 from .blocks import Group
 from .calendar import YEAR, node
+from .figures import Measure
 from .models import (
     SCALE_POINTS,
     SEGMENT,
@@ -54,7 +55,7 @@ class History:
 
     organisation_id: int
     dimensions: tuple[str, ...]
-    keys: tuple[str, ...]  # the items read (`item_key`), then the counts (when read)
+    keys: tuple[str, ...]  # the measures read (`Measure.key`), then the counts (when read)
     threshold: int
     stretches: list[tuple[date, date]]
     sums: dict[tuple[int, Values, str], dict[int, Sums]] = field(default_factory=dict)  # by stretch
@@ -100,11 +101,6 @@ class History:
         return self.groups[(unit_id, key, today)]
 
 
-def item_key(version: ItemVersion) -> str:
-    """What a history calls the answers to one item version."""
-    return f"item {version.pk}"
-
-
 def stretches(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """The runs of days between every first and last day of the periods."""
     cuts = sorted({first for first, _ in periods} | {last + timedelta(days=1) for _, last in periods})
@@ -115,15 +111,19 @@ def read(
     organisation_id: int,
     unit_ids: list[int],
     dimensions: tuple[str, ...],
-    versions: dict[str, ItemVersion],
+    measures: list[Measure],
     *,
     counts: bool,
     periods: list[tuple[date, date]],
     threshold: int,
 ) -> History:
     """Read what tables of these periods (each ending yesterday at the latest) need."""
-    key_of: dict[Any, str] = {version.pk: item_key(version) for version in versions.values()}
-    keys = (*key_of.values(), *(COUNTS if counts else ()))
+    # An item version may count in several measures (its own, and a headline measure).
+    key_of: dict[Any, list[str]] = {}
+    for measure in measures:
+        for version_id in measure.version_ids:
+            key_of.setdefault(version_id, []).append(measure.key)
+    keys = (*dict.fromkeys(measure.key for measure in measures), *(COUNTS if counts else ()))
     periods = [(first, last) for first, last in periods if first <= last]
     history = History(organisation_id, dimensions, keys, threshold, stretches(periods))
     if not periods:
@@ -165,7 +165,7 @@ def _read_sums(
     history: History,
     rows: Any,
     kind: str,
-    key_of: dict[Any, str] | None,
+    key_of: dict[Any, list[str]] | None,
     sums: dict[str, Any],
     name: str = "",
 ) -> None:
@@ -181,12 +181,18 @@ def _read_sums(
     for row in found:
         if row["stretch"] is None or (name and row[name] in NO_VALUE):
             continue
-        key = key_of[row[kind]] if key_of else row[kind]
-        by_stretch = history.sums.setdefault((row["unit_id"], (row[name],) if name else (), key), {})
-        by_stretch[row["stretch"]] = [row[column] or 0 for column in sums]
+        found_sums = [row[column] or 0 for column in sums]
+        for key in key_of[row[kind]] if key_of else [row[kind]]:
+            by_stretch = history.sums.setdefault((row["unit_id"], (row[name],) if name else (), key), {})
+            before = by_stretch.get(row["stretch"])
+            by_stretch[row["stretch"]] = (
+                found_sums if before is None else [a + b for a, b in zip(before, found_sums, strict=True)]
+            )
 
 
-def _read_days(history: History, rows: Any, kind: str, key_of: dict[Any, str] | None, column: str) -> None:
+def _read_days(
+    history: History, rows: Any, kind: str, key_of: dict[Any, list[str]] | None, column: str
+) -> None:
     """The days, from the start of the first period's year, of the units that had a small
     day in that time: from their first small day on."""
     first, last = node(YEAR, history.stretches[0][0]).start, history.stretches[-1][1]
@@ -194,30 +200,34 @@ def _read_days(history: History, rows: Any, kind: str, key_of: dict[Any, str] | 
         rows.filter(day__range=(first, last)).values("unit_id", kind, "day").annotate(respondents=Sum(column))
     )
     since: dict[int, date] = {}
+    # A measure of several item versions is small on a day only if one of its versions is.
     for row in daily.filter(respondents__gte=1, respondents__lt=history.threshold):
         since[row["unit_id"]] = min(row["day"], since.get(row["unit_id"], row["day"]))
     if not since:
         return
     for row in daily.filter(unit_id__in=list(since), day__gte=min(since.values())):
         if row["day"] >= since[row["unit_id"]]:
-            key = key_of[row[kind]] if key_of else row[kind]
-            history.days.setdefault((row["unit_id"], key), {})[row["day"]] = row["respondents"]
+            for key in key_of[row[kind]] if key_of else [row[kind]]:
+                days = history.days.setdefault((row["unit_id"], key), {})
+                days[row["day"]] = days.get(row["day"], 0) + row["respondents"]
 
 
 def _read_split(
-    history: History, rows: Any, kind: str, key_of: dict[Any, str] | None, column: str, name: str
+    history: History, rows: Any, kind: str, key_of: dict[Any, list[str]] | None, column: str, name: str
 ) -> None:
     """Respondents per value of the split (None: without a value) on the days in the
     periods that a split block needs (`blocks.hidden_values`): the small values and the
     rest of each day, and every value of every day of the units with small days (whose
-    blocks may be longer than a day)."""
+    blocks may be longer than a day). A measure of several item versions (a headline) may
+    see only the small version of a value on a day: it then counts the value as smaller
+    than it is and hides more, never less."""
     first, last = history.stretches[0][0], history.stretches[-1][1]
     daily = (
         rows.filter(day__range=(first, last))
         .values("unit_id", name, kind, "day")
         .annotate(respondents=Sum(column))
     )
-    kinds = set(key_of.values()) if key_of else set(COUNTS)
+    kinds = {key for keys in key_of.values() for key in keys} if key_of else set(COUNTS)
     whole = [unit_id for unit_id, key in history.days if key in kinds]
     rest = Q(**{name: 0 if name == "touchpoint_id" else ""})  # the respondents without a value
     small = Q(respondents__gte=1, respondents__lt=history.threshold) | rest
@@ -229,13 +239,13 @@ def _read_split(
 
 
 def _add_split(
-    history: History, row: dict[str, Any], kind: str, key_of: dict[Any, str] | None, name: str
+    history: History, row: dict[str, Any], kind: str, key_of: dict[Any, list[str]] | None, name: str
 ) -> None:
     """Add one row: a unit's respondents with one value on one day."""
-    key = key_of[row[kind]] if key_of else row[kind]
     value = None if row[name] in NO_VALUE else row[name]
-    by_day = history.split.setdefault((row["unit_id"], key), {}).setdefault(row["day"], {})
-    by_day[value] = by_day.get(value, 0) + row["respondents"]
+    for key in key_of[row[kind]] if key_of else [row[kind]]:
+        by_day = history.split.setdefault((row["unit_id"], key), {}).setdefault(row["day"], {})
+        by_day[value] = by_day.get(value, 0) + row["respondents"]
 
 
 def _read_complaints(history: History) -> None:

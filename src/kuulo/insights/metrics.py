@@ -25,9 +25,10 @@ from .figures import (
     SIGNIFICANCE,
     Figure,
     Filters,
+    Measure,
     UnitRow,
     added,
-    headline_versions,
+    headline_measures,
     measure_of,
     measure_value,
     metric,
@@ -37,7 +38,17 @@ from .history import History
 from .stats import Summary, change_p_value, significant_changes
 from .table import Table, Tree, build, prepare
 
-__all__ = ["DECIMALS", "HEADLINE", "Figure", "Filters", "UnitRow", "measure_of", "measure_value"]
+__all__ = [
+    "DECIMALS",
+    "HEADLINE",
+    "Figure",
+    "Filters",
+    "Measure",
+    "UnitRow",
+    "headline_measures",
+    "measure_of",
+    "measure_value",
+]
 
 
 def unit_rows(
@@ -50,7 +61,7 @@ def unit_rows(
     today = today or timezone.localdate()
     tree = Tree.of(units[0].organisation_id)
     filters = replace(filters, organisation_id=units[0].organisation_id).completed(today)
-    versions = headline_versions()
+    versions = headline_measures(tree.organisation_id)
     history = prepare(tree, [filters, filters.previous()], versions, threshold, counts=True, today=today)
     now = build(tree, filters, threshold, versions, today=today, history=history)
     # The previous period is hidden the same way before any change is worked out:
@@ -73,9 +84,9 @@ def unit_rows(
     return rows
 
 
-def _keyed(versions: Iterable[ItemVersion]) -> dict[str, ItemVersion]:
-    """Versions keyed as a table's rows will hold them."""
-    return {str(version.pk): version for version in versions}
+def _keyed(items: Iterable[ItemVersion | Measure]) -> dict[str, Measure]:
+    """Item versions (or measures) keyed as a table's rows will hold them."""
+    return {measure.key: measure for measure in map(Measure.of, items)}
 
 
 # --- One unit: "how did my unit do yesterday" -----------------------------------------------
@@ -87,10 +98,11 @@ BASELINE_DAYS = 90  # the unit's own baseline: the 90 days before the last 28
 
 @dataclass
 class ItemCard:
-    """One headline item of a unit: recent windows against the unit's baseline and target."""
+    """One headline measure of a unit: recent windows against the unit's baseline and target."""
 
     code: str
-    version: ItemVersion
+    measure: Measure
+    version: ItemVersion  # the measure's wording and scale
     windows: dict[str, Figure]
     baseline: Figure
 
@@ -162,7 +174,8 @@ def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | Non
     the filters' period, and the changes from the period before."""
     today = today or timezone.localdate()
     filters = replace(filters, organisation_id=unit.organisation_id).completed(today)
-    versions = _keyed(headline_versions().values()) | _keyed(_answered_versions(unit.subtree_ids, filters))
+    headline = headline_measures(unit.organisation_id).values()
+    versions = _keyed(headline) | _keyed(_answered_versions(unit.subtree_ids, filters))
     periods = [
         *_card_periods(unit, today).values(),
         filters,
@@ -173,8 +186,8 @@ def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | Non
 
 
 def item_cards(unit: Unit, today: date, threshold: int, reading: History | None = None) -> list[ItemCard]:
-    """The unit's headline items over its cards' windows (`reading`: from `unit_reading`)."""
-    versions = headline_versions()
+    """The unit's headline measures over its cards' windows (`reading`: from `unit_reading`)."""
+    versions = headline_measures(unit.organisation_id)
     periods = _card_periods(unit, today)
     tree = Tree.of(unit.organisation_id)
     reading = reading or prepare(tree, list(periods.values()), versions, threshold, counts=False, today=today)
@@ -185,12 +198,12 @@ def item_cards(unit: Unit, today: date, threshold: int, reading: History | None 
         for name, period in periods.items()
     }
     cards = []
-    for code, version in versions.items():
+    for code, measure in versions.items():
         figures = {name: row.metrics[code] for name, row in rows.items()}
         baseline = figures.pop("baseline")
         for figure in figures.values():
             set_change(figure, baseline)
-        cards.append(ItemCard(code=code, version=version, windows=figures, baseline=baseline))
+        cards.append(ItemCard(code, measure, measure.version, windows=figures, baseline=baseline))
     return cards
 
 
@@ -201,11 +214,15 @@ class Trend:
 
 
 def trends(
-    unit: Unit, versions: list[ItemVersion], filters: Filters, threshold: int, reading: History | None = None
+    unit: Unit,
+    versions: list[ItemVersion] | list[Measure],
+    filters: Filters,
+    threshold: int,
+    reading: History | None = None,
 ) -> dict[int, Trend]:
-    """Each item's value per day, week or month of the period, and its distribution over
-    the whole period, by item version id. Each point is the cell every other view shows
-    for that day, week or month."""
+    """Each item's (or measure's) value per day, week or month of the period, and its
+    distribution over the whole period, by (representative) item version id. Each point
+    is the cell every other view shows for that day, week or month."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(versions)
     tree = Tree.of(unit.organisation_id)
@@ -216,14 +233,14 @@ def trends(
     ]
     whole = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     found = {}
-    for key, version in keyed.items():
+    for key, measure in keyed.items():
         overall = whole.metrics[key]
         shares = (
             [100 * number / overall.summary.n for number in overall.summary.counts]
             if overall.shown and overall.summary and overall.summary.n
             else []
         )
-        found[version.pk] = Trend([row.metrics[key].value for row in rows], shares)
+        found[measure.version.pk] = Trend([row.metrics[key].value for row in rows], shares)
     return found
 
 
@@ -249,11 +266,11 @@ def significant_item_changes(
     now = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     before = build(tree, filters.previous(), threshold, keyed, counts=False, history=history).row(unit.pk)
     changes = {}
-    for key, version in keyed.items():
+    for key, measure in keyed.items():
         after, earlier = now.metrics[key], before.metrics[key]
         set_change(after, earlier)
         if after.change is not None:
-            changes[key] = Change(version=version, before=earlier, after=after)
+            changes[key] = Change(version=measure.version, before=earlier, after=after)
     kept = significant_changes({key: change.after.p_value for key, change in changes.items()})
     return [change for key, change in changes.items() if key in kept]
 
@@ -284,7 +301,7 @@ def path_rows(unit: Unit, touchpoints: list[Any], filters: Filters, threshold: i
         respondent_type="",
         age_band="",
     )
-    table = build(Tree.of(unit.organisation_id), filters, threshold, headline_versions())
+    table = build(Tree.of(unit.organisation_id), filters, threshold, headline_measures(unit.organisation_id))
     rows = []
     for touchpoint in touchpoints:
         row = table.row(unit.pk, touchpoint_id=touchpoint.pk)
@@ -338,7 +355,8 @@ def comparison(unit: Unit, filters: Filters, threshold: int, visible: set[int]) 
     ]
     roots = [pk for pk, other in tree.active.items() if other.parent_id not in tree.active]
     compared = []
-    for key, version in keyed.items():
+    for key, measured in keyed.items():
+        version = measured.version
         measure = measure_of(version)
         own = table.row(unit.pk).metrics[key]
         shown = [(pk, figure) for pk in peers if (figure := table.row(pk).metrics[key]).shown]
@@ -424,34 +442,36 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
         Item.objects.filter(pk__in={a.item_id for a in actions if a.item_id})
     )
     newest = {version.item_id: version for version in named.select_related("item")}
-    fallback = headline_versions().get("csat")
+    # A headline item's action is measured on its headline measure (every item of its kind).
+    headline = headline_measures(unit.organisation_id)
     tree = Tree.of(unit.organisation_id)
     chosen = []
     for action in actions:
-        version = newest.get(action.item_id) if action.item_id else fallback
+        version = newest.get(action.item_id) if action.item_id else headline["csat"].version
         if version is None or version.scale_min is None or action.done_on is None:
             continue
+        measure = headline.get(version.item.kind) or Measure.of(version)
         done = action.done_on
         around = Filters(start=done, end=done, organisation_id=unit.organisation_id)
         periods = (
             replace(around, start=done - timedelta(days=EFFECT_DAYS), end=done - timedelta(days=1)),
             replace(around, end=min(done + timedelta(days=EFFECT_DAYS - 1), today - timedelta(days=1))),
         )
-        chosen.append((action, version, periods))
+        chosen.append((action, measure, periods))
     if not chosen:
         return []
     every = [period for _action, _version, periods in chosen for period in periods]
     reading = prepare(tree, every, _keyed(v for _a, v, _p in chosen), threshold, counts=False, today=today)
     effects: list[ActionEffect] = []
-    for action, version, periods in chosen:
+    for action, measure, periods in chosen:
         done_on = periods[1].start
         before, after = (
-            build(tree, period, threshold, {"item": version}, counts=False, history=reading)
+            build(tree, period, threshold, {"item": measure}, counts=False, history=reading)
             .row(unit.pk)
             .metrics["item"]
             for period in periods
         )
         set_change(after, before)
         bucket = next((i for i, point in enumerate(points) if point.start <= done_on <= point.end), None)
-        effects.append(ActionEffect(len(effects) + 1, action, version, before, after, bucket))
+        effects.append(ActionEffect(len(effects) + 1, action, measure.version, before, after, bucket))
     return effects

@@ -110,15 +110,15 @@ def build(report: Report, progress: Callable[[int], None]) -> ReportContent:
 def _focus(
     user: Any, unit: Unit, row: metrics.UnitRow, filters: metrics.Filters, threshold: int, text_threshold: int
 ) -> Focus:
-    versions = list(metrics.headline_versions().values())
+    measures = list(metrics.headline_measures(unit.organisation_id).values())
     points = metrics.buckets(filters)
     labels = [point.label for point in points]
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
     reading = metrics.unit_reading(unit, filters, threshold)  # one read for the trends and changes
-    trends = metrics.trends(unit, versions, filters, threshold, reading)
+    trends = metrics.trends(unit, measures, filters, threshold, reading)
     trend_charts, distribution_charts = [], []
-    for version in versions:
+    for version in (measure.version for measure in measures):
         code, measure = version.item.code, metrics.measure_of(version)
         figure = row.metrics.get(code)
         target = figure.target if figure is not None and figure.measure == measure else None

@@ -25,7 +25,7 @@ here, so the same cell is shown or hidden alike everywhere.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -37,8 +37,8 @@ from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
 from .blocks import EVERY, SHOWN, cell_verdicts
-from .figures import Figure, Filters, UnitRow, count, empty, hide, measure_of, metric
-from .history import COUNTS, History, Sums, Values, item_key, read
+from .figures import Figure, Filters, Measure, UnitRow, count, empty, hide, measure_of, metric
+from .history import COUNTS, History, Sums, Values, read
 from .models import SEGMENT
 from .stats import Summary
 
@@ -99,30 +99,32 @@ def build(
     tree: Tree,
     filters: Filters,
     threshold: int,
-    versions: dict[str, ItemVersion],
+    items: Mapping[str, ItemVersion | Measure],
     *,
     counts: bool = True,
     today: date | None = None,
     history: History | None = None,
 ) -> Table:
     """The table for one period and filters, as of `today` (the period is cut to end
-    yesterday at the latest). `versions` names the items to show, keyed as the rows'
-    `metrics` will be; `counts` adds responses, verbal feedback, complaints, response
-    rates and waiting times; `history` (from `prepare`) saves reading the aggregates again
-    for each of several periods."""
+    yesterday at the latest). `items` names the item versions (or measures of several)
+    to show, keyed as the rows' `metrics` will be; `counts` adds responses, verbal
+    feedback, complaints, response rates and waiting times; `history` (from `prepare`)
+    saves reading the aggregates again for each of several periods."""
     today = today or timezone.localdate()
     filters = replace(filters.completed(today), organisation_id=tree.organisation_id)
     dimensions = _dimensions(filters)
-    # What the history calls each figure: items by their version, counts by their kind.
-    names = {key: item_key(version) for key, version in versions.items()} | {
+    measures = {key: Measure.of(item) for key, item in items.items()}
+    versions = {key: measure.version for key, measure in measures.items()}
+    # What the history calls each figure: items by their measure, counts by their kind.
+    names = {key: measure.key for key, measure in measures.items()} | {
         kind: kind for kind in (COUNTS if counts else ())
     }
     if history is None or not history.serves(
         filters.start, filters.end, dimensions, tuple(names.values()), threshold
     ):
-        history = prepare(tree, [filters], versions, threshold, counts=counts, today=today)
+        history = prepare(tree, [filters], measures, threshold, counts=counts, today=today)
     targets = _targets(tree, versions)
-    measures = {key: measure_of(version) for key, version in versions.items()}
+    summed_as = {key: measure_of(version) for key, version in versions.items()}
 
     def blank(unit: Unit) -> UnitRow:
         return UnitRow(
@@ -131,7 +133,7 @@ def build(
             verbal=count(0, threshold),
             complaints=count(0, threshold),
             metrics={
-                key: metric(empty(version), measures[key], threshold, targets.get((unit.pk, key)))
+                key: metric(empty(version), summed_as[key], threshold, targets.get((unit.pk, key)))
                 for key, version in versions.items()
             },
         )
@@ -146,7 +148,7 @@ def build(
                 low, high = version.scale_min or 0, version.scale_max or 0
                 n, total, total_sq, *points = summed[(unit_id, values, names[key])]
                 summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high)
-                row.metrics[key] = metric(summary, measures[key], threshold, targets.get((unit_id, key)))
+                row.metrics[key] = metric(summary, summed_as[key], threshold, targets.get((unit_id, key)))
         if counts:
             for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split
                 setattr(row, kind, count(summed.get((unit_id, values, kind), [0])[0], threshold))
@@ -170,7 +172,7 @@ def build(
 def prepare(
     tree: Tree,
     periods: list[Filters],
-    versions: dict[str, ItemVersion],
+    items: Mapping[str, ItemVersion | Measure],
     threshold: int,
     *,
     counts: bool,
@@ -182,7 +184,7 @@ def prepare(
         tree.organisation_id,
         list(tree.ancestors),
         _dimensions(periods[0]),
-        versions,
+        [Measure.of(item) for item in items.values()],
         counts=counts,
         periods=[(cut.start, cut.end) for cut in (period.completed(today) for period in periods)],
         threshold=threshold,

@@ -85,7 +85,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     points = metrics.buckets(filters)
     effects = metrics.action_effects(unit, filters, threshold, points)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
-    trends = metrics.trends(unit, [card.version for card in cards], filters, threshold, reading)
+    trends = metrics.trends(unit, [card.measure for card in cards], filters, threshold, reading)
     labels = [point.label for point in points]
     trend_charts, distribution_charts = [], []
     for card in cards:

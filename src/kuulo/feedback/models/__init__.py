@@ -15,6 +15,7 @@ Django looks for an app's models in its `models` module, and callers import them
 from .catalogue import (
     CHOICE_KINDS,
     FIXED_SCALES,
+    HEADLINE_KINDS,
     RATING_KINDS,
     Dimension,
     Item,
@@ -53,6 +54,7 @@ from .surveys import (
 __all__ = [
     "CHOICE_KINDS",
     "FIXED_SCALES",
+    "HEADLINE_KINDS",
     "RATING_KINDS",
     "RECOMMENDED_MAX_QUESTIONS",
     "AgeBand",

@@ -44,6 +44,9 @@ FIXED_SCALES: dict[str, tuple[int, int]] = {
     ItemKind.AGREEMENT: (1, 5),
     ItemKind.YES_NO: (0, 1),
 }
+# Kinds whose answers make the organisation-wide headline figures, whichever item asks them
+# (insights.figures.headline_measures): a survey asks each at most once.
+HEADLINE_KINDS = (ItemKind.CSAT, ItemKind.NPS, ItemKind.CES)
 RATING_KINDS = {ItemKind.CSAT, ItemKind.NPS, ItemKind.CES, ItemKind.AGREEMENT, ItemKind.LIKERT}
 CHOICE_KINDS = {ItemKind.SINGLE_CHOICE, ItemKind.MULTIPLE_CHOICE}
 

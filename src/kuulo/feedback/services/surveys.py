@@ -15,6 +15,7 @@ from kuulo.organisations.models import Organisation, Unit
 
 from ..models import (
     CHOICE_KINDS,
+    HEADLINE_KINDS,
     ItemVersion,
     QuestionSet,
     ServicePath,
@@ -117,6 +118,13 @@ def add_question(survey: Survey, item_version: ItemVersion, *, required: bool = 
         raise ValidationError(_("The item belongs to another organisation."))
     if survey.questions.filter(item_version__item=item_version.item).exists():
         raise ValidationError(_("The survey already asks this item."))
+    kind = item_version.item.kind
+    if kind in HEADLINE_KINDS and survey.questions.filter(item_version__item__kind=kind).exists():
+        # Every item of the kind counts in one headline figure: twice would count one person twice.
+        raise ValidationError(
+            _("The survey already asks a %(kind)s question: ask each of CSAT, NPS and CES once.")
+            % {"kind": item_version.item.get_kind_display()}
+        )
     order = (survey.questions.aggregate(m=Max("order"))["m"] or 0) + 1
     return SurveyQuestion.objects.create(
         survey=survey, item_version=item_version, order=order, required=required

@@ -48,7 +48,7 @@ from kuulo.feedback import services as feedback_services
 from kuulo.feedback.models import Channel, SurveyPublication, Touchpoint
 from kuulo.feedback.testing import make_survey, send_answers
 from kuulo.insights import metrics
-from kuulo.insights.figures import Figure, Filters, headline_versions
+from kuulo.insights.figures import Figure, Filters, headline_measures
 from kuulo.insights.table import Table, Tree, build
 from kuulo.insights.tests.test_privacy import _in_row_space, _reduced
 from kuulo.organisations import services as org_services
@@ -179,9 +179,9 @@ def check(
         organisation_id=world.org.pk,
     )
     tree = Tree.of(world.org.pk)
-    first = build(tree, filters, threshold, headline_versions())
+    first = build(tree, filters, threshold, headline_measures(tree.organisation_id))
     period, read_on = other_period(filters, pair, today)
-    second = build(tree, period, threshold, headline_versions(), today=read_on)
+    second = build(tree, period, threshold, headline_measures(tree.organisation_id), today=read_on)
     counts = respondents(setting, responses, first.dimensions, today)
     check_pair(first, second, counts, threshold)
     check_views(setting, filters, first, threshold)
@@ -360,7 +360,10 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
         trends = metrics.trends(unit, versions, filters, threshold)
         points = [
             build(
-                table.tree, replace(filters, start=point.start, end=point.end), threshold, headline_versions()
+                table.tree,
+                replace(filters, start=point.start, end=point.end),
+                threshold,
+                headline_measures(table.tree.organisation_id),
             )
             for point in metrics.buckets(table.filters)
         ]
@@ -384,7 +387,10 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
         in_path = replace(filters, touchpoint_id=None, channel="", language="")  # split by touchpoint only
         for row in page.context["rows"]:
             split = build(
-                table.tree, replace(in_path, touchpoint_id=row.touchpoint.pk), threshold, headline_versions()
+                table.tree,
+                replace(in_path, touchpoint_id=row.touchpoint.pk),
+                threshold,
+                headline_measures(table.tree.organisation_id),
             )
             cell = cell_of(split, world.root.pk)
             same(row.responses, cell["responses"], threshold)
@@ -412,7 +418,8 @@ def test_the_pair_check_finds_what_the_old_rule_gave_away(setting: Setting) -> N
         tree = Tree.of(world.org.pk)
         counts = respondents(setting, sent, (), timezone.localdate())
         one, two = (
-            build(tree, Filters(start=monday, end=end), 5, headline_versions()) for end in (monday, tuesday)
+            build(tree, Filters(start=monday, end=end), 5, headline_measures(tree.organisation_id))
+            for end in (monday, tuesday)
         )
         found = leaks(one, two, counts, 5, old_rule=True)
         assert ("csat", 1, [(world.unit.pk, None, tuesday)]) in found

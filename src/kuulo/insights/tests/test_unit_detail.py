@@ -59,7 +59,7 @@ def test_trend_has_a_gap_where_a_day_cuts_a_small_group(world: World, publicatio
     for day, answers in ((28, [{"csat": 4}] * 6), (30, [{"csat": 2}] * 2), (31, [{"csat": 4}] * 4)):
         when = timezone.now().replace(month=5, day=day, hour=12)
         send_answers(world.users[Role.ADMIN], publication, answers, when=when)
-    version = metrics.headline_versions()["csat"]
+    version = metrics.headline_measures(world.org.pk)["csat"].version
     days = metrics.Filters(start=date(2026, 5, 25), end=date(2026, 6, 7))
     values = metrics.trends(world.unit, [version], days, threshold=5)[version.pk].values
     assert len(values) == len(metrics.buckets(days)) == 14
