@@ -28,11 +28,13 @@ from .models import (
 _sequence = count(1)
 
 
-def make_touchpoint(organisation: Organisation, code: str = "apply") -> Touchpoint:
+def make_touchpoint(organisation: Organisation, code: str = "apply", unit: Unit | None = None) -> Touchpoint:
+    """A touchpoint of a new service path: the organisation's, or `unit`'s own."""
     path = services.create_service_path(
         organisation=organisation,
         code=f"path-{next(_sequence)}",
         name_fi="Opintopolku",
+        unit=unit,
         touchpoints=[(code, "Hakeminen", "Ansökan", "Applying")],
     )
     return path.touchpoints.get()
@@ -105,7 +107,13 @@ def _published(scope: AccessScope) -> SurveyPublication:
 
 
 def _survey(scope: AccessScope) -> Survey:
-    return scope.once("survey", lambda: make_survey(scope.organisation))
+    # On the unit's own path: its results are the unit's (and its line's), not a sibling's.
+    return scope.once(
+        "survey",
+        lambda: make_survey(
+            scope.organisation, touchpoint=make_touchpoint(scope.organisation, unit=scope.unit)
+        ),
+    )
 
 
 ACCESS_FIXTURES: AccessFixtures = {
@@ -292,6 +300,7 @@ CANARY = Canary(
     organisation=_canary_organisation,
     unit=_canary_unit,
     finish=_canary_finish,
+    id_parameters={"touchpoint": Touchpoint},  # a dashboard filter in a link
     field_values={"touchpoints_text": "probe | Probe", "recipients": "probe@example.test"},
     api_bodies={
         "post_responses": ApiBody(

@@ -186,12 +186,14 @@ def item_trend(
     values: list[float | None],
     target: float | None,
     markers: list[tuple[int, str]],
+    title: str = "",
 ) -> Chart:
-    """An item's value per point of the period, with its target and the actions done."""
+    """An item's value per point of the period, with its target and the actions done
+    (`title`: instead of "<CODE> over time", where a heading names the item already)."""
     name = code.upper()
     return Chart(
         id=f"trend-{code}",
-        title=_("%(item)s over time") % {"item": name},
+        title=title or _("%(item)s over time") % {"item": name},
         labels=labels,
         series=[Series(name, values)],
         target=target,
@@ -203,14 +205,14 @@ def item_trend(
     )
 
 
-def item_distribution(code: str, scale: list[int], distribution: list[float]) -> Chart:
+def item_distribution(code: str, scale: list[int], distribution: list[float], title: str = "") -> Chart:
     """The share of an item's answers at each point of its scale (empty when too few)."""
     return Chart(
         id=f"distribution-{code}",
         kind="bar",
         width=360,
         height=220,
-        title=_("Answers to %(item)s") % {"item": code.upper()},
+        title=title or _("Answers to %(item)s") % {"item": code.upper()},
         labels=[str(value) for value in scale],
         category=_("Answer"),
         series=[Series(_("Share of answers"), list(distribution) or [None] * len(scale))],

@@ -14,13 +14,14 @@ from kuulo.feedback.models import AgeBand, Channel, RespondentType, Touchpoint
 
 from .metrics import Filters
 from .models import AlertSubscription
-from .periods import period_error
+from .periods import CALENDAR_PERIODS, calendar_period, period_error
 
 PERIODS = [
     ("7", _("Last 7 days")),
     ("28", _("Last 28 days")),
     ("90", _("Last 90 days")),
-    ("365", _("Last 12 months")),
+    ("365", _("Last 365 days")),
+    *CALENDAR_PERIODS,
     ("custom", _("Chosen days")),
 ]
 SPLITS = ("touchpoint", "channel", "language", "respondent_type", "age_band")
@@ -84,6 +85,8 @@ class DashboardFilterForm(forms.Form):
         period = data.get("period") or "28"
         if period == "custom":
             start, end = data["start"], data["end"]
+        elif not period.isdigit():
+            start, end = calendar_period(period, today)
         else:
             end = today - timedelta(days=1)
             start = end - timedelta(days=int(period) - 1)
@@ -163,8 +166,7 @@ class ReportRequestForm(forms.Form):
         if period == "custom":
             return self.cleaned_data["start"], self.cleaned_data["end"]
         if period == "last_month":
-            end = today.replace(day=1) - timedelta(days=1)
-            return end.replace(day=1), end
+            return calendar_period("month", today)
         if period == "this_month":
             return today.replace(day=1), today
         return today - timedelta(days=int(period) - 1), today

@@ -2,7 +2,7 @@
 their monthly schedules. Every write is atomic and audited."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from kuulo.organisations.models import Unit
 
 from . import alerts, pdf, reports
 from .models import Report, ReportSchedule, ReportStatus
+from .periods import calendar_period
 
 logger = logging.getLogger(__name__)
 VIEW = Permission.VIEW_INSIGHTS
@@ -159,8 +160,7 @@ def delete_schedule(schedule: ReportSchedule, *, request: Any = None) -> None:
 
 
 def previous_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
+    return calendar_period("month", today)
 
 
 def run_schedules(today: date | None = None) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import report_views, results_views, views
 
 app_name = "insights"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("export/", views.overview_export, name="overview_export"),
     path("responses/export/", views.responses_export, name="responses_export"),
     path("paths/<int:path_id>/", views.path_detail, name="path_detail"),
+    path("surveys/", results_views.survey_list, name="survey_list"),
+    path("surveys/<int:survey_id>/", results_views.survey_results, name="survey_results"),
     path("alerts/", views.notifications, name="notifications"),
     path("wall/", views.wall, name="wall"),
     path("reports/", report_views.report_list, name="report_list"),

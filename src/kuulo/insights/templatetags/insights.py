@@ -36,7 +36,7 @@ def chart(spec: Any) -> dict[str, Any]:
 @register.inclusion_tag("insights/_dashboards_nav.html", takes_context=True)
 def dashboards_nav(context: template.Context, current: Any) -> dict[str, Any]:
     """The dashboards' own navigation: units, each service path, successes and PDF reports.
-    `current` is "units", "wall", "reports" or a service path's id. The dashboards pass
+    `current` is "units", "surveys", "wall", "reports" or a service path's id. The dashboards pass
     their filters on to each other; the report pages, which have none, do not."""
     request = context["request"]
     return {

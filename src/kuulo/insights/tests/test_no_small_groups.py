@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 # pydantic cannot build a schema of freezegun's datetime.
 from kuulo import urls  # noqa: F401
 from kuulo.feedback import services as feedback_services
-from kuulo.feedback.models import Channel, SurveyPublication, Touchpoint
+from kuulo.feedback.models import Channel, Survey, SurveyPublication, Touchpoint
 from kuulo.feedback.testing import make_survey, send_answers
 from kuulo.insights import metrics
 from kuulo.insights.figures import Figure, Filters, headline_measures
@@ -357,7 +357,7 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
             for figure in [*card.windows.values(), card.baseline]:
                 assert not figure.shown or figure.n == 0 or figure.n >= threshold
         versions = [card.version for card in page.context["cards"]]
-        trends = metrics.trends(unit, versions, filters, threshold)
+        trends = metrics.trends(unit, [card.measure for card in page.context["cards"]], filters, threshold)
         points = [
             build(
                 table.tree,
@@ -396,6 +396,24 @@ def check_views(setting: Setting, filters: Filters, table: Table, threshold: int
             same(row.responses, cell["responses"], threshold)
             for code, figure in row.metrics.items():
                 same(figure, cell[code], threshold)
+    # A survey's results are the cells of its touchpoint's split, for the unit and those below.
+    in_path = replace(filters, touchpoint_id=None, channel="", language="")
+    for survey in Survey.objects.filter(touchpoint__in=setting.touchpoints):
+        page = admin.get(f"/dashboards/surveys/{survey.pk}/?{query(in_path)}")
+        split = build(
+            table.tree,
+            replace(in_path, touchpoint_id=survey.touchpoint_id),
+            threshold,
+            {f"item {q.item_version_id}": q.item_version for q in survey.questions.all()},
+            counts=False,
+        )
+        for result, _trend, _distribution in page.context["rows"]:
+            key = f"item {result.version.pk}"
+            assert result.figure is not None  # every question here has a scale
+            same(result.figure, split.row(page.context["unit"].pk).metrics[key], threshold)
+            for child, figure in result.by_unit:
+                same(figure, split.row(child.pk).metrics[key], threshold)
+            assert (result.distribution != []) == (result.figure.shown and result.figure.n > 0)
 
 
 def test_the_pair_check_finds_what_the_old_rule_gave_away(setting: Setting) -> None:

@@ -1,0 +1,90 @@
+"""Survey results: the surveys a user may read results of, and one survey's every question
+over a unit's subtree, with drill-down to the units below and to the comments."""
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kuulo.feedback.models import Survey, SurveyStatus, Touchpoint
+from kuulo.organisations.access import (
+    Permission,
+    get_for_user_or_404,
+    listed,
+    organisation_for,
+    requires,
+    units_for,
+)
+from kuulo.organisations.models import Unit
+
+from . import charts, metrics, results
+from .views import _filter_form
+
+VIEW = Permission.VIEW_INSIGHTS
+
+
+def _surveys(request: HttpRequest) -> QuerySet[Survey]:
+    """The surveys at the touchpoints the user may see named (a draft's page is empty)."""
+    touchpoints = listed(Touchpoint.objects.all(), request.user, VIEW)
+    return Survey.objects.filter(
+        organisation=organisation_for(request.user), touchpoint__in=touchpoints
+    ).select_related("touchpoint__service_path")
+
+
+@requires(VIEW)
+def survey_list(request: HttpRequest) -> HttpResponse:
+    """Published and closed surveys."""
+    surveys = _surveys(request).exclude(status=SurveyStatus.DRAFT).order_by("status", "name_fi")
+    return render(request, "insights/survey_list.html", {"surveys": surveys})
+
+
+@requires(VIEW)
+def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Every question of the survey over one unit's subtree (the user's top unit, or one
+    below it chosen by drill-down), at the survey's touchpoint."""
+    organisation = organisation_for(request.user)
+    survey = get_object_or_404(_surveys(request), pk=survey_id)
+    units = list(units_for(request.user, VIEW).active().order_by("path"))
+    roots = [unit for unit in units if unit.parent_id not in {u.pk for u in units}]
+    unit: Unit | None = None
+    if chosen := request.GET.get("unit", "").strip():
+        unit = get_for_user_or_404(
+            Unit.objects.active(), request.user, VIEW, pk=chosen if chosen.isdigit() else 0
+        )
+    else:
+        unit = roots[0] if roots else None
+    form = _filter_form(request)
+    filters = form.filters(timezone.localdate())
+    threshold = organisation.reporting_threshold
+    found = results.survey_results(survey, unit, filters, threshold) if unit else []
+    labels = [bucket.label for bucket in metrics.buckets(filters)]
+    rows = []  # each question with its trend and distribution charts (None: no scale)
+    for number, result in enumerate(found, start=1):
+        trend = distribution = None
+        if result.figure is not None:
+            version, measure = result.version, metrics.measure_of(result.version)
+            scale = (version.scale_min, version.scale_max)
+            trend = charts.item_trend(
+                f"q{number}", measure, scale, labels, result.trend, None, [], title=_("Over time")
+            )
+            shares = [share for _value, _count, share in result.distribution]
+            distribution = charts.item_distribution(
+                f"q{number}", version.scale_values(), shares, title=_("Share of answers")
+            )
+        rows.append((result, trend, distribution))
+    parent = unit.parent if unit and unit.parent_id and unit not in roots else None
+    return render(
+        request,
+        "insights/survey_results.html",
+        {
+            "survey": survey,
+            "unit": unit,
+            "parent": parent,
+            "roots": roots,
+            "rows": rows,
+            "form": form,
+            "filters": filters,
+            "threshold": threshold,
+        },
+    )
