@@ -48,6 +48,9 @@ class Filters:
     language: str = ""
     respondent_type: str = ""
     age_band: str = ""
+    # What changes are measured from: "" the equally long period just before, "year" the
+    # same days a year earlier.
+    compare: str = ""
     # Set by the readers below from the units asked about: every aggregate index starts with it.
     organisation_id: int | None = None
 
@@ -68,7 +71,10 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Filters":
-        """The same filters over the equally long period just before."""
+        """The same filters over the period changes are measured from: the equally long
+        period just before, or (`compare="year"`) the same days a year earlier."""
+        if self.compare == "year":
+            return replace(self, start=year_before(self.start), end=year_before(self.end))
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
     @property
@@ -108,6 +114,11 @@ class Filters:
             if value := getattr(self, name):
                 q &= Q(**{f"{prefix}{name}": value})
         return q
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 @dataclass

@@ -35,6 +35,11 @@ class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="28", required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    compare = forms.ChoiceField(
+        label=_("Changes from"),
+        choices=[("", _("The period before")), ("year", _("The same days a year earlier"))],
+        required=False,
+    )
     touchpoint = forms.ModelChoiceField(
         label=_("Touchpoint"),
         queryset=Touchpoint.objects.none(),
@@ -95,6 +100,7 @@ class DashboardFilterForm(forms.Form):
             start=start,
             end=end,
             touchpoint_id=touchpoint.pk if touchpoint else None,
+            compare=data.get("compare", ""),
             channel=data.get("channel", ""),
             language=data.get("language", ""),
             respondent_type=data.get("respondent_type", ""),

@@ -68,3 +68,27 @@ def test_last_month_is_shown_where_the_last_28_days_are_not(world: World) -> Non
     assert whole.shown and whole.n == 14
     cut = metrics.Filters(start=start, end=end - timedelta(days=1))  # cuts the small day's block
     assert metrics.unit_rows([world.unit], cut, threshold=5)[0].metrics["csat"].hidden
+
+
+def test_changes_can_be_measured_from_the_same_days_a_year_earlier(world: World) -> None:
+    publication = make_publication(world.unit, items=("csat",))
+    admin, now = world.users[Role.ADMIN], timezone.now()
+    send_answers(admin, publication, [{"csat": 4}] * 6, when=now - timedelta(days=3))
+    send_answers(admin, publication, [{"csat": 2}] * 6, when=now - timedelta(days=368))  # a year earlier
+    send_answers(admin, publication, [{"csat": 5}] * 6, when=now - timedelta(days=40))  # the month before
+    form = DashboardFilterForm({"period": "28", "compare": "year"}, touchpoints=Touchpoint.objects.none())
+    filters = form.filters(timezone.localdate())
+    assert filters.previous().start == filters.start.replace(year=filters.start.year - 1)
+    row = metrics.unit_rows([world.unit], filters, threshold=5)[0]
+    assert row.metrics["csat"].change == 2.0  # from 2 a year earlier, not from 5 the month before
+    plain = DashboardFilterForm({"period": "28"}, touchpoints=Touchpoint.objects.none()).filters(
+        timezone.localdate()
+    )
+    assert metrics.unit_rows([world.unit], plain, threshold=5)[0].metrics["csat"].change == -1.0  # from 5
+
+
+def test_the_day_a_year_before_a_leap_day() -> None:
+    from kuulo.insights.figures import year_before
+
+    assert year_before(date(2028, 2, 29)) == date(2027, 2, 28)
+    assert year_before(date(2026, 12, 7)) == date(2025, 12, 7)
