@@ -271,7 +271,11 @@ def _digest(item: IncomingResponse, answers: list[CleanAnswer]) -> str:
     "4" or 4): a resend has the same digest, another response under the same key not."""
     content = {
         "link": item.link,
-        "answers": sorted((a.item_version_id, a.number, a.choices, a.text) for a in answers),
+        # "Can't say" only where given: digests stored before it existed stay the same.
+        "answers": sorted(
+            (a.item_version_id, a.number, a.choices, a.text, *(("cant_say",) if a.cant_say else ()))
+            for a in answers
+        ),
         "responded_at": item.responded_at.isoformat() if item.responded_at else None,
         "language": item.language,
         "channel": item.channel,
@@ -343,6 +347,7 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
                     "number": answer.number,
                     "choices": answer.choices,
                     "text": answer.text,
+                    "cant_say": answer.cant_say,
                 }
                 for entry, response_id in zip(new, new_ids, strict=True)
                 for answer in entry.answers

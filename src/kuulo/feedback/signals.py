@@ -22,7 +22,7 @@ complaint_saved = Signal()
 @dataclass(frozen=True)
 class ResponseFacts:
     """What aggregates need of one response. `answers` hold objects with item_version_id,
-    number, choices and text (validated answers before the insert, Answer rows after)."""
+    number, choices, text and cant_say (validated answers before the insert, Answer rows after)."""
 
     organisation_id: int
     unit_id: int

@@ -36,7 +36,8 @@ from .models import (
     DailyUnitCount,
 )
 
-STATS_FIELDS = ["n", "total", "total_sq", *(f"c{i}" for i in range(SCALE_POINTS)), "texts"]
+STATS_FIELDS = ["n", "total", "total_sq", *(f"c{i}" for i in range(SCALE_POINTS)), "texts", "cant_say"]
+TEXTS, CANT_SAY = STATS_FIELDS.index("texts"), STATS_FIELDS.index("cant_say")
 # Each table's key, in the order of its unique constraint (models.py).
 ITEM_KEY = [*WHERE, "item_version_id"]
 SEGMENT_KEY = [*ITEM_KEY, *SEGMENT]
@@ -83,9 +84,12 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
             elif answer.choices:
                 for choice in answer.choices:
                     choices[(*item_key, *segment, choice)] += sign
+            elif answer.cant_say:
+                items[item_key][CANT_SAY] += sign
+                segments[(*item_key, *segment)][CANT_SAY] += sign
             elif answer.text:
-                items[item_key][-1] += sign
-                segments[(*item_key, *segment)][-1] += sign
+                items[item_key][TEXTS] += sign
+                segments[(*item_key, *segment)][TEXTS] += sign
     with transaction.atomic(savepoint=False):  # the caller's transaction; no savepoint needed
         _upsert(DailyItemStats, ITEM_KEY, STATS_FIELDS, [(*k, *v) for k, v in items.items()])
         _upsert(DailySegmentStats, SEGMENT_KEY, STATS_FIELDS, [(*k, *v) for k, v in segments.items()])
@@ -146,8 +150,8 @@ def _upsert(model: Any, key: list[str], values: list[str], rows: list[tuple[Any,
 def _drop_empty_rows(days: set[date], unit_ids: set[int]) -> None:
     """Rows that deletions brought to zero say nothing: remove them."""
     scope = Q(day__in=days, unit_id__in=unit_ids)
-    DailyItemStats.objects.filter(scope, n=0, texts=0).delete()
-    DailySegmentStats.objects.filter(scope, n=0, texts=0).delete()
+    DailyItemStats.objects.filter(scope, n=0, texts=0, cant_say=0).delete()
+    DailySegmentStats.objects.filter(scope, n=0, texts=0, cant_say=0).delete()
     DailyChoiceCount.objects.filter(scope, count=0).delete()
     DailyResponseCount.objects.filter(scope, count=0).delete()
     DailyUnitCount.objects.filter(scope, count=0).delete()
@@ -212,6 +216,7 @@ def _rebuild_stats(model: Any, answers: Any, segment: list[str]) -> int:
         "total": Coalesce(Sum("number"), Value(0)),
         "total_sq": Coalesce(Sum(F("number") * F("number")), Value(0)),
         "texts": Count("pk", filter=Q(number__isnull=True, choices__isnull=True) & ~Q(text="")),
+        "cant_say": Count("pk", filter=Q(cant_say=True)),
     }
     for i in range(SCALE_POINTS):
         sums[f"c{i}"] = Sum(
@@ -221,7 +226,7 @@ def _rebuild_stats(model: Any, answers: Any, segment: list[str]) -> int:
     groups = (
         _answer_groups(answers.annotate(point=point), segment)
         .annotate(**sums)
-        .filter(Q(n__gt=0) | Q(texts__gt=0))
+        .filter(Q(n__gt=0) | Q(texts__gt=0) | Q(cant_say__gt=0))
         .values_list(*key, *STATS_FIELDS)
     )
     return _insert_select(model, [*key, *STATS_FIELDS], groups)

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from kuulo.feedback.models import Answer, Response
+from kuulo.feedback.services import CANT_SAY
 from kuulo.organisations.models import Unit
 from kuulo.organisations.rows import released
 
@@ -130,6 +131,8 @@ def responses_for_export(units: Any, filters: Filters, limit: int, threshold: in
                 answers[code] = answer.number
             elif answer.choices:
                 answers[code] = "; ".join(answer.choices)
+            elif answer.cant_say:
+                answers[code] = CANT_SAY  # as the API takes it
             else:
                 answers[code] = answer.text
         exported.append(ExportedResponse(response, answers))

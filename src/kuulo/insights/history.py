@@ -41,12 +41,13 @@ STATS = {
     "total_": Sum("total"),
     "total_sq_": Sum("total_sq"),
     **{f"c{i}_": Sum(f"c{i}") for i in range(SCALE_POINTS)},
+    "cant_say_": Sum("cant_say"),
 }
 # Responses and verbal feedback are counted by channel: one kind or the other.
 KIND = Case(When(channel=Channel.VERBAL, then=Value("verbal")), default=Value("responses"))
 
 Values = tuple[Any, ...]  # one per split dimension; () unsplit
-Sums = list[int]  # n, total, total_sq, counts per scale point; or a count alone
+Sums = list[int]  # n, total, total_sq, counts per scale point, can't say; or a count alone
 
 
 @dataclass

@@ -62,6 +62,7 @@ class Stats(models.Model):
     c9 = models.IntegerField(default=0)
     c10 = models.IntegerField(default=0)
     texts = models.IntegerField(default=0)
+    cant_say = models.IntegerField(default=0)  # "can't say" answers: not in n or the counts
 
     class Meta:
         abstract = True

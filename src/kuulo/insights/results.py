@@ -26,6 +26,7 @@ class QuestionResult:
     version: ItemVersion
     figure: Figure | None  # None: a question without a scale (text, choices)
     distribution: list[tuple[int, int, float]] = field(default_factory=list)  # value, count, %
+    cant_say: tuple[int, float] | None = None  # "can't say": count, % of all who answered
     trend: list[float | None] = field(default_factory=list)
     by_unit: list[tuple[Unit, Figure]] = field(default_factory=list)
 
@@ -67,19 +68,22 @@ def survey_results(
             continue
         key = Measure.of(version).key
         figure = table.row(unit.pk).metrics[key]
-        distribution = []
+        distribution, cant_say = [], None
         if figure.shown and figure.summary and figure.summary.n:
             summary = figure.summary
             distribution = [
                 (value, number, 100 * number / summary.n)
                 for value, number in zip(version.scale_values(), summary.counts, strict=True)
             ]
+            if version.cant_say:
+                cant_say = (summary.cant_say, 100 * summary.cant_say / (summary.n + summary.cant_say))
         results.append(
             QuestionResult(
                 question,
                 version,
                 figure,
                 distribution,
+                cant_say,
                 [row.metrics[key].value for row in trend_rows],
                 [(child, table.row(child.pk).metrics[key]) for child in children],
             )

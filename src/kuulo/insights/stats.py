@@ -29,6 +29,7 @@ class Summary:
     counts: tuple[int, ...]  # answers per scale point, from scale_min upwards
     scale_min: int
     scale_max: int
+    cant_say: int = 0  # "can't say" answers: beside n, never in a mean, share or NPS
 
     def __add__(self, other: "Summary") -> "Summary":
         if (self.scale_min, self.scale_max) != (other.scale_min, other.scale_max):
@@ -40,6 +41,7 @@ class Summary:
             tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
             self.scale_min,
             self.scale_max,
+            self.cant_say + other.cant_say,
         )
 
     def __sub__(self, other: "Summary") -> "Summary":
@@ -51,6 +53,7 @@ class Summary:
             tuple(-count for count in other.counts),
             other.scale_min,
             other.scale_max,
+            -other.cant_say,
         )
 
     @classmethod

@@ -146,8 +146,8 @@ def build(
         for key, version in versions.items():
             if (unit_id, values, names[key]) in summed:
                 low, high = version.scale_min or 0, version.scale_max or 0
-                n, total, total_sq, *points = summed[(unit_id, values, names[key])]
-                summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high)
+                n, total, total_sq, *points, cant_say = summed[(unit_id, values, names[key])]
+                summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high, cant_say)
                 row.metrics[key] = metric(summary, summed_as[key], threshold, targets.get((unit_id, key)))
         if counts:
             for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from kuulo.core.models import translations
 from kuulo.feedback.models import Complaint, ItemVersion, Response, Survey, Touchpoint
+from kuulo.feedback.services import CANT_SAY
 from kuulo.feedback.signals import ResponseFacts
 from kuulo.improvements.models import Action
 from kuulo.organisations.models import Organisation, Unit
@@ -248,6 +249,8 @@ def _answer_value(answer: Any) -> Any:
         return answer.number
     if answer.choices:
         return list(answer.choices)
+    if answer.cant_say:
+        return CANT_SAY  # as the API takes it
     return answer.text  # stored only after personal data was redacted from it
 
 

@@ -52,6 +52,11 @@ class ItemForm(forms.Form):
         required=False,
         help_text=_("Only for a custom rating scale (1 to the number of points)."),
     )
+    cant_say = forms.BooleanField(
+        label=_("Offer “can't say”"),
+        required=False,
+        help_text=_("For scales: counted and shown, but left out of means and NPS."),
+    )
     low_fi = forms.CharField(label=_("Lowest answer means (Finnish)"), max_length=100, required=False)
     high_fi = forms.CharField(label=_("Highest answer means (Finnish)"), max_length=100, required=False)
     choices_text = forms.CharField(
@@ -97,6 +102,7 @@ class ItemForm(forms.Form):
             "scale_max": high,
             "anchors": anchors,
             "choices": data.get("choices", []),
+            "cant_say": bool(data.get("cant_say")) and low is not None,
         }
 
 

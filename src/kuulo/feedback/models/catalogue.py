@@ -135,6 +135,12 @@ class ItemVersion(models.Model):
     anchors = models.JSONField(_("scale labels"), default=dict, blank=True)
     # [{"value": "a", "fi": ..., "sv": ..., "en": ...}, ...] for choice items.
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    # A scale's "can't say" option: stored and counted, never part of a mean or an NPS.
+    cant_say = models.BooleanField(
+        _("offer “can't say”"),
+        default=False,
+        help_text=_("Respondents may answer “can't say”: counted, but left out of means and NPS."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -182,6 +188,7 @@ class ItemVersion(models.Model):
             "scale": [self.scale_min, self.scale_max],
             "anchors": self.anchors,
             "choices": self.choices,
+            "cant_say": self.cant_say,
         }
 
     def clean(self) -> None:
@@ -198,6 +205,8 @@ class ItemVersion(models.Model):
         )
         if kind == ItemKind.LIKERT and not scale_ok:
             raise ValidationError(_("A rating scale needs between 3 and 11 points."))
+        if self.cant_say and self.scale_min is None:
+            raise ValidationError(_("Only a scale can offer “can't say”."))
         if kind in CHOICE_KINDS:
             values = self.choice_values()
             if len(values) < 2 or len(set(values)) != len(values):

@@ -116,6 +116,8 @@ class Answer(models.Model):
     choices = models.JSONField(null=True, blank=True)
     # Free text is stored only after personal data has been redacted from it.
     text = models.TextField(blank=True)
+    # "Can't say" on a scale that offers it (number is then empty).
+    cant_say = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -123,7 +125,7 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        value = self.number if self.number is not None else (self.choices or self.text)
+        value = self.number if self.number is not None else (self.choices or self.text or self.cant_say)
         return f"{self.item_version_id}: {value}"
 
 

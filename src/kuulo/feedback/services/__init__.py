@@ -24,6 +24,7 @@ from .records import (
     save_complaint,
 )
 from .responses import (
+    CANT_SAY,
     CONSENT_TEXT_VERSION,
     CleanAnswer,
     Submission,
@@ -52,6 +53,7 @@ from .surveys import (
 )
 
 __all__ = [
+    "CANT_SAY",
     "COMPLAINT_FIELDS",
     "CONSENT_TEXT_VERSION",
     "KIOSK_RATING_KINDS",

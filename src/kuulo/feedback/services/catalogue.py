@@ -27,6 +27,7 @@ def create_item(
     scale_max: int | None = None,
     anchors: dict[str, Any] | None = None,
     choices: list[dict[str, str]] | None = None,
+    cant_say: bool = False,
     user: Any = None,
     request: HttpRequest | None = None,
 ) -> Item:
@@ -46,6 +47,7 @@ def create_item(
         scale_max=scale_max,
         anchors=anchors or {},
         choices=choices or [],
+        cant_say=cant_say,
         created_by=user,
     )
     version.full_clean()
@@ -64,7 +66,7 @@ def revise_item(
         raise ValidationError(_("This is a standard item: its wording is locked."))
     latest = item.latest_version()
     assert latest is not None
-    allowed = {"text_fi", "text_sv", "text_en", "scale_min", "scale_max", "anchors", "choices"}
+    allowed = {"text_fi", "text_sv", "text_en", "scale_min", "scale_max", "anchors", "choices", "cant_say"}
     if unexpected := set(content) - allowed:
         raise TypeError(f"revise_item cannot change {sorted(unexpected)}")
     fields = {name: getattr(latest, name) for name in allowed} | content

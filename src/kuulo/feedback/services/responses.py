@@ -68,6 +68,10 @@ def visible_questions(questions: list[SurveyQuestion], answers: dict[int, Any]) 
     return shown
 
 
+# How "can't say" is given to a scale that offers it: in forms, the API and imports.
+CANT_SAY = "cant_say"
+
+
 @dataclass(frozen=True, slots=True)
 class CleanAnswer:
     """A validated answer, ready to store (plain values: ingest stores thousands at once)."""
@@ -77,6 +81,7 @@ class CleanAnswer:
     choices: list[str] | None = None
     text: str = ""
     scale_min: int | None = None  # of the version: aggregates count scale points from it
+    cant_say: bool = False
 
     def as_model(self, response: Response) -> Answer:
         return Answer(
@@ -85,6 +90,7 @@ class CleanAnswer:
             number=self.number,
             choices=self.choices,
             text=self.text,
+            cant_say=self.cant_say,
         )
 
 
@@ -110,6 +116,10 @@ def clean_answer(question: SurveyQuestion, raw: Any, *, enforce_required: bool =
             raise ValidationError(_("This question needs an answer."), code="required")
         return None
     if kind in RATING_KINDS or kind == ItemKind.YES_NO:
+        if raw == CANT_SAY:
+            if not version.cant_say:
+                raise ValidationError(_("This question has no “can't say” option."), code="invalid")
+            return CleanAnswer(version.pk, cant_say=True)
         try:
             number = _whole_number(raw)
         except (TypeError, ValueError):

@@ -1,6 +1,7 @@
 """The aggregates equal a fresh computation from the raw responses, whatever happens:
 responses through every path (API batches, the public form's service, verbal feedback), late
-arrivals on their own day, deletions, several item versions; and a rebuild agrees."""
+arrivals on their own day, deletions, several item versions, "can't say" answers; and a
+rebuild agrees."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ def publications(world: World) -> list[SurveyPublication]:
         text_fi="Ohjaus",
         scale_min=-2,
         scale_max=2,
+        cant_say=True,
     )
     picked = services.create_item(
         organisation=world.org,
@@ -69,7 +71,7 @@ ANSWERS = st.fixed_dictionaries(
         "csat": st.integers(1, 5),
         "nps": st.integers(0, 10),
         "open": st.sampled_from(["Kiitos!", "Jono oli pitkä", "x"]),
-        "guidance": st.integers(-2, 2),
+        "guidance": st.one_of(st.integers(-2, 2), st.just(services.CANT_SAY)),
         "reached-by": st.lists(
             st.sampled_from(["web", "phone", "visit"]), min_size=1, max_size=3, unique=True
         ),
@@ -175,8 +177,10 @@ def from_raw() -> dict[str, dict[tuple[Any, ...], Any]]:
                 sums[1] += a.number
                 sums[2] += a.number**2
                 sums[3 + a.number - (a.item_version.scale_min or 0)] += 1
+            elif a.cant_say:
+                sums[STATS_FIELDS.index("cant_say")] += 1
             elif not a.choices and a.text:
-                sums[-1] += 1
+                sums[STATS_FIELDS.index("texts")] += 1
         for choice in a.choices or []:
             choices[(*key, *segment, choice)] += 1
     return {
