@@ -271,9 +271,16 @@ def _digest(item: IncomingResponse, answers: list[CleanAnswer]) -> str:
     "4" or 4): a resend has the same digest, another response under the same key not."""
     content = {
         "link": item.link,
-        # "Can't say" only where given: digests stored before it existed stay the same.
+        # "Can't say" and amounts only where given: digests stored before they existed stay.
         "answers": sorted(
-            (a.item_version_id, a.number, a.choices, a.text, *(("cant_say",) if a.cant_say else ()))
+            (
+                a.item_version_id,
+                a.number,
+                a.choices,
+                a.text,
+                *(("cant_say",) if a.cant_say else ()),
+                *(("amount", str(a.amount)) if a.amount is not None else ()),
+            )
             for a in answers
         ),
         "responded_at": item.responded_at.isoformat() if item.responded_at else None,
@@ -348,6 +355,7 @@ def store(prepared: list[_Prepared], count: int) -> IngestResult:
                     "choices": answer.choices,
                     "text": answer.text,
                     "cant_say": answer.cant_say,
+                    "amount": answer.amount,
                 }
                 for entry, response_id in zip(new, new_ids, strict=True)
                 for answer in entry.answers

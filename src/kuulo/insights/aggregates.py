@@ -15,6 +15,7 @@ and by the tests that check the two agree.
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -61,6 +62,7 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
     if not responses:
         return
     scale_min = _scale_minimums(responses)
+    numbers = _number_shapes(responses)
     items: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     segments: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
     choices: defaultdict[tuple[Any, ...], int] = defaultdict(int)
@@ -81,6 +83,9 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
                     sums[1] += sign * answer.number
                     sums[2] += sign * answer.number * answer.number
                     sums[3 + point] += sign
+            elif answer.amount is not None:
+                for sums in (items[item_key], segments[(*item_key, *segment)]):
+                    _add_amount(sums, numbers[answer.item_version_id], answer.amount, sign)
             elif answer.choices:
                 for choice in answer.choices:
                     choices[(*item_key, *segment, choice)] += sign
@@ -116,6 +121,22 @@ def _scale_minimums(responses: list[ResponseFacts]) -> dict[int, int | None]:
     if missing - set(found):
         found.update(ItemVersion.objects.filter(pk__in=missing - set(found)).values_list("pk", "scale_min"))
     return found
+
+
+def _number_shapes(responses: list[ResponseFacts]) -> dict[int, ItemVersion]:
+    """The number items answered, whose decimals and ranges the sums are kept in."""
+    wanted = {a.item_version_id for facts in responses for a in facts.answers if a.amount is not None}
+    return ItemVersion.objects.in_bulk(wanted) if wanted else {}
+
+
+def _add_amount(sums: list[int], version: ItemVersion, amount: Decimal, sign: int) -> None:
+    """A number answer in the sums: n, Σ and Σ² in steps of its last decimal (whole numbers,
+    so that adding and taking away stays exact), and a count in its range (ADR 0010)."""
+    steps = int(amount.scaleb(version.decimals))
+    sums[0] += sign
+    sums[1] += sign * steps
+    sums[2] += sign * steps * steps
+    sums[3 + version.bucket_of(amount)] += sign
 
 
 def _upsert(model: Any, key: list[str], values: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -182,7 +203,9 @@ def rebuild(organisation_ids: Iterable[int] | None = None) -> dict[str, int]:
             answers = answers.filter(response__organisation_id__in=list(organisation_ids))
             responses = responses.filter(organisation_id__in=list(organisation_ids))
         written["item"] = _rebuild_stats(DailyItemStats, answers, [])
+        written["item"] += _rebuild_numbers(DailyItemStats, answers, [])
         written["segment"] = _rebuild_stats(DailySegmentStats, answers, SEGMENT)
+        written["segment"] += _rebuild_numbers(DailySegmentStats, answers, SEGMENT)
         written["choice"] = _rebuild_choices(answers)
         written["response"] = _rebuild_responses(responses)
         written["unit"] = _rebuild_unit_counts(responses)
@@ -242,6 +265,22 @@ def _insert_select(model: Any, columns: list[str], queryset: Any) -> int:
         # The SELECT is the ORM's own, with its parameters passed separately.
         cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
         return cursor.rowcount
+
+
+def _rebuild_numbers(model: Any, answers: Any, segment: list[str]) -> int:
+    """Number answers (the SQL above leaves them out): summed in Python, in their steps and
+    ranges, as `apply` sums them."""
+    key = [*ITEM_KEY, *segment]
+    numbers = answers.filter(amount__isnull=False)
+    versions = ItemVersion.objects.in_bulk(set(numbers.values_list("item_version_id", flat=True)))
+    sums: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(STATS_FIELDS))
+    for *where, amount in _answer_groups(numbers, segment).values_list(*key, "amount"):
+        _add_amount(sums[tuple(where)], versions[where[len(ITEM_KEY) - 1]], amount, +1)
+    model.objects.bulk_create(
+        [model(**dict(zip([*key, *STATS_FIELDS], [*k, *v], strict=True))) for k, v in sums.items()],
+        batch_size=1000,
+    )
+    return len(sums)
 
 
 def _rebuild_choices(answers: Any) -> int:

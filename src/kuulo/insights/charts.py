@@ -205,8 +205,11 @@ def item_trend(
     )
 
 
-def item_distribution(code: str, scale: list[int], distribution: list[float], title: str = "") -> Chart:
-    """The share of an item's answers at each point of its scale (empty when too few)."""
+def item_distribution(
+    code: str, scale: list[int] | list[str], distribution: list[float], title: str = ""
+) -> Chart:
+    """The share of an item's answers at each point of its scale, or in each range of a
+    number item (empty when too few)."""
     return Chart(
         id=f"distribution-{code}",
         kind="bar",

@@ -129,6 +129,8 @@ def responses_for_export(units: Any, filters: Filters, limit: int, threshold: in
             code = version.item.code if version.number == 1 else f"{version.item.code} v{version.number}"
             if answer.number is not None:
                 answers[code] = answer.number
+            elif answer.amount is not None:
+                answers[code] = float(answer.amount)
             elif answer.choices:
                 answers[code] = "; ".join(answer.choices)
             elif answer.cant_say:

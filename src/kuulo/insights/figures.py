@@ -15,7 +15,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuulo.feedback.models import HEADLINE_KINDS, Item, ItemVersion, Target, TargetMeasure
+from kuulo.feedback.models import (
+    HEADLINE_KINDS,
+    NUMBER_BUCKETS,
+    Item,
+    ItemKind,
+    ItemVersion,
+    Target,
+    TargetMeasure,
+)
 from kuulo.organisations.models import Unit
 
 from .blocks import WHOLE_MONTHS, WHOLE_QUARTERS, WHOLE_YEARS
@@ -197,8 +205,16 @@ def headline_measures(organisation_id: int) -> dict[str, Measure]:
     return {code: found[code] for code in HEADLINE if code in found}
 
 
+def shape(version: ItemVersion) -> tuple[int, int, float]:
+    """How a version's sums read: the first and last of its counts (scale points, or a
+    number item's ranges 0–10) and what one of its total is worth."""
+    if version.item.kind == ItemKind.NUMBER:
+        return 0, NUMBER_BUCKETS - 1, 10.0**-version.decimals
+    return version.scale_min or 0, version.scale_max or 0, 1.0
+
+
 def empty(version: ItemVersion) -> Summary:
-    return Summary.empty(version.scale_min or 0, version.scale_max or 0)
+    return Summary.empty(*shape(version))
 
 
 def added(parts: Iterable[Summary], version: ItemVersion) -> Summary:

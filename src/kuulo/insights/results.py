@@ -3,18 +3,20 @@ the units below, read at the survey's touchpoint through the one suppressed tabl
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from kuulo.feedback.models import ItemVersion
+from kuulo.feedback.models import ItemKind, ItemVersion
 from kuulo.organisations.models import Unit
 
 from .figures import Figure, Filters, Measure
 from .metrics import buckets
 from .table import Tree, build, prepare
 
-NUMERIC_KINDS = {"csat", "nps", "ces", "agreement", "likert", "yes_no"}
+NUMERIC_KINDS = {"csat", "nps", "ces", "agreement", "likert", "yes_no", "number"}
+PERCENTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
 
 
 @dataclass
@@ -25,8 +27,11 @@ class QuestionResult:
     question: Any  # feedback.SurveyQuestion
     version: ItemVersion
     figure: Figure | None  # None: a question without a scale (text, choices)
-    distribution: list[tuple[int, int, float]] = field(default_factory=list)  # value, count, %
+    # Scale value (or a number's range), count, %
+    distribution: list[tuple[str, int, float]] = field(default_factory=list)
     cant_say: tuple[int, float] | None = None  # "can't say": count, % of all who answered
+    # A number's median and quartiles, estimated from its ranges' counts
+    percentiles: dict[str, float] = field(default_factory=dict)
     trend: list[float | None] = field(default_factory=list)
     by_unit: list[tuple[Unit, Figure]] = field(default_factory=list)
 
@@ -68,15 +73,20 @@ def survey_results(
             continue
         key = Measure.of(version).key
         figure = table.row(unit.pk).metrics[key]
-        distribution, cant_say = [], None
+        distribution, cant_say, percentiles = [], None, {}
         if figure.shown and figure.summary and figure.summary.n:
             summary = figure.summary
             distribution = [
-                (value, number, 100 * number / summary.n)
-                for value, number in zip(version.scale_values(), summary.counts, strict=True)
+                (label, number, 100 * number / summary.n)
+                for label, number in zip(answer_labels(version), summary.counts, strict=True)
             ]
             if version.cant_say:
                 cant_say = (summary.cant_say, 100 * summary.cant_say / (summary.n + summary.cant_say))
+            if version.item.kind == ItemKind.NUMBER:
+                percentiles = {
+                    name: estimated_percentile(version, summary.counts, share)
+                    for name, share in PERCENTILES.items()
+                }
         results.append(
             QuestionResult(
                 question,
@@ -84,8 +94,39 @@ def survey_results(
                 figure,
                 distribution,
                 cant_say,
+                percentiles,
                 [row.metrics[key].value for row in trend_rows],
                 [(child, table.row(child.pk).metrics[key]) for child in children],
             )
         )
     return results
+
+
+def ranges(version: ItemVersion) -> list[tuple[Decimal, Decimal]]:
+    """A number item's ranges, each from its first value up to the next one's."""
+    edges = [version.lower, *version.bucket_edges(), version.upper]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]  # type: ignore[misc]
+
+
+def answer_labels(version: ItemVersion) -> list[str]:
+    """What each of a version's counts is: a scale point, or a number's range."""
+    if version.item.kind != ItemKind.NUMBER:
+        return [str(value) for value in version.scale_values()]
+    shown = f"{{:.{version.decimals}f}}"
+    return [f"{shown.format(low)}–{shown.format(high)}" for low, high in ranges(version)]
+
+
+def estimated_percentile(version: ItemVersion, counts: tuple[int, ...], share: float) -> float:
+    """The value below which `share` of a number item's answers lie, estimated from the
+    counts of its ranges (the aggregates keep no single answers): within the range it
+    falls in, on the log scale the ranges are spaced by (linear where a range starts at
+    or below 0)."""
+    wanted = share * sum(counts)
+    passed = 0
+    for (low, high), count in zip(ranges(version), counts, strict=True):
+        if count and passed + count >= wanted:
+            part = (wanted - passed) / count
+            a, b = float(low), float(high)
+            return a * (b / a) ** part if a > 0 else a + part * (b - a)
+        passed += count
+    return float(version.upper or 0)

@@ -70,7 +70,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             )
             shares = [share for _value, _count, share in result.distribution]
             distribution = charts.item_distribution(
-                f"q{number}", version.scale_values(), shares, title=_("Share of answers")
+                f"q{number}", results.answer_labels(version), shares, title=_("Share of answers")
             )
         rows.append((result, trend, distribution))
     parent = unit.parent if unit and unit.parent_id and unit not in roots else None

@@ -30,6 +30,9 @@ class Summary:
     scale_min: int
     scale_max: int
     cant_say: int = 0  # "can't say" answers: beside n, never in a mean, share or NPS
+    # What one of `total` is worth: 1 for scales; for a number item, its last decimal (0.1),
+    # whose counts are then its ranges, not scale points.
+    unit: float = 1.0
 
     def __add__(self, other: "Summary") -> "Summary":
         if (self.scale_min, self.scale_max) != (other.scale_min, other.scale_max):
@@ -42,6 +45,7 @@ class Summary:
             self.scale_min,
             self.scale_max,
             self.cant_say + other.cant_say,
+            self.unit,
         )
 
     def __sub__(self, other: "Summary") -> "Summary":
@@ -54,11 +58,12 @@ class Summary:
             other.scale_min,
             other.scale_max,
             -other.cant_say,
+            other.unit,
         )
 
     @classmethod
-    def empty(cls, scale_min: int, scale_max: int) -> "Summary":
-        return cls(0, 0, 0, (0,) * (scale_max - scale_min + 1), scale_min, scale_max)
+    def empty(cls, scale_min: int, scale_max: int, unit: float = 1.0) -> "Summary":
+        return cls(0, 0, 0, (0,) * (scale_max - scale_min + 1), scale_min, scale_max, unit=unit)
 
     def count_between(self, low: int, high: int) -> int:
         """Answers from scale value `low` to `high`, inclusive."""
@@ -69,13 +74,13 @@ class Summary:
         return self.n < SMALL_N
 
     def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
+        return self.total * self.unit / self.n if self.n else None
 
     def variance(self) -> float | None:
         """Sample variance of the answers."""
         if self.n < 2:
             return None
-        return max(self.total_sq - self.total * self.total / self.n, 0.0) / (self.n - 1)
+        return max(self.total_sq - self.total * self.total / self.n, 0.0) / (self.n - 1) * self.unit**2
 
     def mean_interval(self) -> tuple[float, float] | None:
         variance = self.variance()

@@ -37,7 +37,7 @@ from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
 from .blocks import EVERY, SHOWN, cell_verdicts
-from .figures import Figure, Filters, Measure, UnitRow, count, empty, hide, measure_of, metric
+from .figures import Figure, Filters, Measure, UnitRow, count, empty, hide, measure_of, metric, shape
 from .history import COUNTS, History, Sums, Values, read
 from .models import SEGMENT
 from .stats import Summary
@@ -145,9 +145,10 @@ def build(
         row = blank(tree.active[unit_id])
         for key, version in versions.items():
             if (unit_id, values, names[key]) in summed:
-                low, high = version.scale_min or 0, version.scale_max or 0
+                low, high, unit = shape(version)
                 n, total, total_sq, *points, cant_say = summed[(unit_id, values, names[key])]
-                summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high, cant_say)
+                scale_counts = tuple(points[: high - low + 1])
+                summary = Summary(n, total, total_sq, scale_counts, low, high, cant_say, unit)
                 row.metrics[key] = metric(summary, summed_as[key], threshold, targets.get((unit_id, key)))
         if counts:
             for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split

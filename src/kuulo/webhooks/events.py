@@ -247,6 +247,8 @@ def _names(row: dict[str, Any]) -> dict[str, str]:
 def _answer_value(answer: Any) -> Any:
     if answer.number is not None:
         return answer.number
+    if answer.amount is not None:
+        return float(answer.amount)
     if answer.choices:
         return list(answer.choices)
     if answer.cant_say:

@@ -57,6 +57,19 @@ class ItemForm(forms.Form):
         required=False,
         help_text=_("For scales: counted and shown, but left out of means and NPS."),
     )
+    lower = forms.DecimalField(label=_("Smallest answer"), required=False, max_digits=12, decimal_places=2)
+    upper = forms.DecimalField(label=_("Largest answer"), required=False, max_digits=12, decimal_places=2)
+    decimals = forms.TypedChoiceField(
+        label=_("Decimals"), choices=[(0, "0"), (1, "1"), (2, "2")], coerce=int, initial=0, required=False
+    )
+    unit_fi = forms.CharField(
+        label=_("Unit (Finnish)"),
+        max_length=20,
+        required=False,
+        help_text=_("For numbers, e.g. min, €, kpl."),
+    )
+    unit_sv = forms.CharField(label=_("Unit (Swedish)"), max_length=20, required=False)
+    unit_en = forms.CharField(label=_("Unit (English)"), max_length=20, required=False)
     low_fi = forms.CharField(label=_("Lowest answer means (Finnish)"), max_length=100, required=False)
     high_fi = forms.CharField(label=_("Highest answer means (Finnish)"), max_length=100, required=False)
     choices_text = forms.CharField(
@@ -71,6 +84,8 @@ class ItemForm(forms.Form):
         kind = data.get("kind")
         if kind == ItemKind.LIKERT and not data.get("scale_points"):
             self.add_error("scale_points", _("Give the number of points for a custom rating scale."))
+        if kind == ItemKind.NUMBER and (data.get("lower") is None or data.get("upper") is None):
+            self.add_error("upper", _("Give the smallest and the largest answer of a number."))
         if kind in CHOICE_KINDS:
             try:
                 data["choices"] = [
@@ -103,6 +118,16 @@ class ItemForm(forms.Form):
             "anchors": anchors,
             "choices": data.get("choices", []),
             "cant_say": bool(data.get("cant_say")) and low is not None,
+            "number": {
+                "lower": data["lower"],
+                "upper": data["upper"],
+                "decimals": data.get("decimals") or 0,
+                "unit_label": {
+                    code: data[f"unit_{code}"] for code in ("fi", "sv", "en") if data.get(f"unit_{code}")
+                },
+            }
+            if kind == ItemKind.NUMBER
+            else None,
         }
 
 

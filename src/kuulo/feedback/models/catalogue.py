@@ -6,6 +6,7 @@ either creates a new version, and every answer points at the exact version it
 answered, so results of different versions are never silently mixed.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ class ItemKind(models.TextChoices):
     YES_NO = "yes_no", _("Yes / no")
     SINGLE_CHOICE = "single_choice", _("Single choice")
     MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+    NUMBER = "number", _("Number (minutes, euros, count)")
     TEXT = "text", _("Open text")
 
 
@@ -49,6 +51,11 @@ FIXED_SCALES: dict[str, tuple[int, int]] = {
 HEADLINE_KINDS = (ItemKind.CSAT, ItemKind.NPS, ItemKind.CES)
 RATING_KINDS = {ItemKind.CSAT, ItemKind.NPS, ItemKind.CES, ItemKind.AGREEMENT, ItemKind.LIKERT}
 CHOICE_KINDS = {ItemKind.SINGLE_CHOICE, ItemKind.MULTIPLE_CHOICE}
+# A number answer is kept in the aggregates as a whole number of its smallest step
+# (10 ** -decimals): the bounds may hold at most this many steps, so that sums of squares
+# stay far inside 64-bit integers (ADR 0010).
+MAX_NUMBER_STEPS = 1_000_000
+NUMBER_BUCKETS = 11  # the aggregates' counts c0–c10: log-spaced ranges within the bounds
 
 
 class Dimension(models.TextChoices):
@@ -135,6 +142,11 @@ class ItemVersion(models.Model):
     anchors = models.JSONField(_("scale labels"), default=dict, blank=True)
     # [{"value": "a", "fi": ..., "sv": ..., "en": ...}, ...] for choice items.
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    # A number item's bounds, decimals and unit ({"fi": "min", "sv": "min", "en": "min"}).
+    lower = models.DecimalField(_("smallest answer"), max_digits=12, decimal_places=2, null=True, blank=True)
+    upper = models.DecimalField(_("largest answer"), max_digits=12, decimal_places=2, null=True, blank=True)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0)
+    unit_label = models.JSONField(_("unit"), default=dict, blank=True)
     # A scale's "can't say" option: stored and counted, never part of a mean or an NPS.
     cant_say = models.BooleanField(
         _("offer “can't say”"),
@@ -189,7 +201,40 @@ class ItemVersion(models.Model):
             "anchors": self.anchors,
             "choices": self.choices,
             "cant_say": self.cant_say,
+            **(
+                {"number": [str(self.lower), str(self.upper), self.decimals, self.unit_label]}
+                if self.item.kind == ItemKind.NUMBER
+                else {}
+            ),
         }
+
+    @property
+    def unit(self) -> str:
+        """A number's unit in the reader's language ("min", "€", "kpl")."""
+        return in_language(self.unit_label)
+
+    @property
+    def step(self) -> Decimal:
+        """The smallest difference between two number answers."""
+        return Decimal(1).scaleb(-self.decimals)
+
+    def bucket_edges(self) -> list[Decimal]:
+        """Where a number item's ranges begin, after the first (NUMBER_BUCKETS - 1 edges):
+        log-spaced within the bounds, so that short waits and long ones both get ranges of
+        their own. From a lower bound of 0 (or below), the edges halve the span down from
+        the top (…, span/4, span/2); from a positive one, they grow by one ratio."""
+        assert self.lower is not None and self.upper is not None
+        low, high, count = self.lower, self.upper, NUMBER_BUCKETS
+        if low > 0:
+            ratio = (high / low) ** (Decimal(1) / count)
+            edges = [low * ratio**k for k in range(1, count)]
+        else:
+            edges = [low + (high - low) / Decimal(2) ** (count - k) for k in range(1, count)]
+        return [edge.quantize(Decimal("0.0001")) for edge in edges]
+
+    def bucket_of(self, value: Decimal) -> int:
+        """Which range (0 … NUMBER_BUCKETS - 1) a number answer falls in."""
+        return sum(1 for edge in self.bucket_edges() if value >= edge)
 
     def clean(self) -> None:
         kind = self.item.kind
@@ -213,6 +258,21 @@ class ItemVersion(models.Model):
                 raise ValidationError(_("Give at least two choices, each with its own value."))
             if any(not choice.get("fi") for choice in self.choices):
                 raise ValidationError(_("Every choice needs a Finnish label."))
+        if kind == ItemKind.NUMBER:
+            self._clean_number()
+
+    def _clean_number(self) -> None:
+        if self.lower is None or self.upper is None or self.lower >= self.upper:
+            raise ValidationError(_("Give the smallest and the largest answer, the smallest first."))
+        if self.decimals > 2:
+            raise ValidationError(_("A number may have at most two decimals."))
+        if (self.upper - self.lower).scaleb(self.decimals) > MAX_NUMBER_STEPS or max(
+            abs(self.lower), abs(self.upper)
+        ).scaleb(self.decimals) > MAX_NUMBER_STEPS:
+            raise ValidationError(
+                _("Narrow the bounds or use fewer decimals: at most %(steps)s steps of the last decimal.")
+                % {"steps": f"{MAX_NUMBER_STEPS:,}".replace(",", " ")}
+            )
 
 
 class QuestionSet(TimestampedModel, TranslatedNameModel):

@@ -118,6 +118,8 @@ class Answer(models.Model):
     text = models.TextField(blank=True)
     # "Can't say" on a scale that offers it (number is then empty).
     cant_say = models.BooleanField(default=False)
+    # The answer to a number item (minutes, euros, count), within its bounds and decimals.
+    amount = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -125,7 +127,8 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        value = self.number if self.number is not None else (self.choices or self.text or self.cant_say)
+        number = self.number if self.number is not None else self.amount
+        value = number if number is not None else (self.choices or self.text or self.cant_say)
         return f"{self.item_version_id}: {value}"
 
 

@@ -28,10 +28,11 @@ def create_item(
     anchors: dict[str, Any] | None = None,
     choices: list[dict[str, str]] | None = None,
     cant_say: bool = False,
+    number: dict[str, Any] | None = None,
     user: Any = None,
     request: HttpRequest | None = None,
 ) -> Item:
-    """A custom catalogue item with its first version."""
+    """`number`: a number item's lower, upper, decimals and unit_label."""
     if kind in FIXED_SCALES:
         scale_min, scale_max = FIXED_SCALES[kind]
     item = Item(organisation=organisation, code=code, kind=kind, dimension=dimension)
@@ -49,6 +50,7 @@ def create_item(
         choices=choices or [],
         cant_say=cant_say,
         created_by=user,
+        **(number or {}),
     )
     version.full_clean()
     version.save()
@@ -66,7 +68,10 @@ def revise_item(
         raise ValidationError(_("This is a standard item: its wording is locked."))
     latest = item.latest_version()
     assert latest is not None
-    allowed = {"text_fi", "text_sv", "text_en", "scale_min", "scale_max", "anchors", "choices", "cant_say"}
+    allowed = {
+        *("text_fi", "text_sv", "text_en", "scale_min", "scale_max", "anchors", "choices", "cant_say"),
+        *("lower", "upper", "decimals", "unit_label"),
+    }
     if unexpected := set(content) - allowed:
         raise TypeError(f"revise_item cannot change {sorted(unexpected)}")
     fields = {name: getattr(latest, name) for name in allowed} | content

@@ -3,6 +3,7 @@ Bulk and keyed (idempotent) responses go through ingest.py, with the same checks
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kuulo.audit.services import record
 from kuulo.core.redaction import redact
@@ -23,6 +26,7 @@ from ..models import (
     Answer,
     Channel,
     ItemKind,
+    ItemVersion,
     Response,
     ResponseContact,
     Survey,
@@ -82,6 +86,7 @@ class CleanAnswer:
     text: str = ""
     scale_min: int | None = None  # of the version: aggregates count scale points from it
     cant_say: bool = False
+    amount: Decimal | None = None  # a number item's answer
 
     def as_model(self, response: Response) -> Answer:
         return Answer(
@@ -91,7 +96,34 @@ class CleanAnswer:
             choices=self.choices,
             text=self.text,
             cant_say=self.cant_say,
+            amount=self.amount,
         )
+
+
+def _amount(version: ItemVersion, raw: Any) -> Decimal:
+    """A number answer within the item's bounds and decimals: 12, "12,5" or "12.5"."""
+    if isinstance(raw, bool):
+        raise ValidationError(_("Give a number."), code="invalid")
+    try:
+        amount = Decimal(str(raw).strip().replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    except InvalidOperation:
+        raise ValidationError(_("Give a number."), code="invalid") from None
+    if not amount.is_finite():
+        raise ValidationError(_("Give a number."), code="invalid")
+    assert version.lower is not None and version.upper is not None
+    if not version.lower <= amount <= version.upper:
+        raise ValidationError(
+            _("The answer must be between %(low)s and %(high)s.")
+            % {"low": number_format(version.lower), "high": number_format(version.upper)},
+            code="out_of_scale",
+        )
+    if amount != amount.quantize(version.step, rounding=ROUND_HALF_UP):
+        raise ValidationError(
+            ngettext("Give at most %(count)s decimal.", "Give at most %(count)s decimals.", version.decimals)
+            % {"count": version.decimals},
+            code="invalid",
+        )
+    return amount.quantize(version.step)
 
 
 def _whole_number(raw: Any) -> int:
@@ -135,6 +167,8 @@ def clean_answer(question: SurveyQuestion, raw: Any, *, enforce_required: bool =
                 code="out_of_scale",
             )
         return CleanAnswer(version.pk, number=number, scale_min=version.scale_min)
+    if kind == ItemKind.NUMBER:
+        return CleanAnswer(version.pk, amount=_amount(version, raw))
     if kind in CHOICE_KINDS:
         values = [str(v) for v in (raw if isinstance(raw, list) else [raw])]
         if not set(values) <= set(version.choice_values()) or (

@@ -53,9 +53,18 @@ def publications(world: World) -> list[SurveyPublication]:
         text_fi="Miten?",
         choices=[{"value": v, "fi": v} for v in ("web", "phone", "visit")],
     )
+    waiting = services.create_item(
+        organisation=world.org,
+        code="waiting",
+        kind=ItemKind.NUMBER,
+        dimension=Dimension.EFFICIENCY,
+        text_fi="Kauanko jonotit (min)?",
+        number={"lower": 0, "upper": 240, "decimals": 1, "unit_label": {"fi": "min"}},
+    )
     first = make_survey(world.org, items=("csat", "nps", "open"))
     services.add_question(first, rating.versions.get())
     services.add_question(first, picked.versions.get())
+    services.add_question(first, waiting.versions.get())
     revised = services.revise_item(rating, text_fi="Ohjauksen laatu")
     second = make_survey(world.org, items=("resolved",), touchpoint=make_touchpoint(world.org, "decide"))
     services.add_question(second, revised)
@@ -76,6 +85,7 @@ ANSWERS = st.fixed_dictionaries(
             st.sampled_from(["web", "phone", "visit"]), min_size=1, max_size=3, unique=True
         ),
         "resolved": st.integers(0, 1),
+        "waiting": st.integers(0, 2400).map(lambda tenths: f"{tenths // 10},{tenths % 10}"),
     },
 )
 ADD = st.tuples(
@@ -177,6 +187,12 @@ def from_raw() -> dict[str, dict[tuple[Any, ...], Any]]:
                 sums[1] += a.number
                 sums[2] += a.number**2
                 sums[3 + a.number - (a.item_version.scale_min or 0)] += 1
+            elif a.amount is not None:  # in tenths of a minute, and its range
+                steps = int(a.amount * 10)
+                sums[0] += 1
+                sums[1] += steps
+                sums[2] += steps**2
+                sums[3 + sum(1 for edge in a.item_version.bucket_edges() if a.amount >= edge)] += 1
             elif a.cant_say:
                 sums[STATS_FIELDS.index("cant_say")] += 1
             elif not a.choices and a.text:

@@ -55,7 +55,7 @@ def test_every_question_with_its_distribution_interval_and_units(world: World, s
     assert csat.figure.value == pytest.approx((5 * 4 + 4 * 3 + 2 * 3) / 10)
     expected = Summary(10, 38, 25 * 4 + 16 * 3 + 4 * 3, (0, 3, 0, 3, 4), 1, 5).mean_interval()
     assert csat.figure.interval == pytest.approx(expected)
-    assert csat.distribution == [(1, 0, 0.0), (2, 3, 30.0), (3, 0, 0.0), (4, 3, 30.0), (5, 4, 40.0)]
+    assert csat.distribution == [("1", 0, 0.0), ("2", 3, 30.0), ("3", 0, 0.0), ("4", 3, 30.0), ("5", 4, 40.0)]
     assert resolved.figure is not None and resolved.figure.value == pytest.approx(70.0)  # share of yes
     assert text.figure is None  # open answers: read as comments
     # The area's units: a-unit is shown; a-area has no other unit below it.
