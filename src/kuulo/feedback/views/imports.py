@@ -67,10 +67,18 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             mapping=job.mapping,
             questions=questions,
             samples=job.samples,
+            unread=imports.unread_values(job),
+            partial_rows=job.partial_rows,
         )
         if request.method == "POST" and form.is_valid():
             try:
-                imports.set_mapping(job, form.mapping(), request=request)
+                imports.set_mapping(
+                    job,
+                    form.mapping(),
+                    partial_rows=form.cleaned_data["partial_rows"] or None,
+                    values=form.answer_values(),
+                    request=request,
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
