@@ -94,7 +94,7 @@ def guess_mapping(
     mapping, used = {}, set()
     for index, column in enumerate(columns):
         name = normalised(column)
-        target = by_name.get(name, "")
+        target = by_name.get(name, "") or by_name.get(_statement_of(name), "")
         if name in RESPONDENT_HEADERS and not target:
             values = [row[index] for row in samples if index < len(row) and row[index] not in (None, "")]
             target = "external_id" if all(_is_whole_number(v) for v in values) else "respondent_type"
@@ -102,6 +102,14 @@ def guess_mapping(
             mapping[str(index)] = target
             used.add(target)
     return mapping
+
+
+def _statement_of(heading: str) -> str:
+    """An array statement in a heading that also holds its lead question: Webropol's
+    "Lead? - Statement." or LimeSurvey's "Lead? [Statement.]"."""
+    if heading.endswith("]") and "[" in heading:
+        return heading[heading.rindex("[") + 1 : -1].strip()
+    return heading.rpartition(" - ")[2].strip()
 
 
 def _is_whole_number(value: Any) -> bool:
