@@ -98,7 +98,7 @@ def _check_and_store(job: ResponseImport) -> None:
     if not rows_read:
         raise ValidationError(_("The file has no rows under the header."))
     job.notes = [note for note in job.notes if note.get("stage") == "read"] + _notes(job, reader)
-    job.skipped_count = len(reader.skipped)
+    job.skipped_count = len(reader.skipped) + len(reader.only_cant_say)
     if not row_of and not error_count:
         raise ValidationError(_("The file has no finished responses to import."))
     if error_count:
@@ -141,6 +141,14 @@ def _notes(job: ResponseImport, reader: RowReader) -> list[dict[str, str]]:
         notes.append(
             {"column": reader.column_of.get("responded_at", ""), "message": message, "stage": "check"}
         )
+    if reader.only_cant_say:
+        rows = ", ".join(str(row) for row in reader.only_cant_say[:ROWS_NAMED])
+        message = ngettext(
+            "%(count)s response answered every question “can't say” and was left out: %(label)s %(rows)s.",
+            "%(count)s responses answered every question “can't say” and were left out: %(label)s %(rows)s.",
+            len(reader.only_cant_say),
+        ) % {"count": len(reader.only_cant_say), "label": job.row_label.lower(), "rows": rows}
+        notes.append({"column": "", "message": message, "stage": "check"})
     return notes
 
 

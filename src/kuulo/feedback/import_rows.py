@@ -172,6 +172,7 @@ class RowReader:
         self.cant_say: Counter[str] = Counter()  # column -> answers read as "can't say"
         self.cant_say_words: dict[str, set[str]] = {}  # column -> the words read so
         self.skipped: list[int] = []  # unfinished rows left out
+        self.only_cant_say: list[int] = []  # rows whose every answer says "can't say": left out
 
     def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse | None, list[RowError]]:
         """The row as a response (None: an unfinished one left out) and its errors."""
@@ -184,6 +185,7 @@ class RowReader:
             link=self.job.publication.code, answers={}, channel=Channel.IMPORT, partial=partial
         )
         self.started_at: datetime | None = None
+        cant_say_before = self.cant_say.total()
         for index, target in self.targets.items():
             value = _cell(cells, index)
             if isinstance(value, str):
@@ -198,6 +200,9 @@ class RowReader:
                 self._apply(item, target, column, value, number)
             except ValidationError as error:
                 errors.append(RowError(number, column, " ".join(error.messages)))
+        if not item.answers and not errors and self.cant_say.total() > cant_say_before:
+            self.only_cant_say.append(number)  # nothing Kuulo can store yet
+            return None, []
         if partial:  # dated by its own start or last action, never by the import
             if self.started_at is None:
                 errors.append(RowError(number, self.column_of.get("started_at", ""), _no_start_message()))

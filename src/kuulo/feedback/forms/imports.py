@@ -8,11 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.forms import limit_choices
+from kuulo.organisations.models import Unit
 
 from ..import_files import AUTO, ENCODINGS
 from ..import_rows import mapping_choices
 from ..import_values import answer_values
-from ..models import PartialRows, SurveyPublication, SurveyQuestion
+from ..models import PartialRows, SurveyPublication, SurveyQuestion, Touchpoint
 
 CANT_SAY_CHOICE = "cant-say"  # in the form; the services take "" for can't say
 
@@ -108,3 +109,27 @@ class ImportMappingForm(forms.Form):
             if answer := self.cleaned_data.get(name):
                 chosen.setdefault(index, {})[value] = "" if answer == CANT_SAY_CHOICE else answer
         return chosen
+
+
+class SurveyStructureForm(forms.Form):
+    """A LimeSurvey survey's structure file, made into a Kuulo survey (services.survey_import)."""
+
+    structure = forms.FileField(
+        label=_("LimeSurvey structure file (.lss)"),
+        help_text=_("In LimeSurvey: Display/Export → Survey structure (.lss)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".lss,.xml"}),
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        empty_label=_("(a touchpoint of its own under “Imported surveys”)"),
+    )
+    publish = forms.BooleanField(label=_("Publish it for the unit at once"), required=False)
+
+    def __init__(self, *args: Any, units: Any, touchpoints: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit", units)
+        limit_choices(self, "touchpoint", touchpoints)
+        self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]

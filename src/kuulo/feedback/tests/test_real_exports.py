@@ -6,12 +6,14 @@ computes from them must equal those counted by hand from the files (fixtures/fig
 
 import json
 from datetime import datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
@@ -266,7 +268,10 @@ def test_the_command_line_dry_run_and_errors_store_nothing(world: World, tmp_pat
 
     broken = tmp_path / "broken.csv"
     broken.write_text(
-        '"id","submitdate","Q1","Q2"\n"1","2026-11-02 09:12:40","AO09","AO11"\n"2","2026-11-02 09:13:00"\n"1","2026-11-02 09:14:00","AO01","AO02"\n'
+        '"id","submitdate","Q1","Q2"\n'
+        '"1","2026-11-02 09:12:40","AO09","AO11"\n'
+        '"2","2026-11-02 09:13:00"\n'
+        '"1","2026-11-02 09:14:00","AO01","AO02"\n'
     )
     errors = StringIO()
     with pytest.raises(CommandError, match="Nothing was stored: the file has 4 errors"):
@@ -305,3 +310,124 @@ def test_a_survey_built_by_hand_learns_the_codes_from_a_structure_file(world: Wo
     assert "6 responses stored" in output
     assert Answer.objects.filter(item_version__item__code="csat").count() == 5
     assert AnswerValueMap.objects.filter(survey=link.survey).count() == 3
+
+
+def test_a_survey_is_made_of_a_structure_file_in_the_app(world: World) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    page = client.get("/feedback/surveys/").content.decode()
+    assert 'href="/feedback/surveys/import/"' in page
+    structure = SimpleUploadedFile("opiskelijapalaute.lss", (FIXTURES / "opiskelijapalaute.lss").read_bytes())
+    response = client.post(
+        "/feedback/surveys/import/", {"structure": structure, "unit": world.unit.pk, "publish": "on"}
+    )
+    survey = Survey.objects.get()
+    assert response.url == f"/feedback/surveys/{survey.pk}/"
+    page = client.get(response.url).content.decode()
+    assert (
+        "published (link code" in page and "Q6 was skipped: numeric questions are not supported yet" in page
+    )
+    assert survey.questions.count() == 9 and survey.publications.get().unit == world.unit
+    # Not a structure file: said on the form, nothing made.
+    response = client.post(
+        "/feedback/surveys/import/",
+        {"structure": SimpleUploadedFile("x.lss", b"csat;open\n5;ok\n"), "unit": world.unit.pk},
+    )
+    assert "not a LimeSurvey structure file" in response.content.decode() and Survey.objects.count() == 1
+    # Only those who build surveys may: a unit manager may import responses, not surveys.
+    assert signed_in(world, Role.MANAGER).get("/feedback/surveys/import/").status_code == 403
+
+
+def test_values_the_survey_cannot_read_are_chosen_in_the_mapping_step_and_remembered(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    content = "csat;open\nMelko tyytyväinen;Hyvä\nErittäin tyytyväinen;\nEOS;\n9;Ok\n".encode()
+    upload(client, publication, content)
+    job = ResponseImport.objects.get()
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    # The survey's own labels (Erittäin tyytyväinen) are read; the rest is asked about.
+    assert "“Melko tyytyväinen” in the column “csat”" in page and "“9” in the column “csat”" in page
+    assert "“Erittäin tyytyväinen” in the column" not in page and "“EOS”" not in page  # can't say
+    fields = {value: name for name, (_index, value) in _value_fields(job).items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/feedback/imports/{job.pk}/",
+            {"column_0": "q:csat", "column_1": "q:open", fields["Melko tyytyväinen"]: "4",
+             fields["9"]: "cant-say"},
+        )  # fmt: skip
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.skipped_count) == (ImportStatus.DONE, 3, 1), job.errors
+    assert sorted(
+        Answer.objects.filter(item_version__item__code="csat").values_list("number", flat=True)
+    ) == [4, 5]
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert "2 answers (“9”, “EOS”)" in page
+    assert "1 response answered every question “can&#x27;t say” and was left out: line 4." in page
+    # The next file of the same survey is read with what was chosen, without asking.
+    upload(client, publication, "csat;open\nMelko tyytyväinen;Taas\n9;\n".encode())
+    job = ResponseImport.objects.latest("pk")
+    assert imports.unread_values(job) == {}
+
+
+def _value_fields(job: ResponseImport) -> dict[str, tuple[str, str]]:
+    from kuulo.feedback.forms import ImportMappingForm
+
+    form = ImportMappingForm(
+        columns=job.columns,
+        mapping=job.mapping,
+        questions=job.publication.survey.ordered_questions(),
+        samples=job.samples,
+        unread=imports.unread_values(job),
+    )
+    return form.value_fields
+
+
+@pytest.mark.parametrize(
+    ("content", "chosen", "read_as", "note"),
+    [
+        # Excel's CSV in Windows-1252, told nothing: detected.
+        ("csat;open\n5;Hyvä palvelu – kiitos\n".encode("cp1252"), "auto", "cp1252", ""),
+        # UTF-8 with a BOM, Windows-1252 picked by mistake: the BOM wins and says so.
+        (b"\xef\xbb\xbfid;csat;open\n1;5;Hyv\xc3\xa4\n", "cp1252", "utf-8", "byte order mark"),
+        # UTF-8 without a BOM, Windows-1252 picked by mistake: read as UTF-8 and said so.
+        ("id;csat;open\n1;5;Hyvä\n".encode(), "cp1252", "utf-8", "is UTF-8 text"),
+    ],
+)
+def test_the_encoding_is_detected_and_a_wrong_choice_never_mangles_a_column(
+    world: World, publication: SurveyPublication, content: bytes, chosen: str, read_as: str, note: str
+) -> None:
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, content, encoding=chosen)
+    job = ResponseImport.objects.get()
+    assert (job.status, job.encoding) == (ImportStatus.MAPPING, read_as)
+    assert job.columns[0] in ("csat", "id") and job.samples[0][-1].startswith("Hyvä")
+    assert (note in job.notes[0]["message"]) if note else job.notes == []
+    if note:
+        assert note in client.get(f"/feedback/imports/{job.pk}/").content.decode()
+
+
+def test_formulas_and_error_cells_of_a_workbook_are_reported_by_sheet_row_and_column(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["csat", "open", "notes"])
+    sheet.append([5, "Hyvä", "=1/0"])  # a formula in a column not imported: no matter
+    sheet.append(["=2+3", "Ok"])
+    sheet.append([4, "#N/A"])
+    sheet["B4"].data_type = "e"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    client = signed_in(world, Role.CX_LEAD)
+    upload(client, publication, buffer.getvalue(), "export.xlsx")
+    job = ResponseImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/feedback/imports/{job.pk}/", {"column_0": "q:csat", "column_1": "q:open"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "csat"), (4, "open")]
+    assert "holds a formula (=2+3)" in job.errors[0]["message"]
+    assert "spreadsheet error #N/A" in job.errors[1]["message"]
+    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
+    assert '<th scope="col">Sheet row</th>' in page and not Response.objects.exists()
