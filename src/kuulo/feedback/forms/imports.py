@@ -77,21 +77,21 @@ class ImportMappingForm(forms.Form):
                 help_text=_("For example: %(values)s") % {"values": ", ".join(examples)} if examples else "",
             )
 
-        for index, values in (unread or {}).items():
-            question = by_code.get(mapping.get(index, ""))
+        for key, values in (unread or {}).items():
+            question = by_code.get(mapping.get(key, ""))
             if question is None:
                 continue
-            self.asked_for[index] = mapping[index]
+            self.asked_for[key] = mapping[key]
             options = [(value or CANT_SAY_CHOICE, label) for value, label in answer_values(question)]
             for number, value in enumerate(values):
-                name = f"value_{index}_{number}"
+                name = f"value_{key}_{number}"
                 self.fields[name] = forms.ChoiceField(
                     label=_("“%(value)s” in the column “%(column)s”")
-                    % {"value": value, "column": columns[int(index)]},
+                    % {"value": value, "column": columns[int(key)]},
                     choices=[("", _("(choose what it means)")), *options],
                     required=False,
                 )
-                self.value_fields[name] = (index, value)
+                self.value_fields[name] = (key, value)
 
     def mapping(self) -> dict[str, str]:
         return {

@@ -234,7 +234,7 @@ def _version_for(
         return standard, True
     texts = _in_languages(plan.source.texts) or {"fi": plan.source.code}
     low, high = FIXED_SCALES.get(plan.kind, plan.scale)
-    content = {
+    content: dict[str, Any] = {
         "text_fi": texts["fi"][:500],
         "text_sv": texts.get("sv", "")[:500],
         "text_en": texts.get("en", "")[:500],
@@ -304,7 +304,7 @@ def _standard_set(survey: Survey) -> QuestionSet | None:
 
 
 def _remember(survey: Survey, version: ItemVersion, plan: Plan) -> None:
-    labels = {}
+    labels: dict[str, str] = {}
     for option in plan.source.options:
         if option.code in plan.values:
             labels |= {label: plan.values[option.code] for label in option.labels.values() if label}
