@@ -163,8 +163,8 @@ def test_a_limesurvey_structure_file_becomes_a_survey_from_the_command_line(worl
     assert values["ao05"] == values["erittäin tyytyväinen"] == values["mycket nöjd"] == "5"
     assert values["ao06"] == values["en osaa sanoa"] == values["don't know"] == ""
     assert AnswerValueMap.objects.get(survey=survey, source_code="Q2").values["ao11"] == "10"
-    assert "Q6 skipped: numeric questions are not supported yet" in output
-    assert "Q9 skipped: multiple-choice questions" in output
+    assert "Q6 was skipped: numeric questions are not supported yet" in output
+    assert "Q9 was skipped: multiple-choice questions" in output
     assert not any(q.required for q in survey.ordered_questions())  # LimeSurvey's conditions are not imported
 
 
