@@ -31,6 +31,7 @@ from kuulo.feedback.models import (
 )
 from kuulo.feedback.services import publish_survey
 from kuulo.feedback.services.survey_import import import_survey
+from kuulo.feedback.testing import LIMESURVEY_3_STRUCTURE, make_publication
 from kuulo.insights.models import DailyChoiceCount, DailyItemStats
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World
@@ -294,8 +295,6 @@ def test_the_command_line_dry_run_and_errors_store_nothing(world: World, tmp_pat
 
 
 def test_a_survey_built_by_hand_learns_the_codes_from_a_structure_file(world: World) -> None:
-    from kuulo.feedback.testing import make_publication
-
     link = make_publication(world.unit, items=("csat", "nps", "open"))
     output = command(
         "import_responses",
@@ -430,3 +429,20 @@ def test_formulas_and_error_cells_of_a_workbook_are_reported_by_sheet_row_and_co
     assert "spreadsheet error #N/A" in job.errors[1]["message"]
     page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
     assert '<th scope="col">Sheet row</th>' in page and not Response.objects.exists()
+
+
+def test_a_limesurvey_3_structure_with_its_wording_in_each_row_is_read(world: World) -> None:
+    structure = read_structure(LIMESURVEY_3_STRUCTURE)
+    assert (structure.survey_id, structure.titles) == (
+        "111111",
+        {"fi": "Asiointikysely", "sv": "Ärendeenkät"},
+    )
+    result = import_survey(world.users[Role.CX_LEAD], structure, unit=world.unit)
+    asked = items_by_source(result.survey)
+    assert list(asked) == ["Q2", "Q1"]  # in LimeSurvey's order
+    rating, text = asked["Q2"], asked["Q1"]
+    assert (rating.item.kind, rating.scale_min, rating.scale_max) == (ItemKind.LIKERT, 1, 3)
+    assert rating.anchors["points"]["3"] == {"fi": "Hyvä", "sv": "Bra"}
+    assert (text.text_fi, text.text_sv) == ("Mitä haluat kertoa?", "Vad vill du berätta?")
+    values = AnswerValueMap.objects.get(survey=result.survey, source_code="Q2").values
+    assert (values["3"], values["bra"], values["9"], values["kan inte säga"]) == ("3", "3", "", "")

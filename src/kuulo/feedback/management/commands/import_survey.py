@@ -73,7 +73,9 @@ class Command(BaseCommand):
         if survey.standard_set:
             self.stdout.write(_("It asks the standard set “%(name)s”.") % {"name": survey.standard_set.name})
         for source, reason in result.skipped:
-            self.stdout.write("  " + _("%(code)s was skipped: %(reason)s") % {"code": source, "reason": reason})
+            self.stdout.write(
+                "  " + _("%(code)s was skipped: %(reason)s") % {"code": source, "reason": reason}
+            )
         if result.publication is not None:
             self.stdout.write(
                 _("Published for %(unit)s. Link code: %(code)s")
