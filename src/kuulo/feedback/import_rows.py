@@ -178,7 +178,9 @@ class RowReader:
         """The row as a response (None: an unfinished one left out) and its errors."""
         errors = self._width_errors(number, cells)
         partial = self.submit_index is not None and _empty(_cell(cells, self.submit_index))
-        if partial and self.job.partial_rows == PartialRows.SKIP:
+        if (
+            partial and self.job.partial_rows == PartialRows.SKIP and not errors
+        ):  # a cut-short row is reported
             self.skipped.append(number)
             return None, []
         item = ingest.IncomingResponse(

@@ -286,11 +286,13 @@ def import_in_place(
     encoding: str = AUTO,
     partial_rows: str = PartialRows.SKIP,
     structure: Any = None,
+    columns: dict[str, str] | None = None,
     dry_run: bool = False,
 ) -> ResponseImport:
     """Import a file at once, in this process, through the same steps as the pages and the
-    worker, with the guessed column choices. With a LimeSurvey `structure` (limesurvey.
-    Structure), its answer codes and labels are remembered for the survey first. Nothing
+    worker, with the guessed column choices changed by `columns` (column name → what it
+    holds as `mapping_choices` name it, "" for nothing). With a LimeSurvey `structure`
+    (limesurvey.Structure), its answer codes and labels are remembered for the survey first. Nothing
     at all is kept (not the import, the answer values or a response) when the file has an
     error, or for a dry run: the returned import says what was, or would have been, stored."""
     from .services.survey_import import remember_structure  # services build on this module's models only
@@ -304,7 +306,12 @@ def import_in_place(
         read_file(job.pk)
         job.refresh_from_db()
         if job.status == ImportStatus.MAPPING:
-            set_mapping(job, job.mapping, partial_rows=partial_rows, queue=False)
+            mapping = dict(job.mapping)
+            for name, target in (columns or {}).items():
+                if name not in job.columns:
+                    raise ValidationError(_("The file has no column “%(column)s”.") % {"column": name})
+                mapping[str(job.columns.index(name))] = target
+            set_mapping(job, mapping, partial_rows=partial_rows, queue=False)
             run_import(job.pk)
             job.refresh_from_db()
         if dry_run or job.status != ImportStatus.DONE:

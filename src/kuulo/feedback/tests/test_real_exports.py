@@ -293,6 +293,15 @@ def test_the_command_line_dry_run_and_errors_store_nothing(world: World, tmp_pat
     assert "Line 4, column id: The response id 1 is on line 2 too." in report
     assert not Response.objects.exists() and not ResponseImport.objects.exists()
 
+    # The guessed columns can be changed: here the comments are left out, Q4 read as Q1.
+    output = command(
+        "import_responses", file, "--publication", link.code, "--user", user, "--dry-run",
+        "--column", "Q8=", "--column", "Q1=", "--column", "Q4=csat",
+    )  # fmt: skip
+    assert "Q8 → not imported" in output and "Q4 → How satisfied were you" in output
+    with pytest.raises(CommandError, match="no column “Q99”"):
+        command("import_responses", file, "--publication", link.code, "--user", user, "--column", "Q99=csat")
+
 
 def test_a_survey_built_by_hand_learns_the_codes_from_a_structure_file(world: World) -> None:
     link = make_publication(world.unit, items=("csat", "nps", "open"))

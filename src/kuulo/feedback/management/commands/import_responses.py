@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kuulo.feedback import imports
 from kuulo.feedback.import_files import AUTO, ENCODINGS
-from kuulo.feedback.import_rows import mapping_choices
+from kuulo.feedback.import_rows import FIELDS, mapping_choices
 from kuulo.feedback.limesurvey import read_structure
 from kuulo.feedback.models import ImportStatus, PartialRows, ResponseImport, SurveyPublication
 from kuulo.organisations.access import organisation_for
@@ -41,6 +41,15 @@ class Command(BaseCommand):
             default=PartialRows.SKIP,
             help="unfinished responses (no submit time): skip them, or import them dated by their start time",
         )
+        parser.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="NAME=TARGET",
+            help="what a column holds instead of the guess: an item code, responded_at, started_at, "
+            "language, respondent_type, age_band, external_id or attribute; nothing after = leaves it "
+            "out (repeatable)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check the file and store nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,6 +68,10 @@ class Command(BaseCommand):
                 _("No survey link with the code “%(code)s”.") % {"code": options["publication"]}
             )
         path = Path(options["file"])
+        columns = {}
+        for given in options["column"]:
+            name, _equals, target = given.partition("=")
+            columns[name] = target if not target or target in FIELDS else f"q:{target}"
         try:
             structure = (
                 read_structure(Path(options["structure"]).read_bytes()) if options["structure"] else None
@@ -71,6 +84,7 @@ class Command(BaseCommand):
                 encoding=options["encoding"],
                 partial_rows=options["partial"],
                 structure=structure,
+                columns=columns,
                 dry_run=options["dry_run"],
             )
         except OSError as error:
