@@ -4,8 +4,10 @@ result; a bad file's error report."""
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -117,3 +119,30 @@ def test_a_bad_file_shows_its_problems_by_row_and_column(
     page.keyboard.press("Tab")
     assert page.locator("#id_column_0").is_visible()
     assert Response.objects.filter(channel=Channel.IMPORT).count() == 0
+
+
+def test_values_and_unfinished_responses_are_chosen_in_the_mapping_step(
+    page: Page, live_server: Any, publication: SurveyPublication, tmp_path: Path
+) -> None:
+    path = tmp_path / "limesurvey.csv"
+    path.write_text(
+        "id;submitdate;startdate;csat;open\n"
+        "1;2026-11-02 09:12;2026-11-02 09:10;Melko hyvä;Kiitos\n"
+        "2;;2026-11-02 10:00;En osaa sanoa;Kesken\n"
+        "3;2026-11-02 11:00;2026-11-02 10:58;4;\n"
+    )
+    upload(page, live_server.url, publication, path)
+    # The survey cannot read "Melko hyvä": the page asks what it stands for.
+    choice = page.get_by_label("“Melko hyvä” in the column “csat”")
+    assert choice.is_visible()
+    assert axe_violations(page) == []
+    choice.select_option("4")
+    page.get_by_label("Import them, dated by their own start or last-action time").check()
+    page.get_by_role("button", name="Check and import").click()  # tasks run at once here
+    page.get_by_role("heading", name="Import done").wait_for()
+    assert "3 responses were imported." in page.locator(".message--success").inner_text()
+    notes = page.get_by_role("region", name="How the file was read").inner_text()
+    assert "(“En osaa sanoa”)" in notes
+    assert axe_violations(page) == []
+    unfinished = Response.objects.get(source_key=f"import:{publication.code}:2")
+    assert unfinished.responded_at == datetime(2026, 11, 2, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))

@@ -154,7 +154,7 @@ def context_forms(response: Response) -> list[BaseForm]:
 # Query-string and form parameters outside Django forms that name objects, and what they
 # name; values for form fields whose type alone does not tell a valid value (each app's CANARY).
 ID_PARAMETERS: dict[str, type[Model]] = {k: v for c in canaries() for k, v in c.id_parameters.items()}
-FIELD_VALUES: dict[str, str] = {k: v for c in canaries() for k, v in c.field_values.items()}
+FIELD_VALUES: dict[str, Any] = {k: v for c in canaries() for k, v in c.field_values.items()}
 # Numeric parameters that name no object (q<id>: a survey form's answer to a question).
 NOT_IDS = re.compile(r"page|period|mine|active|identified|q\d+")
 _probe_numbers = count(1)

@@ -3,13 +3,13 @@
 A column holds an answer to one of the survey's questions ("q:<item code>") or one of
 `FIELDS`. `guess_mapping` makes a first guess from the header, and `RowReader` turns
 each row into the same `IncomingResponse` the ingest API receives, reading values the
-way other tools and Excel write them: answer labels in any of our languages, yes/no
-words, decimal commas, Finnish dates, spreadsheet times.
+way other tools and Excel write them: answer codes and labels (`import_values`),
+decimal commas, Finnish dates, spreadsheet times, unfinished responses (a LimeSurvey row
+without a submit time), spreadsheet formulas and errors (reported, never dropped).
 """
 
 import hashlib
 import json
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -22,11 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import ingest
-from .models import CHOICE_KINDS, AgeBand, Channel, ItemKind, RespondentType, ResponseImport, SurveyQuestion
+from .import_files import SheetCell
+from .import_values import CANT_SAY, ValueReader, normalised
+from .models import AgeBand, Channel, PartialRows, RespondentType, ResponseImport, SurveyQuestion
+from .services.responses import CANT_SAY as CANT_SAY_ANSWER
 
 # What a column can hold besides an answer to one of the survey's questions.
 FIELDS = {
     "responded_at": gettext_lazy("Answer time"),
+    "started_at": gettext_lazy("Start or last-action time (dates an unfinished response)"),
     "language": gettext_lazy("Language (fi, sv, en)"),
     "respondent_type": gettext_lazy("Respondent"),
     "age_band": gettext_lazy("Age group"),
@@ -36,9 +40,11 @@ FIELDS = {
 # Column names other tools use for these fields (compared in lower case).
 FIELD_HEADERS = {
     "responded_at": {
-        "submitdate", "date submitted", "datestamp", "responded_at", "timestamp", "time",
+        "submitdate", "date submitted", "responded_at", "timestamp", "time",
         "date", "vastausaika", "vastattu", "aika", "päivämäärä", "svarstid", "datum",
     },
+    # LimeSurvey's start and last-action times (its codes and English headings)
+    "started_at": {"startdate", "date started", "datestamp", "date last action", "aloitusaika", "starttid"},
     "language": {"language", "startlanguage", "start language", "lang", "kieli", "språk"},
     "external_id": {
         "id", "response id", "responseid", "external_id", "vastaus id", "tunniste", "svars-id",
@@ -59,33 +65,37 @@ LANGUAGE_NAMES = {
     "svenska": "sv", "ruotsi": "sv", "swedish": "sv",
     "english": "en", "englanti": "en", "engelska": "en",
 }  # fmt: skip
-YES_NO_WORDS = {
-    "yes": 1, "kyllä": 1, "ja": 1, "true": 1, "y": 1, "k": 1,
-    "no": 0, "ei": 0, "nej": 0, "false": 0, "n": 0, "e": 0,
-}  # fmt: skip
+# A LimeSurvey submit-time column: empty in a row whose respondent never finished.
+SUBMIT_HEADERS = {"submitdate", "date submitted", "submit date"}
+MISSING_SHOWN = 8  # missing columns a cut-short row names
 TIME_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y", "%Y/%m/%d %H:%M:%S"]
 
 
 def guess_mapping(
-    columns: list[str], questions: list[SurveyQuestion], samples: list[list[Any]]
+    columns: list[str],
+    questions: list[SurveyQuestion],
+    samples: list[list[Any]],
+    source_names: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """A first guess from the column names: item codes, question wording in any language,
-    and the names other tools give to the answer time, language and response id.
-    `samples` are the first rows under the header, for names that could mean two things."""
-    by_name: dict[str, str] = {}
+    the other tool's question codes and wording (`source_names`: name → target, from the
+    survey's remembered answer values) and the names other tools give to the answer time,
+    language and response id. `samples` are the first rows under the header, for names
+    that could mean two things."""
+    by_name: dict[str, str] = {normalised(name): target for name, target in (source_names or {}).items()}
     for question in questions:
         version = question.item_version
         target = f"q:{version.item.code}"
         for name in (version.item.code, version.text_fi, version.text_sv, version.text_en):
             if name:
-                by_name.setdefault(name.strip().casefold(), target)
+                by_name.setdefault(normalised(name), target)
     for field, names in FIELD_HEADERS.items():
         for name in names:
             by_name.setdefault(name, field)
     mapping, used = {}, set()
     for index, column in enumerate(columns):
-        name = column.strip().casefold()
-        target = by_name.get(name, "")
+        name = normalised(column)
+        target = by_name.get(name, "") or by_name.get(_statement_of(name), "")
         if name in RESPONDENT_HEADERS and not target:
             values = [row[index] for row in samples if index < len(row) and row[index] not in (None, "")]
             target = "external_id" if all(_is_whole_number(v) for v in values) else "respondent_type"
@@ -93,6 +103,14 @@ def guess_mapping(
             mapping[str(index)] = target
             used.add(target)
     return mapping
+
+
+def _statement_of(heading: str) -> str:
+    """An array statement in a heading that also holds its lead question: Webropol's
+    "Lead? - Statement." or LimeSurvey's "Lead? [Statement.]"."""
+    if heading.endswith("]") and "[" in heading:
+        return heading[heading.rindex("[") + 1 : -1].strip()
+    return heading.rpartition(" - ")[2].strip()
 
 
 def _is_whole_number(value: Any) -> bool:
@@ -121,22 +139,18 @@ class RowError:
 
 
 class RowReader:
-    """Turns one row of the file into an IncomingResponse, as the ingest API receives them."""
+    """Turns one row of the file into an IncomingResponse, as the ingest API receives them.
 
-    def __init__(self, job: ResponseImport, questions: list[SurveyQuestion]) -> None:
+    It also keeps what the report tells besides errors: the answers read as "can't say"
+    (stored as not answered) per column, and the unfinished rows left out."""
+
+    def __init__(
+        self, job: ResponseImport, questions: list[SurveyQuestion], maps: dict[str, dict[str, str]]
+    ) -> None:
         self.job = job
         self.columns = job.columns
         self.targets = {int(index): target for index, target in job.mapping.items() if target}
-        self.kinds = {q.item_version.item.code: q.item_version.item.kind for q in questions}
-        self.choices = {
-            q.item_version.item.code: {
-                str(label).strip().casefold(): str(choice["value"])
-                for choice in q.item_version.choices
-                for label in (choice["value"], choice.get("fi"), choice.get("sv"), choice.get("en"))
-                if label
-            }
-            for q in questions
-        }
+        self.values = ValueReader(questions, maps)
         self.segments = {
             "respondent_type": _labels_to_values(RespondentType),
             "age_band": _labels_to_values(AgeBand),
@@ -146,33 +160,81 @@ class RowReader:
         for index, target in self.targets.items():
             if target == "attribute":
                 self.column_of[f"attributes.{self.columns[index].strip().lower()}"] = self.columns[index]
+        index_of = {target: index for index, target in self.targets.items()}
+        # A LimeSurvey submit-time column is empty in a response never finished.
+        submitted = index_of.get("responded_at")
+        self.submit_index = (
+            submitted
+            if submitted is not None and normalised(self.columns[submitted]) in SUBMIT_HEADERS
+            else None
+        )
         self.occurrences: Counter[str] = Counter()  # rows of the file with the same content so far
+        self.first_row_of: dict[str, int] = {}  # response id key -> the row it was first on
+        self.cant_say: Counter[str] = Counter()  # column -> answers read as "can't say"
+        self.cant_say_words: dict[str, set[str]] = {}  # column -> the words read so
+        self.skipped: list[int] = []  # unfinished rows left out
+        self.only_cant_say: list[int] = []  # rows whose every answer says "can't say": left out
 
-    def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse, list[RowError]]:
-        errors = []
-        if self.job.file_format == "csv" and len(cells) != len(self.columns):
-            errors.append(
-                RowError(
-                    number,
-                    "",
-                    _("This row has %(cells)s cells; the header has %(columns)s.")
-                    % {"cells": len(cells), "columns": len(self.columns)},
-                )
-            )
-        item = ingest.IncomingResponse(link=self.job.publication.code, answers={}, channel=Channel.IMPORT)
+    def read(self, number: int, cells: list[Any]) -> tuple[ingest.IncomingResponse | None, list[RowError]]:
+        """The row as a response (None: an unfinished one left out) and its errors."""
+        errors = self._width_errors(number, cells)
+        partial = self.submit_index is not None and _empty(_cell(cells, self.submit_index))
+        if (
+            partial and self.job.partial_rows == PartialRows.SKIP and not errors
+        ):  # a cut-short row is reported
+            self.skipped.append(number)
+            return None, []
+        item = ingest.IncomingResponse(
+            link=self.job.publication.code, answers={}, channel=Channel.IMPORT, partial=partial
+        )
+        self.started_at: datetime | None = None
+        cant_say_before = self.cant_say.total()
         for index, target in self.targets.items():
-            value = cells[index] if index < len(cells) else None
+            value = _cell(cells, index)
             if isinstance(value, str):
                 value = value.strip()
-            if value in (None, ""):
+            if _empty(value):
+                continue
+            column = self.columns[index]
+            if isinstance(value, SheetCell):
+                errors.append(RowError(number, column, _sheet_cell_message(value)))
                 continue
             try:
-                self._apply(item, target, self.columns[index], value)
+                self._apply(item, target, column, value, number)
             except ValidationError as error:
-                errors.append(RowError(number, self.columns[index], " ".join(error.messages)))
+                errors.append(RowError(number, column, " ".join(error.messages)))
+        if not item.answers and not errors and self.cant_say.total() > cant_say_before:
+            self.only_cant_say.append(number)  # nothing Kuulo can store yet
+            return None, []
+        if partial:  # dated by its own start or last action, never by the import
+            if self.started_at is None:
+                errors.append(RowError(number, self.column_of.get("started_at", ""), _no_start_message()))
+            item.responded_at = self.started_at
         if item.idempotency_key is None:
             item.idempotency_key = self._content_key(item)
         return item, errors
+
+    def _width_errors(self, number: int, cells: list[Any]) -> list[RowError]:
+        if self.job.file_format != "csv" or len(cells) == len(self.columns):
+            return []
+        if len(cells) > len(self.columns):
+            message = _("This row has %(cells)s cells; the header has %(columns)s.") % {
+                "cells": len(cells),
+                "columns": len(self.columns),
+            }
+            return [RowError(number, "", message)]
+        missing = [f"“{name}”" for name in self.columns[len(cells) :]]
+        shown = ", ".join(missing[:MISSING_SHOWN])
+        if len(missing) > MISSING_SHOWN:
+            shown += " " + _("and %(count)s more") % {"count": len(missing) - MISSING_SHOWN}
+        message = _(
+            "The row is cut short after %(cells)s of the header's %(columns)s cells: %(missing)s missing."
+        ) % {
+            "cells": len(cells),
+            "columns": len(self.columns),
+            "missing": shown,
+        }
+        return [RowError(number, "", message)]
 
     def _content_key(self, item: ingest.IncomingResponse) -> str:
         """The key of a row without a response id: what the row says (link, answers by item
@@ -197,12 +259,24 @@ class RowReader:
         self.occurrences[fingerprint] += 1
         return f"import:{fingerprint}:{self.occurrences[fingerprint]}"
 
-    def _apply(self, item: ingest.IncomingResponse, target: str, column: str, value: Any) -> None:
+    def _apply(
+        self, item: ingest.IncomingResponse, target: str, column: str, value: Any, number: int
+    ) -> None:
         if target.startswith("q:"):
-            code = target[2:]
-            item.answers[code] = self._answer(code, value)
+            answer = self.values.read(target[2:], value)
+            if answer is CANT_SAY and target[2:] in self.values.offers_cant_say:
+                item.answers[target[2:]] = CANT_SAY_ANSWER  # the question's own "can't say"
+            elif answer is CANT_SAY:
+                self.cant_say[column] += 1
+                words = self.cant_say_words.setdefault(column, set())
+                if len(words) < 5:
+                    words.add(str(value)[:40])
+            else:
+                item.answers[target[2:]] = answer
         elif target == "responded_at":
             item.responded_at = _parse_time(value)
+        elif target == "started_at":
+            self.started_at = _parse_time(value)
         elif target == "language":
             text = str(value).casefold()
             item.language = LANGUAGE_NAMES.get(text, text[:2] if "-" in text or "_" in text else text)
@@ -212,20 +286,42 @@ class RowReader:
         elif target == "external_id":
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # 17.0 from a spreadsheet is the 17 of a CSV export
-            item.idempotency_key = f"import:{self.job.publication.code}:{value}"[:200]
+            key = f"import:{self.job.publication.code}:{value}"[:200]
+            if (first := self.first_row_of.setdefault(key, number)) != number:
+                raise ValidationError(_duplicate_message(self.job.file_format, value, first))
+            item.idempotency_key = key
         elif target == "attribute":
             item.attributes[column] = str(value)[:200]
 
-    def _answer(self, code: str, value: Any) -> Any:
-        kind = self.kinds[code]
-        if kind in CHOICE_KINDS:
-            values = re.split(r"\s*[;|]\s*", str(value)) if isinstance(value, str) else [str(value)]
-            return [self.choices[code].get(v.casefold(), v) for v in values if v]
-        if kind == ItemKind.TEXT:  # a cell over several lines of a Windows file ends its lines in \r\n
-            return str(value).replace("\r\n", "\n")
-        if kind == ItemKind.YES_NO and str(value).casefold() in YES_NO_WORDS:
-            return YES_NO_WORDS[str(value).casefold()]
-        return _whole_number(value)
+
+def _cell(cells: list[Any], index: int) -> Any:
+    return cells[index] if index < len(cells) else None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _sheet_cell_message(cell: SheetCell) -> str:
+    if cell.kind == "formula":
+        return _(
+            "The cell holds a formula (%(formula)s), not a value. Replace the formulas with their "
+            "values (Paste special → Values) and import the file again."
+        ) % {"formula": cell.text[:60]}
+    return _("The cell shows the spreadsheet error %(error)s instead of a value.") % {"error": cell.text}
+
+
+def _no_start_message() -> str:
+    return _(
+        "This response was never finished and has no start or last-action time to date it by. "
+        "Leave unfinished responses out, or give the time."
+    )
+
+
+def _duplicate_message(file_format: str, value: Any, first: int) -> str:
+    if file_format == "xlsx":
+        return _("The response id %(id)s is on sheet row %(row)s too.") % {"id": value, "row": first}
+    return _("The response id %(id)s is on line %(row)s too.") % {"id": value, "row": first}
 
 
 def _normalised(value: Any) -> Any:
@@ -255,19 +351,6 @@ def _labels_to_values(choices: Any) -> dict[str, str]:
                 found[str(label).casefold()] = value
                 found[str(value).casefold()] = value
     return found
-
-
-def _whole_number(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value})
-    text = str(value).strip().replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": value}) from None
-    if not number.is_integer():
-        raise ValidationError(_("%(value)s is not a whole number.") % {"value": value})
-    return int(number)
 
 
 def _parse_time(value: Any) -> datetime:

@@ -5,24 +5,27 @@ An import goes in four steps:
 1. `upload_file` keeps the file in the database (within the size limit) and queues
    its reading; the web request reads nothing else.
 2. `read_file` (a background task) reads the whole file once, within the limits of
-   `import_files`: its header, a first guess of what each column holds, the first rows
-   to show beside the column choices, and how many rows it has.
-3. `set_mapping` takes the person's column choices and queues the import.
-4. `run_import` (a background task) checks every row first, through the same checks as
-   the ingest API, and reports errors by row and column. Only a file without a single
-   error is stored, in one transaction: all or nothing.
+   `import_files`: its encoding, its header, a first guess of what each column holds,
+   the first rows to show beside the column choices, the few different values of each
+   column (for the answer-value choices) and how many rows it has.
+3. `set_mapping` takes the person's column choices, answer values and what to do with
+   unfinished responses, and queues the import.
+4. `run_import` (a background task, `import_checks`) checks every row first, through the
+   same checks as the ingest API, and reports errors by row and column. Only a file
+   without a single error is stored, in one transaction: all or nothing.
 
-Reading the file itself, within its limits, is `import_files`; what a column can hold,
-the first guess and turning a row into a response are `import_rows`. This module is the
-workflow: the job's states, the checks in slices, storing and the error report.
+`import_in_place` runs the same steps at once in one process, for the `import_responses`
+command. Reading the file itself, within its limits, is `import_files`; what a column can
+hold, the first guess and turning a row into a response are `import_rows`; how a cell
+becomes an answer is `import_values`. This module is the workflow: the job's states.
 
 Every row gets a key: the other tool's response id, or else a fingerprint of what the row
 says (see `import_rows.RowReader._content_key`), so importing the same responses again,
 even from a file exported anew, stores nothing the second time.
 """
 
+import io
 import logging
-from itertools import batched
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,20 +34,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kuulo.audit.services import record
-from kuulo.organisations.access import Permission, has_permission
+from kuulo.organisations.access import has_permission
 
-from . import ingest
-from .import_files import ENCODINGS, Readable, file_format_of, read_rows, read_upload
-from .import_rows import RowError, RowReader, guess_mapping, mapping_choices
-from .models import ImportStatus, ResponseImport, SurveyPublication, SurveyStatus
+from .import_checks import CHECK_SLICE, PERMISSION, finish, run_import
+from .import_files import AUTO, ENCODINGS, Readable, file_format_of, read_rows, read_upload, resolve_encoding
+from .import_rows import RowError, guess_mapping, mapping_choices
+from .import_values import ValueReader, answer_values, normalised, remember, remembered
+from .models import AnswerValueMap, ImportStatus, PartialRows, ResponseImport, SurveyPublication
+
+__all__ = ["CHECK_SLICE", "import_in_place", "read_file", "run_import", "set_mapping", "upload_file"]
 
 logger = logging.getLogger(__name__)
 
-PERMISSION = Permission.IMPORT_RESPONSES
-CHECK_SLICE = 1000  # rows checked between progress updates
 SAMPLE_ROWS = 20  # rows under the header that help guess what a column holds
 PREVIEW_ROWS = 3  # rows shown beside the column choices
-MAX_REPORTED_ERRORS = 500  # errors kept for the report; all of them are counted
+MAX_VALUES = 30  # different values a column may hold to be offered answer-value choices
 
 
 # --- Step 1: upload ----------------------------------------------------------------------------
@@ -56,10 +60,12 @@ def upload_file(
     *,
     file_name: str,
     file: Readable,
-    encoding: str = "utf-8",
+    encoding: str = AUTO,
     request: Any = None,
+    queue: bool = True,
 ) -> ResponseImport:
-    """Keep the file and queue its reading; nothing is read or imported yet."""
+    """Keep the file and queue its reading (`queue=False`: the caller reads it at once);
+    nothing is read or imported yet."""
     if not has_permission(user, PERMISSION, publication.unit):
         raise ValidationError({"publication": _("You cannot import responses for this unit.")})
     file_format = file_format_of(file_name)
@@ -86,9 +92,10 @@ def upload_file(
         target=job,
         details={"bytes": len(content), "sha256": content_hash},
     )
-    from .tasks import read_import_file  # the tasks module imports this one
+    if queue:
+        from .tasks import read_import_file  # the tasks module imports this one
 
-    transaction.on_commit(lambda: read_import_file.enqueue(job.pk))
+        transaction.on_commit(lambda: read_import_file.enqueue(job.pk))
     return job
 
 
@@ -110,45 +117,100 @@ def read_file(job_id: int) -> None:
         try:
             _read_columns(job)
         except ValidationError as refused:
-            _finish(job, ImportStatus.REJECTED, [RowError(0, "", " ".join(refused.messages))], 1)
+            finish(job, ImportStatus.REJECTED, [RowError(0, "", " ".join(refused.messages))], 1)
         except Exception:
             logger.exception("Reading import %s stopped", job_id)
             message = _("The file could not be read because of an error. Upload it again.")
-            _finish(job, ImportStatus.FAILED, [RowError(0, "", message)], 1)
+            finish(job, ImportStatus.FAILED, [RowError(0, "", message)], 1)
 
 
 def _read_columns(job: ResponseImport) -> None:
-    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
+    content = bytes(job.content)
+    if job.file_format == "csv":
+        job.encoding, note = resolve_encoding(content, job.encoding or AUTO)
+        job.notes = [{"column": "", "message": note, "stage": "read"}] if note else []
+    rows = read_rows(content, job.file_format, job.encoding)
     header = next(rows, None)
     if header is None:
         raise ValidationError(_("The file is empty."))
     columns = [str(cell).strip() if cell not in (None, "") else "" for cell in header[1]]
     columns = [name or _("Column %(number)s") % {"number": n} for n, name in enumerate(columns, start=1)]
     samples: list[list[Any]] = []
+    values: dict[int, dict[str, str] | None] = {}  # column -> normalised value -> as first written
     count = 0
     for _number, cells in rows:
         if len(samples) < SAMPLE_ROWS:
             samples.append(cells)
+        _collect_values(values, cells)
         count += 1
         if count % CHECK_SLICE == 0:
             ResponseImport.objects.filter(pk=job.pk).update(total_rows=count)
     if not count:
         raise ValidationError(_("The file has no rows under the header."))
+    survey = job.publication.survey
     ResponseImport.objects.filter(pk=job.pk, status=ImportStatus.READING).update(
         status=ImportStatus.MAPPING,
+        encoding=job.encoding,
+        notes=job.notes,
         columns=columns,
-        mapping=guess_mapping(columns, job.publication.survey.ordered_questions(), samples),
+        mapping=guess_mapping(columns, survey.ordered_questions(), samples, _source_names(survey)),
         samples=[["" if cell is None else str(cell)[:40] for cell in row] for row in samples[:PREVIEW_ROWS]],
+        values={str(index): list(found.values()) for index, found in values.items() if found is not None},
         total_rows=count,
         updated_at=timezone.now(),
     )
 
 
+def _collect_values(values: dict[int, dict[str, str] | None], cells: list[Any]) -> None:
+    """The different values of each column, as long as there are few of them."""
+    for index, cell in enumerate(cells):
+        if cell in (None, "") or (found := values.setdefault(index, {})) is None:
+            continue
+        text = str(cell).strip()[:80]
+        found.setdefault(normalised(text), text)
+        if len(found) > MAX_VALUES:
+            values[index] = None  # free text, ids or times: nothing to choose values for
+
+
+def _source_names(survey: Any) -> dict[str, str]:
+    """The other tool's question codes and wording → the question they answer."""
+    names = {}
+    for value_map in AnswerValueMap.objects.filter(survey=survey).select_related("item"):
+        for name in [value_map.source_code, *value_map.source_texts]:
+            if name:
+                names[name] = f"q:{value_map.item.code}"
+    return names
+
+
 # --- Step 3: the column choices ---------------------------------------------------------------------
 
 
-def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = None) -> None:
-    """Check the column choices against the survey and queue the import."""
+def unread_values(job: ResponseImport) -> dict[str, list[str]]:
+    """Column index → the values of a column chosen for a question that cannot be read as
+    its answers yet: what the mapping step asks the person to say the meaning of."""
+    survey = job.publication.survey
+    reader = ValueReader(survey.ordered_questions(), remembered(survey))
+    unread = {}
+    for index, target in job.mapping.items():
+        if target.startswith("q:") and target[2:] in reader.kinds:
+            found = [value for value in job.values.get(index, []) if not reader.known(target[2:], value)]
+            if found:
+                unread[index] = found
+    return unread
+
+
+def set_mapping(
+    job: ResponseImport,
+    mapping: dict[str, str],
+    *,
+    partial_rows: str | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    request: Any = None,
+    queue: bool = True,
+) -> None:
+    """Check the column choices against the survey, remember the answer values chosen
+    (`values`: column index → the file's value → the question's value, "" for can't say)
+    and queue the import (`queue=False`: the caller runs it at once)."""
     if job.status not in (ImportStatus.MAPPING, ImportStatus.REJECTED):
         raise ValidationError(_("This import has already run."))
     if not job.columns:  # the file was refused when read
@@ -176,132 +238,82 @@ def set_mapping(job: ResponseImport, mapping: dict[str, str], *, request: Any = 
                 _("The file has no column for the required question “%(question)s”.")
                 % {"question": question.item_version.text}
             )
+    partial_rows = partial_rows or job.partial_rows
+    if partial_rows == PartialRows.IMPORT and "started_at" not in columns_of:
+        errors.append(
+            _("To import unfinished responses, choose the column with their start or last-action time.")
+        )
     if errors:
         raise ValidationError(errors)
+    _remember_values(job, mapping, values or {}, {q.item_version.item.code: q for q in questions})
     job.mapping = mapping
+    job.partial_rows = partial_rows
     job.status = ImportStatus.QUEUED
     job.checked_rows = job.error_count = 0
     job.errors = []
-    job.save(update_fields=["mapping", "status", "checked_rows", "error_count", "errors", "updated_at"])
-    from .tasks import run_import  # the tasks module imports this one
-
-    transaction.on_commit(lambda: run_import.enqueue(job.pk))
-
-
-# --- Step 4: checking and storing -----------------------------------------------------------------
-
-
-def run_import(job_id: int) -> None:
-    """Check and store one queued import; safe to run twice (only a queued import runs)."""
-    if not ResponseImport.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.CHECKING, checked_rows=0
-    ):
-        return
-    job = ResponseImport.objects.select_related("publication__survey", "publication__unit", "created_by").get(
-        pk=job_id
-    )
-    with translation.override(job.language or "fi"):
-        try:
-            _check_and_store(job)
-        except ValidationError as rejected:  # the file as a whole, not a row, is refused
-            _finish(job, ImportStatus.REJECTED, [RowError(0, "", " ".join(rejected.messages))], 1)
-        except Exception:
-            logger.exception("Import %s stopped", job_id)
-            message = _("The import stopped because of an error. Nothing was saved.")
-            _finish(job, ImportStatus.FAILED, [RowError(0, "", message)], 1)
-
-
-def _check_and_store(job: ResponseImport) -> None:
-    """Raises ValidationError when the whole file is refused; row errors go to the report."""
-    publication = job.publication
-    if job.created_by is None or not has_permission(job.created_by, PERMISSION, publication.unit):
-        raise ValidationError(_("You can no longer import responses for this unit."))
-    if publication.survey.status != SurveyStatus.PUBLISHED or not publication.active:
-        raise ValidationError(_("This survey is not open for answers."))
-    reader = RowReader(job, publication.survey.ordered_questions())
-    rows = read_rows(bytes(job.content), job.file_format, job.encoding)
-    next(rows, None)  # the header
-    reported: list[RowError] = []  # the first errors by row, for the report
-    error_count = 0
-    prepared: list[Any] = []
-    row_of: list[int] = []  # the file row of each item handed to the ingest checks
-    seen_keys: set[str] = set()
-    # Read, checked and forgotten a slice at a time: only the rows ready to store are kept,
-    # and only while the file has no error.
-    for rows_slice in batched(rows, CHECK_SLICE):
-        items = []
-        first_index = len(row_of)
-        errors: list[RowError] = []
-        for number, cells in rows_slice:
-            item, row_errors = reader.read(number, cells)
-            errors += row_errors
-            items.append(item)
-            row_of.append(number)
-        ready, item_errors = ingest.prepare(
-            job.created_by, items, PERMISSION, first_index=first_index, seen_keys=seen_keys
-        )
-        errors += [
-            RowError(row_of[error.index], _column_of(reader, error.field), error.message)
-            for error in item_errors
-        ]
-        error_count += len(errors)
-        if error_count:
-            prepared.clear()
-            errors.sort(key=lambda error: error.row)  # slices come in row order: so does the report
-            reported += errors[: MAX_REPORTED_ERRORS - len(reported)]
-        else:
-            prepared += ready
-        job.checked_rows = len(row_of)
-        ResponseImport.objects.filter(pk=job.pk).update(checked_rows=job.checked_rows)
-    if not row_of:
-        raise ValidationError(_("The file has no rows under the header."))
-    if error_count:
-        _finish(job, ImportStatus.REJECTED, reported, error_count)
-        return
-    ResponseImport.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
-    try:
-        with transaction.atomic():  # the responses and the import's "done" are stored together
-            _store(job, prepared, row_of)
-    except ingest.KeyConflict as conflict:
-        # A row id stored before with other answers: the file says something else than before.
-        conflicts = [
-            RowError(row_of[e.index], _column_of(reader, e.field), e.message) for e in conflict.errors
-        ]
-        _finish(job, ImportStatus.REJECTED, conflicts[:MAX_REPORTED_ERRORS], len(conflicts))
-
-
-def _store(job: ResponseImport, prepared: list[Any], row_of: list[int]) -> None:
-    result = ingest.store(prepared, len(row_of))
-    job.created_count, job.duplicate_count = len(result.created), len(result.duplicates)
-    _finish(job, ImportStatus.DONE, [], 0)
-    record(
-        "import.finished",
-        actor=job.created_by,
-        target=job,
-        details={"created": job.created_count, "duplicates": job.duplicate_count},
-    )
-
-
-def _column_of(reader: RowReader, field: str) -> str:
-    """The file column behind an ingest error's field ("answers.csat" → the CSAT column)."""
-    if field.startswith("answers."):
-        return reader.column_of.get(f"q:{field.removeprefix('answers.')}", "")
-    if field == "idempotency_key":
-        return reader.column_of.get("external_id", "")
-    if field.startswith("attributes."):
-        return reader.column_of.get(field, "")
-    return reader.column_of.get(field, "")
-
-
-def _finish(job: ResponseImport, status: str, errors: list[RowError], error_count: int) -> None:
-    job.status = status
-    job.errors = [{"row": e.row or None, "column": e.column, "message": e.message} for e in errors]
-    job.error_count = error_count
-    job.finished_at = timezone.now()
-    fields = ["status", "errors", "error_count", "finished_at", "checked_rows", "created_count"]
-    fields += ["duplicate_count", "updated_at"]
-    if status == ImportStatus.DONE or not job.columns:  # imported, or refused when read
-        job.content = b""  # the file may hold personal data: keep it no longer than needed
-        job.samples = []
-        fields += ["content", "samples"]
+    fields = ["mapping", "partial_rows", "status", "checked_rows", "error_count", "errors", "updated_at"]
     job.save(update_fields=fields)
+    if queue:
+        from .tasks import run_import as run_import_task  # the tasks module imports this one
+
+        transaction.on_commit(lambda: run_import_task.enqueue(job.pk))
+
+
+def _remember_values(
+    job: ResponseImport, mapping: dict[str, str], values: dict[str, dict[str, str]], by_code: dict[str, Any]
+) -> None:
+    for index, chosen in values.items():
+        target = mapping.get(index, "")
+        chosen = {raw: value for raw, value in chosen.items() if value is not None}
+        if not target.startswith("q:") or not chosen:
+            continue
+        question = by_code[target[2:]]
+        offered = {value for value, _label in answer_values(question)}
+        if not set(chosen.values()) <= offered:
+            raise ValidationError(_("Choose each answer value from the list."))
+        remember(job.publication.survey, question.item_version.item_id, chosen)
+
+
+# --- All steps at once ----------------------------------------------------------------------------
+
+
+def import_in_place(
+    user: Any,
+    publication: SurveyPublication,
+    *,
+    file_name: str,
+    content: bytes,
+    encoding: str = AUTO,
+    partial_rows: str = PartialRows.SKIP,
+    structure: Any = None,
+    columns: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> ResponseImport:
+    """Import a file at once, in this process, through the same steps as the pages and the
+    worker, with the guessed column choices changed by `columns` (column name → what it
+    holds as `mapping_choices` name it, "" for nothing). With a LimeSurvey `structure`
+    (limesurvey.Structure), its answer codes and labels are remembered for the survey first. Nothing
+    at all is kept (not the import, the answer values or a response) when the file has an
+    error, or for a dry run: the returned import says what was, or would have been, stored."""
+    from .services.survey_import import remember_structure  # services build on this module's models only
+
+    with transaction.atomic():
+        if structure is not None:
+            remember_structure(publication.survey, structure)
+        job = upload_file(
+            user, publication, file_name=file_name, file=io.BytesIO(content), encoding=encoding, queue=False
+        )
+        read_file(job.pk)
+        job.refresh_from_db()
+        if job.status == ImportStatus.MAPPING:
+            mapping = dict(job.mapping)
+            for name, target in (columns or {}).items():
+                if name not in job.columns:
+                    raise ValidationError(_("The file has no column “%(column)s”.") % {"column": name})
+                mapping[str(job.columns.index(name))] = target
+            set_mapping(job, mapping, partial_rows=partial_rows, queue=False)
+            run_import(job.pk)
+            job.refresh_from_db()
+        if dry_run or job.status != ImportStatus.DONE:
+            transaction.set_rollback(True)
+    return job

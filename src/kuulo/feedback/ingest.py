@@ -54,6 +54,9 @@ class IncomingResponse:
     respondent_type: str = ""
     age_band: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+    # An imported response its respondent never finished: its required questions may be
+    # unanswered (the API never sets it).
+    partial: bool = False
 
 
 @dataclass
@@ -212,7 +215,7 @@ def prepare(
             link.survey,
             Submission(answers=raw, language=item.language),
             link.questions,
-            enforce_required=enforce_required,
+            enforce_required=enforce_required and not item.partial,
         )
         for question_id, error in answer_errors.items():
             item_errors.append(

@@ -4,6 +4,7 @@ from datetime import timedelta
 from itertools import count
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,52 @@ from .models import (
 )
 
 _sequence = count(1)
+
+# A survey structure as LimeSurvey 3 exports it (before `<question_l10ns>`: one row per
+# language with the wording in it): an open question and a list with a "can't say" option.
+LIMESURVEY_3_STRUCTURE = """<?xml version="1.0" encoding="UTF-8"?>
+<document>
+ <LimeSurveyDocType>Survey</LimeSurveyDocType>
+ <DBVersion>366</DBVersion>
+ <languages><language>fi</language><language>sv</language></languages>
+ <answers><rows>
+  <row><qid>2</qid><code>1</code><answer>Huono</answer>
+   <sortorder>1</sortorder><language>fi</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>1</code><answer>Dålig</answer>
+   <sortorder>1</sortorder><language>sv</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>2</code><answer>Kohtalainen</answer>
+   <sortorder>2</sortorder><language>fi</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>2</code><answer>Medel</answer>
+   <sortorder>2</sortorder><language>sv</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>3</code><answer>Hyvä</answer>
+   <sortorder>3</sortorder><language>fi</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>3</code><answer>Bra</answer>
+   <sortorder>3</sortorder><language>sv</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>9</code><answer>En osaa sanoa</answer>
+   <sortorder>4</sortorder><language>fi</language><scale_id>0</scale_id></row>
+  <row><qid>2</qid><code>9</code><answer>Kan inte säga</answer>
+   <sortorder>4</sortorder><language>sv</language><scale_id>0</scale_id></row>
+ </rows></answers>
+ <questions><rows>
+  <row><qid>1</qid><parent_qid>0</parent_qid><sid>111111</sid><gid>1</gid><type>T</type><title>Q1</title>
+   <question><![CDATA[<p>Mitä haluat kertoa?</p>]]></question>
+   <mandatory>N</mandatory><question_order>2</question_order><language>fi</language></row>
+  <row><qid>1</qid><parent_qid>0</parent_qid><sid>111111</sid><gid>1</gid><type>T</type><title>Q1</title>
+   <question><![CDATA[<p>Vad vill du berätta?</p>]]></question>
+   <mandatory>N</mandatory><question_order>2</question_order><language>sv</language></row>
+  <row><qid>2</qid><parent_qid>0</parent_qid><sid>111111</sid><gid>1</gid><type>L</type><title>Q2</title>
+   <question>Miten asiointi sujui?</question>
+   <mandatory>Y</mandatory><question_order>1</question_order><language>fi</language></row>
+  <row><qid>2</qid><parent_qid>0</parent_qid><sid>111111</sid><gid>1</gid><type>L</type><title>Q2</title>
+   <question>Hur gick ärendet?</question>
+   <mandatory>Y</mandatory><question_order>1</question_order><language>sv</language></row>
+ </rows></questions>
+ <surveys_languagesettings><rows>
+  <row><surveyls_survey_id>111111</surveyls_survey_id><surveyls_language>fi</surveyls_language><surveyls_title>Asiointikysely</surveyls_title></row>
+  <row><surveyls_survey_id>111111</surveyls_survey_id><surveyls_language>sv</surveyls_language><surveyls_title>Ärendeenkät</surveyls_title></row>
+ </rows></surveys_languagesettings>
+</document>
+""".encode()
 
 
 def make_touchpoint(organisation: Organisation, code: str = "apply", unit: Unit | None = None) -> Touchpoint:
@@ -301,7 +348,11 @@ CANARY = Canary(
     unit=_canary_unit,
     finish=_canary_finish,
     id_parameters={"touchpoint": Touchpoint},  # a dashboard filter in a link
-    field_values={"touchpoints_text": "probe | Probe", "recipients": "probe@example.test"},
+    field_values={
+        "touchpoints_text": "probe | Probe",
+        "recipients": "probe@example.test",
+        "structure": lambda: SimpleUploadedFile("survey.lss", LIMESURVEY_3_STRUCTURE),
+    },
     api_bodies={
         "post_responses": ApiBody(
             Permission.SUBMIT_RESPONSES,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("feedback/targets/", catalogue.target_list, name="target_list"),
     path("feedback/service-paths/", catalogue.service_path_list, name="service_path_list"),
     path("feedback/surveys/", surveys.survey_list, name="survey_list"),
+    path("feedback/surveys/import/", imports.survey_import, name="survey_import"),
     path("feedback/surveys/<int:survey_id>/", surveys.survey_detail, name="survey_detail"),
     path(
         "feedback/surveys/<int:survey_id>/questions/", surveys.survey_add_question, name="survey_add_question"

@@ -228,8 +228,9 @@ class Canary:
     finish: Callable[[Any], None] | None = None
     # Query-string and form parameters outside Django forms that name objects, and what they name.
     id_parameters: dict[str, type[Any]] = field(default_factory=dict)
-    # Values for form fields whose type alone does not tell a valid value.
-    field_values: dict[str, str] = field(default_factory=dict)
+    # Values for form fields whose type alone does not tell a valid value (or, for a file,
+    # a function that makes one anew for each request).
+    field_values: dict[str, str | Callable[[], Any]] = field(default_factory=dict)
     api_bodies: dict[str, ApiBody] = field(default_factory=dict)  # operation id -> body
 
 

@@ -112,7 +112,7 @@ def apply(
         counts["contact_requests"] = querysets["contact_requests"].delete()[0]
         counts["invitations"] = querysets["invitations"].delete()[0]
         counts["held_answers"] = querysets["held_answers"].delete()[0]
-        counts["rejected_imports"] = querysets["rejected_imports"].update(content=b"", samples=[])
+        counts["rejected_imports"] = querysets["rejected_imports"].update(content=b"", samples=[], values={})
         counts["webhook_deliveries"] = querysets["webhook_deliveries"].delete()[0]
         counts["audit_log"] = querysets["audit_log"].delete()[0]
         record("retention.applied", organisation=organisation, details=counts)

@@ -5,7 +5,7 @@ Every form is re-exported here, so views import them from `feedback.forms`.
 """
 
 from .catalogue import LINES_HELP, ItemForm, ReviseItemForm, ServicePathForm, TargetForm, parse_lines
-from .imports import ImportMappingForm, ImportUploadForm
+from .imports import ImportMappingForm, ImportUploadForm, SurveyStructureForm
 from .records import ComplaintFilterForm, ComplaintForm, ServiceVolumeForm, VerbalFeedbackForm
 from .surveys import (
     AddQuestionForm,
@@ -32,6 +32,7 @@ __all__ = [
     "ServiceVolumeForm",
     "ShowIfForm",
     "SurveyForm",
+    "SurveyStructureForm",
     "TargetForm",
     "VerbalFeedbackForm",
     "parse_lines",

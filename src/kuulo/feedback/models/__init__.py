@@ -30,7 +30,7 @@ from .catalogue import (
     TargetMeasure,
 )
 from .channels import Channel, Invitation, InvitationDay, Kiosk
-from .imports import ImportStatus, ResponseImport
+from .imports import AnswerValueMap, ImportStatus, PartialRows, ResponseImport
 from .records import Complaint, ComplaintKind, ComplaintOutcome, ComplaintStatus, ServiceVolume
 from .responses import (
     AgeBand,
@@ -63,6 +63,7 @@ __all__ = [
     "RECOMMENDED_MAX_QUESTIONS",
     "AgeBand",
     "Answer",
+    "AnswerValueMap",
     "Channel",
     "Complaint",
     "ComplaintKind",
@@ -79,6 +80,7 @@ __all__ = [
     "ItemVersion",
     "ItemVersionQuerySet",
     "Kiosk",
+    "PartialRows",
     "QuestionSet",
     "QuestionSetItem",
     "RespondentType",

@@ -203,7 +203,7 @@ class ItemVersion(models.Model):
             "cant_say": self.cant_say,
             **(
                 {"number": [str(self.lower), str(self.upper), self.decimals, self.unit_label]}
-                if self.item.kind == ItemKind.NUMBER
+                if self.lower is not None
                 else {}
             ),
         }

@@ -1,5 +1,6 @@
 """An import of responses from another tool's file: the file itself until it has run,
-the column choices, progress and the error report (the steps are in feedback/imports.py).
+the column choices, progress and the error report (the steps are in feedback/imports.py);
+and how another tool writes a survey's answers, remembered for the next import.
 """
 
 from django.conf import settings
@@ -8,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kuulo.core.models import TimestampedModel
 
-from .surveys import SurveyPublication
+from .catalogue import Item
+from .surveys import Survey, SurveyPublication
 
 
 class ImportStatus(models.TextChoices):
@@ -20,6 +22,13 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Stopped by an error")
+
+
+class PartialRows(models.TextChoices):
+    """What to do with a row the respondent never finished (no submit time)."""
+
+    SKIP = "skip", _("Leave them out")
+    IMPORT = "import", _("Import them, dated by their own start or last-action time")
 
 
 class ResponseImport(TimestampedModel):
@@ -55,6 +64,17 @@ class ResponseImport(TimestampedModel):
     duplicate_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # the first errors: {"row", "column", "message"}
+    # Unfinished responses (a submit-time column, empty in the row): left out or imported.
+    partial_rows = models.CharField(
+        _("unfinished responses"), max_length=6, choices=PartialRows.choices, default=PartialRows.SKIP
+    )
+    skipped_count = models.PositiveIntegerField(default=0)  # unfinished rows left out
+    # What the report should say besides errors: {"column", "message", "stage"}, e.g. answers
+    # "En osaa sanoa" stored as not answered, the encoding read, unfinished rows left out.
+    notes = models.JSONField(default=list)
+    # Column index (as text) -> the few different values it holds (a column with many, such as
+    # comments, is left out): what the answer-value choices of the mapping step are made from.
+    values = models.JSONField(default=dict)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     access_unit_field = "publication__unit"
@@ -66,6 +86,11 @@ class ResponseImport(TimestampedModel):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def row_label(self) -> str:
+        """What the report's row numbers count: a CSV file's lines, a workbook's sheet rows."""
+        return str(_("Sheet row") if self.file_format == "xlsx" else _("Line"))
 
     @property
     def is_running(self) -> bool:
@@ -86,3 +111,26 @@ class ResponseImport(TimestampedModel):
         if not self.total_rows:
             return 0
         return min(90, 90 * self.checked_rows // self.total_rows)
+
+
+class AnswerValueMap(TimestampedModel):
+    """How another tool writes the answers to one of a survey's questions, remembered for
+    the survey's next imports: answer codes and labels (LimeSurvey's "AO01", Webropol's
+    "Melko tyytyväinen") and the Kuulo value each stands for. It is filled from a LimeSurvey
+    structure file and from the values a person chose in an import's mapping step."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answer_value_maps")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    # The question's code in the other tool, as its exports head the column ("Q3[SQ001]").
+    source_code = models.CharField(max_length=100, blank=True)
+    # Its wording there, as an export with question texts heads the column.
+    source_texts = models.JSONField(default=list)
+    # Normalised code or label (import_values.normalised) -> the Kuulo value as text
+    # ("4", "web", "1"), or "" for "can't say", "no answer" or "not reached".
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "item"], name="answer_value_map_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}: {self.source_code or self.item_id}"

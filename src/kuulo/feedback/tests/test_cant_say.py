@@ -84,3 +84,21 @@ def test_the_form_offers_it_and_it_answers_a_required_question(
     sent = client.post(url, {"started": page.context["started"], f"q{guidance.pk}": "cant_say"})
     assert sent.status_code == 302, sent.content
     assert Answer.objects.get(item_version=guidance.item_version).cant_say
+
+
+def test_an_import_stores_the_questions_own_cant_say(
+    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kuulo.feedback.models import ImportStatus
+    from kuulo.feedback.tests.test_imports import import_file, signed_in
+
+    client = signed_in(world, Role.CX_LEAD)
+    content = b"id;guidance;csat\n1;En osaa sanoa;En osaa sanoa\n2;4;5\n"
+    job = import_file(client, publication, content, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.DONE, job.errors
+    # "guidance" offers "can't say": stored as such; CSAT does not: left unanswered, and noted.
+    assert Answer.objects.filter(cant_say=True, item_version__item__code="guidance").count() == 1
+    assert not Answer.objects.filter(
+        item_version__item__code="csat", response__source_key__endswith=":1"
+    ).exists()
+    assert any("csat" in note["column"] for note in job.notes), job.notes

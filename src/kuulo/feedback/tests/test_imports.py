@@ -172,7 +172,10 @@ def test_importing_the_same_file_again_stores_nothing_twice(
             [(2, "date", "not a date and time"), (3, "date", "in the future")],
         ),
         # A language we do not serve, and the same response id twice.
-        (b"id,csat,language\n1,5,de\n1,4,fi\n", [(2, "language", "fi, sv or en"), (3, "id", "twice")]),
+        (
+            b"id,csat,language\n1,5,de\n1,4,fi\n",
+            [(2, "language", "fi, sv or en"), (3, "id", "on line 2 too")],
+        ),
         # A row without any answer.
         (b"id,csat,open\n1,5,ok\n2,,\n", [(3, "", "at least one question")]),
     ],

@@ -126,7 +126,8 @@ def test_everything_past_its_period_goes_and_is_recorded(
     assert Answer.objects.filter(number=4).count() == 2
     assert not ResponseContact.objects.exists() and not Invitation.objects.exists()
     assert not HeldAnswer.objects.exists() and not Delivery.objects.exists()
-    assert ResponseImport.objects.get().content == b"" and ResponseImport.objects.get().samples == []
+    emptied = ResponseImport.objects.get()
+    assert (emptied.content, emptied.samples, emptied.values) == (b"", [], {})
     assert not AuditEvent.objects.filter(action="auth.login").exists()
     event = AuditEvent.objects.get(action="retention.applied")
     assert event.details["responses"] == 3
