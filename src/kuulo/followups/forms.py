@@ -9,7 +9,7 @@ from .models import FollowUpSettings, Outcome, ReplyChannel
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
+    assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Handled by"), queryset=None, required=False, empty_label=_("Nobody yet")
     )
 

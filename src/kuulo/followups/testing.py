@@ -66,9 +66,7 @@ def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
         email=f"{code}.asker@example.test",
     )
     world.mark("CONTACT", code, case)
-    services.record_reply(
-        case, user=admin, channel=ReplyChannel.PHONE, text=world.canary_text(code, "REPLY")
-    )
+    services.record_reply(case, user=admin, channel=ReplyChannel.PHONE, text=world.canary_text(code, "REPLY"))
     world.mark("REPLY", code, case)
     world.name(unit, case_id=case.pk)
 

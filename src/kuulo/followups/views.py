@@ -30,14 +30,14 @@ from kuulo.organisations.models import Unit
 from . import services
 from .declarations import HANDLE
 from .forms import AssignForm, CloseForm, ReplyForm, SettingsForm
-from .models import FollowUp
+from .models import FollowUp, FollowUpQuerySet
 
 # What the queue shows: open cases by default.
 SHOWN = ("open", "mine", "unassigned", "overdue", "closed")
 PAGE = 50
 
 
-def _cases(request: HttpRequest) -> QuerySet[FollowUp]:
+def _cases(request: HttpRequest) -> FollowUpQuerySet:
     return restrict(
         FollowUp.objects.select_related("unit", "assignee", "response", "response__contact"),
         request.user,

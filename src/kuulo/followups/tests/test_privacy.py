@@ -17,7 +17,7 @@ from kuulo.privacy.models import RetentionPolicy
 
 
 def closed(world: World, **kwargs: object) -> FollowUp:
-    case = make_case(world.unit, **kwargs)  # type: ignore[arg-type]
+    case = make_case(world.unit, **kwargs)
     staff = world.users[Role.STAFF]
     services.record_reply(case, user=staff, channel=ReplyChannel.EMAIL, text="Vastasin sähköpostilla.")
     return services.close_case(case, user=staff, outcome=Outcome.EXPLAINED)
@@ -36,7 +36,10 @@ def test_retention_erases_closed_cases_after_the_period_and_keeps_open_ones(worl
     counts = retention.apply(world.org)
     assert counts["follow_ups"] == 1
     assert set(FollowUp.objects.values_list("pk", flat=True)) == {open_case.pk, recent.pk}
-    assert set(ResponseContact.objects.values_list("email", flat=True)) == {"auki@example.test", "uusi@example.test"}
+    assert set(ResponseContact.objects.values_list("email", flat=True)) == {
+        "auki@example.test",
+        "uusi@example.test",
+    }
     assert Response.objects.filter(pk=old.response_id).exists()  # the anonymous answers stay
     assert not FollowUpReply.objects.filter(follow_up_id=old.pk).exists()
 

@@ -17,7 +17,7 @@ from kuulo.feedback.services import delete_responses
 from kuulo.feedback.testing import make_publication
 from kuulo.followups import services
 from kuulo.followups.models import FollowUp, FollowUpSettings, Outcome, PreferredChannel, ReplyChannel
-from kuulo.followups.testing import make_case, request_contact
+from kuulo.followups.testing import make_case
 from kuulo.insights.models import Notification
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, make_user
@@ -29,7 +29,9 @@ def contact_on(world: World, asked: datetime, **contact: Any) -> ResponseContact
     """A stored response and its contact details as given at `asked` (the case not yet opened)."""
     publication = make_publication(world.unit)
     question = publication.survey.ordered_questions()[0]
-    response = feedback.submit_response(publication, feedback.Submission(answers={question.pk: 4}, language="sv"))
+    response = feedback.submit_response(
+        publication, feedback.Submission(answers={question.pk: 4}, language="sv")
+    )
     contact.setdefault("email", "anna@example.test")
     return ResponseContact.objects.create(
         response=response, consent_version="2026-11", consented_at=asked, **contact
@@ -38,7 +40,12 @@ def contact_on(world: World, asked: datetime, **contact: Any) -> ResponseContact
 
 def test_a_contact_request_from_the_form_opens_a_case(world: World) -> None:
     case = make_case(world.unit, csat=4, email="maija@example.test", phone="040 123 4567")
-    assert (case.unit, case.organisation, case.assignee, case.closed_at) == (world.unit, world.org, None, None)
+    assert (case.unit, case.organisation, case.assignee, case.closed_at) == (
+        world.unit,
+        world.org,
+        None,
+        None,
+    )
     assert case.preferred_channel == PreferredChannel.EITHER and not case.low_score
     assert case.requested_at == case.response.contact.consented_at
     assert case.due_on > timezone.localdate()
@@ -71,13 +78,17 @@ def test_the_preferred_channel_is_what_the_person_gave(world: World) -> None:
     assert services.open_case(by_phone).preferred_channel == PreferredChannel.PHONE
 
 
-def test_a_low_score_alerts_the_handlers_of_the_unit_and_no_one_else(world: World, django_capture_on_commit_callbacks: Any) -> None:
+def test_a_low_score_alerts_the_handlers_of_the_unit_and_no_one_else(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     colleague = make_user(world.org, Role.STAFF, world.unit, username="kollega", language="sv")
     sibling_staff = make_user(world.org, Role.STAFF, world.sibling, username="naapuri")
     with django_capture_on_commit_callbacks(execute=True):
         case = make_case(world.unit, csat=2, comment="Ei vastausta kahteen viikkoon.")
     assert case.low_score
-    told = set(Notification.objects.filter(key=f"follow_up:{case.pk}").values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(key=f"follow_up:{case.pk}").values_list("user__username", flat=True)
+    )
     # Staff of the unit and the manager of its area; the viewer and the account manager of
     # the area cannot see cases, the sibling's staff not this unit's, and the organisation-wide
     # CX lead and admin are told only about units without handlers of their own.
@@ -94,7 +105,9 @@ def test_a_low_score_alerts_the_handlers_of_the_unit_and_no_one_else(world: Worl
 
 def test_organisation_wide_handlers_are_told_when_the_unit_has_none(world: World) -> None:
     case = make_case(world.sibling, csat=1)
-    told = set(Notification.objects.filter(key=f"follow_up:{case.pk}").values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(key=f"follow_up:{case.pk}").values_list("user__username", flat=True)
+    )
     assert told == {"a-admin", "a-cxlead"}
 
 
@@ -127,7 +140,10 @@ def test_handlers_assign_reply_and_close(world: World) -> None:
     case.refresh_from_db()
     assert case.assignee == staff
     reply = services.record_reply(
-        case, user=staff, channel=ReplyChannel.PHONE, text="Soitin, lupasin tarkistaa asian. Numero 040 123 4567."
+        case,
+        user=staff,
+        channel=ReplyChannel.PHONE,
+        text="Soitin, lupasin tarkistaa asian. Numero 040 123 4567.",
     )
     assert "040" not in reply.text and "[PHONE]" in reply.text  # redacted like any text
     closed = services.close_case(case, user=staff, outcome=Outcome.RESOLVED, note="Asia hoidettu.")

@@ -32,6 +32,12 @@ def test_due_dates_skip_weekends_and_finnish_holidays(asked: date, days: int, du
 
 
 def test_holidays_are_not_working_days() -> None:
-    for day in [date(2026, 6, 19), date(2026, 12, 24), date(2026, 12, 25), date(2026, 5, 1), date(2026, 5, 14)]:
+    for day in [
+        date(2026, 6, 19),
+        date(2026, 12, 24),
+        date(2026, 12, 25),
+        date(2026, 5, 1),
+        date(2026, 5, 14),
+    ]:
         assert not is_working_day(day), day
     assert is_working_day(date(2026, 6, 22))
