@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kuulo.core.forms import add_service_errors
@@ -86,7 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 ("mine", _("Mine")),
                 ("unassigned", _("Unassigned")),
                 ("overdue", _("Overdue")),
-                ("closed", _("Closed")),
+                ("closed", pgettext("follow-ups shown", "Closed")),
             ],
             "units": units,
             "unit_id": unit_id,
