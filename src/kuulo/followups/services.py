@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -117,23 +118,34 @@ def open_case(contact: ResponseContact) -> FollowUp:
     return case
 
 
+def _handling_assignments(unit: Unit) -> QuerySet[RoleAssignment]:
+    """Active people's roles that let them handle cases in `unit`: on the unit, on a unit
+    above it (not archived), or organisation-wide."""
+    handling = [role for role in Role.values if HANDLE in role_permissions(role)]
+    above = [int(segment) for segment in unit.path.strip("/").split("/")]
+    return RoleAssignment.objects.filter(
+        Q(unit__isnull=True) | Q(unit__in=above, unit__archived_at__isnull=True),
+        role__in=handling,
+        membership__organisation_id=unit.organisation_id,
+        membership__user__is_active=True,
+    )
+
+
+def handlers_for(unit: Unit) -> QuerySet[Any]:
+    """Everyone who may handle cases in `unit` (whom a case there may be assigned to)."""
+    users = _handling_assignments(unit).values("membership__user")
+    return get_user_model().objects.filter(pk__in=users)
+
+
 def handlers_of(unit: Unit) -> list[Any]:
     """Who is told about a case in `unit`: the people who may handle cases there through a
     role on the unit or a unit above it; only when there are none, those who handle cases
     organisation-wide (CX leads, admins)."""
-    handling = [role for role in Role.values if HANDLE in role_permissions(role)]
-    assignments = RoleAssignment.objects.filter(
-        role__in=handling,
-        membership__organisation_id=unit.organisation_id,
-        membership__user__is_active=True,
-    ).select_related("membership__user", "unit")
-    local, everywhere = {}, {}
-    for assignment in assignments:
+    local: dict[int, Any] = {}
+    everywhere: dict[int, Any] = {}
+    for assignment in _handling_assignments(unit).select_related("membership__user"):
         user = assignment.membership.user
-        if assignment.unit is None:
-            everywhere[user.pk] = user
-        elif unit.path.startswith(assignment.unit.path):
-            local[user.pk] = user
+        (everywhere if assignment.unit_id is None else local)[user.pk] = user
     people = local or everywhere
     return [user for user in people.values() if has_permission(user, HANDLE, unit)]
 

@@ -4,7 +4,6 @@ the organisation's promise under Settings. Every view of contact details is audi
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -20,7 +19,6 @@ from kuulo.feedback.models import ResponseContact
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
-    has_permission,
     organisation_for,
     requires,
     restrict,
@@ -117,12 +115,7 @@ def _contact(case: FollowUp) -> ResponseContact | None:
 
 def _handlers(case: FollowUp) -> QuerySet[Any]:
     """People of the organisation who may handle cases in the case's unit."""
-    people = (
-        get_user_model()
-        .objects.filter(membership__organisation=case.organisation_id, is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
-    return people.filter(pk__in=[user.pk for user in people if has_permission(user, HANDLE, case.unit)])
+    return services.handlers_for(case.unit).order_by("last_name", "first_name", "username")
 
 
 def _case_page(
