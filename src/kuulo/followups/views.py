@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kuulo.core.forms import add_service_errors
-from kuulo.feedback.models import ResponseContact
+from kuulo.feedback.models import Answer, ResponseContact
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
@@ -94,8 +94,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _answers_by_response(response_ids: list[int]) -> dict[int, list[Any]]:
-    from kuulo.feedback.models import Answer
-
     found: dict[int, list[Any]] = {}
     for answer in (
         Answer.objects.filter(response_id__in=response_ids)
