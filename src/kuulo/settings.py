@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kuulo.feedback",
     "kuulo.insights",
     "kuulo.improvements",
+    "kuulo.followups",
     "kuulo.webhooks",
     "kuulo.privacy",
     "kuulo.pages",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("kuulo.audit.urls")),
     path("dashboards/", include("kuulo.insights.urls")),
     path("", include("kuulo.improvements.urls")),
+    path("", include("kuulo.followups.urls")),
     path("", include("kuulo.feedback.urls")),
     path("api/docs", api_docs, name="api_docs"),
     path("api/", api.urls),

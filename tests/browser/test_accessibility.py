@@ -16,6 +16,7 @@ from kuulo.accounts.tests.test_sign_in import current_code as totp_code
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
+from kuulo.followups.testing import request_contact
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
 from kuulo.insights.models import Report, ReportStatus
@@ -124,6 +125,7 @@ def kuulo_page_urls() -> list[str]:
             progress=40,
         ).pk,
         "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
+        "case_id": request_contact(publication, csat=1).pk,
     }
     urls = []
 
@@ -172,6 +174,9 @@ POST_ONLY = {
     "organisations:person_revoke_role",
     "organisations:person_set_active",
     "improvements:action_move",
+    "followups:case_assign",
+    "followups:case_reply",
+    "followups:case_close",
     "webhooks:endpoint_rotate_secret",
     "webhooks:endpoint_test",
     "webhooks:delivery_redeliver",

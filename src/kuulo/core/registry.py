@@ -10,8 +10,9 @@ declarations are code, not data.
 `core` imports no app: it only holds these lists, and the apps fill them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django_stubs_ext import StrOrPromise
@@ -32,6 +33,10 @@ class NavItem:
     order: int
     # Pages under other addresses that belong to this item's section (its subnav).
     section: tuple[str, ...] = ()
+    # A number shown beside the label (e.g. open cases in the user's units), and what it
+    # counts, for screen readers.
+    count: Callable[[Any], int] | None = None
+    count_label: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -69,10 +74,18 @@ def audit_action(code: str, label: StrOrPromise) -> str:
 
 
 def navigation(
-    label: StrOrPromise, url_name: str, permission: str | None, *, order: int, section: tuple[str, ...] = ()
+    label: StrOrPromise,
+    url_name: str,
+    permission: str | None,
+    *,
+    order: int,
+    section: tuple[str, ...] = (),
+    count: Callable[[Any], int] | None = None,
+    count_label: StrOrPromise = "",
 ) -> None:
-    """An item of the main navigation, shown to those holding `permission` somewhere."""
-    registry.navigation.append(NavItem(label, url_name, permission, order, section))
+    """An item of the main navigation, shown to those holding `permission` somewhere;
+    `count(user)`, if given, is shown beside it when not zero."""
+    registry.navigation.append(NavItem(label, url_name, permission, order, section, count, count_label))
     registry.navigation.sort(key=lambda item: item.order)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 
+from kuulo.demo.followups import create_follow_ups
 from kuulo.feedback import ingest, volumes
 from kuulo.feedback import services as feedback
 from kuulo.feedback.models import Complaint, ComplaintOutcome, ComplaintStatus, Item, SurveyPublication
@@ -211,6 +212,7 @@ def create_history(organisation: Organisation, *, days: int = 365, seed: int = 2
     _complaints(rng, organisation, today, days)
     _actions(organisation, today, days)
     _alert_subscriptions(organisation)
+    create_follow_ups(organisation)
     return total
 
 

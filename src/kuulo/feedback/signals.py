@@ -17,6 +17,9 @@ responses_stored = Signal()
 responses_deleted = Signal()
 # kwargs: complaint=Complaint, created=bool (sent by services.save_complaint)
 complaint_saved = Signal()
+# kwargs: contact=ResponseContact, once a respondent's contact details are stored with their
+# response (sent by services.submit_response; the follow-ups app opens a case)
+contact_requested = Signal()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             # Pages under other addresses that belong to the item's section (its subnav).
             section = [*declared.section, *(settings_urls if declared.url_name in settings_urls else [])]
             matches = matches or any(request.path.startswith(reverse(name)) for name in section)
-            items.append({"label": declared.label, "url": url, "current": matches})
+            count = declared.count(user) if declared.count else 0
+            items.append(
+                {
+                    "label": declared.label,
+                    "url": url,
+                    "current": matches,
+                    "count": count,
+                    "count_label": declared.count_label,
+                }
+            )
     # One current item: the most specific match (/dashboards/alerts/ is Alerts, not Dashboards).
     best = max(
         (item for item in items if item["current"]), key=lambda item: len(str(item["url"])), default=None

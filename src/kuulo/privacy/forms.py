@@ -17,6 +17,12 @@ class RetentionPolicyForm(forms.ModelForm[RetentionPolicy]):
             "webhook_deliveries_days",
             "audit_log_months",
         ]
+        help_texts = {
+            "contact_requests_months": _(
+                "Contact details respondents left to be contacted, counted from when their "
+                "follow-up was closed (open follow-ups keep them); the anonymous answers stay."
+            )
+        }
 
 
 class SubjectLookupForm(forms.Form):

@@ -26,6 +26,7 @@ from kuulo.feedback.models import (
     ResponseImport,
 )
 from kuulo.feedback.services import delete_responses
+from kuulo.followups import services as followups
 from kuulo.organisations.models import Organisation
 from kuulo.webhooks.models import Delivery
 
@@ -77,9 +78,15 @@ def due(organisation: Organisation, now: datetime) -> dict[str, Any]:
         "free_text": Answer.objects.filter(
             response__organisation_id=org, response__responded_at__lt=cut.free_text
         ).exclude(text=""),
+        # Contact details live as long as their follow-up is open, and the period after it
+        # closed; details without a follow-up (none are left since follow-ups exist), the
+        # period after they were given.
         "contact_requests": ResponseContact.objects.filter(
-            response__organisation_id=org, consented_at__lt=cut.contact_requests
+            response__organisation_id=org,
+            response__follow_up__isnull=True,
+            consented_at__lt=cut.contact_requests,
         ),
+        "follow_ups": followups.closed_before(organisation, cut.contact_requests),
         "invitations": Invitation.objects.filter(
             publication__survey__organisation_id=org, created_at__lt=cut.invitations
         ),
@@ -110,6 +117,7 @@ def apply(
         # texts per day may then exceed the texts left; it only guides which days to read.
         counts["free_text"] = querysets["free_text"].update(text="")
         counts["contact_requests"] = querysets["contact_requests"].delete()[0]
+        counts["follow_ups"] = followups.erase_cases(querysets["follow_ups"])
         counts["invitations"] = querysets["invitations"].delete()[0]
         counts["held_answers"] = querysets["held_answers"].delete()[0]
         counts["rejected_imports"] = querysets["rejected_imports"].update(content=b"", samples=[], values={})

@@ -2,8 +2,9 @@
 
 Respondents are anonymous unless they left contact details; what can be about a known
 person is what carries their e-mail address or phone number: contact requests left with
-a response, personal invitations, and (should staff have written one in) the texts of
-complaints. Lookups stay inside the requester's organisation.
+a response and the follow-ups made of them (replies, outcome), personal invitations, and
+(should staff have written one in) the texts of complaints. Lookups stay inside the
+requester's organisation.
 """
 
 import re
@@ -16,6 +17,8 @@ from django.http import HttpRequest
 
 from kuulo.audit.services import record
 from kuulo.feedback.models import Complaint, Invitation, ResponseContact
+from kuulo.followups import services as followups
+from kuulo.followups.models import FollowUp
 from kuulo.organisations.models import Organisation
 
 ERASED = "[erased]"
@@ -44,6 +47,15 @@ class Found:
     complaints: list[Complaint] = field(default_factory=list)
 
     @property
+    def follow_ups(self) -> list[FollowUp]:
+        """The follow-ups of the contact requests found."""
+        return list(
+            FollowUp.objects.filter(response__in=[c.response_id for c in self.contacts]).prefetch_related(
+                "replies"
+            )
+        )
+
+    @property
     def total(self) -> int:
         return len(self.contacts) + len(self.invitations) + len(self.complaints)
 
@@ -66,6 +78,21 @@ class Found:
                     ],
                 }
                 for contact in self.contacts
+            ],
+            "follow_ups": [
+                {
+                    "asked_at": case.requested_at.isoformat(),
+                    "due_on": case.due_on.isoformat(),
+                    "preferred_channel": case.preferred_channel,
+                    "replies": [
+                        {"at": reply.recorded_at.isoformat(), "channel": reply.channel, "text": reply.text}
+                        for reply in case.replies.all()
+                    ],
+                    "outcome": case.outcome,
+                    "summary": case.closing_note,
+                    "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+                }
+                for case in self.follow_ups
             ],
             "invitations": [
                 {
@@ -148,15 +175,16 @@ def export(found: Found, *, request: HttpRequest, organisation: Organisation) ->
 @transaction.atomic
 def erase(found: Found, *, request: HttpRequest | None, organisation: Organisation) -> dict[str, int]:
     """Erase the person from everything found (GDPR art. 17): contact requests are deleted
-    (the anonymous answers stay), invitation addresses forgotten, the identifier removed
+    with their follow-ups (the anonymous answers stay), invitation addresses forgotten, the identifier removed
     from complaint texts. Audited with counts only: the log must not keep the identifier."""
+    counts = _counts(found)
+    followups.erase_cases(FollowUp.objects.filter(pk__in=[case.pk for case in found.follow_ups]))
     ResponseContact.objects.filter(pk__in=[c.pk for c in found.contacts]).delete()
     Invitation.objects.filter(pk__in=[i.pk for i in found.invitations]).update(address="")
     for complaint in found.complaints:
         complaint.summary = _without(complaint.summary, found.identifier)
         complaint.outcome_notes = _without(complaint.outcome_notes, found.identifier)
         complaint.save(update_fields=["summary", "outcome_notes", "updated_at"])
-    counts = _counts(found)
     record("data_subject.erased", request=request, organisation=organisation, details=counts)
     return counts
 
@@ -173,6 +201,7 @@ def _without(text: str, identifier: str) -> str:
 def _counts(found: Found) -> dict[str, int]:
     return {
         "contact_requests": len(found.contacts),
+        "follow_ups": len(found.follow_ups),
         "invitations": len(found.invitations),
         "complaints": len(found.complaints),
     }

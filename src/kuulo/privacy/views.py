@@ -57,11 +57,12 @@ def data_subject(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Erased. Contact requests: %(contacts)s, invitations: %(invitations)s, "
-                        "complaint texts: %(complaints)s."
+                        "Erased. Contact requests: %(contacts)s, follow-ups: %(follow_ups)s, "
+                        "invitations: %(invitations)s, complaint texts: %(complaints)s."
                     )
                     % {
                         "contacts": counts["contact_requests"],
+                        "follow_ups": counts["follow_ups"],
                         "invitations": counts["invitations"],
                         "complaints": counts["complaints"],
                     },
@@ -76,6 +77,7 @@ RETENTION_LABELS = {
     "responses": gettext_lazy("Responses"),
     "free_text": gettext_lazy("Free-text answers to empty"),
     "contact_requests": gettext_lazy("Contact requests"),
+    "follow_ups": gettext_lazy("Closed follow-ups with their contact details"),
     "invitations": gettext_lazy("Invitations"),
     "held_answers": gettext_lazy("Kiosk answers on hold"),
     "rejected_imports": gettext_lazy("Rejected import files"),

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from kuulo.feedback.models import Complaint, HeldAnswer, Response, SurveyPublication
+from kuulo.followups.models import FollowUp
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.insights.models import AlertSubscription, DailyItemStats
 from kuulo.organisations.models import Organisation, Role, RoleAssignment, Unit
@@ -39,6 +41,11 @@ def test_seed_demo_builds_a_realistic_organisation_and_prints_working_logins(db:
     assert not Delivery.objects.exists()
     # A kiosk with an answer on hold, for trying the CX lead's accept.
     assert HeldAnswer.objects.filter(kiosk__publication__unit__code="kuopio-students").count() == 1
+    # People who asked to be contacted: new, overdue, answered and closed, in the unit's language.
+    cases = FollowUp.objects.select_related("response", "unit")
+    assert cases.open().filter(due_on__lt=timezone.localdate()).count() == 1
+    assert cases.closed().count() == 2 and cases.open().filter(assignee=None).count() == 2
+    assert {case.response.language for case in cases if case.unit.code == "svenska-students"} == {"sv"}
 
     output = StringIO()
     call_command("demo_info", "--port", "8123", stdout=output)

@@ -34,7 +34,7 @@ from ..models import (
     SurveyQuestion,
     SurveyStatus,
 )
-from ..signals import ResponseFacts, responses_deleted, responses_stored
+from ..signals import ResponseFacts, contact_requested, responses_deleted, responses_stored
 
 # The version of the consent text shown next to the contact-details opt-in.
 CONSENT_TEXT_VERSION = "2026-11"
@@ -251,7 +251,7 @@ def submit_response(
         Answer.objects.bulk_create([answer.as_model(response) for answer in answers])
         responses_stored.send(sender=Response, responses=[ResponseFacts.of_response(response, answers)])
         if submission.contact:
-            ResponseContact.objects.create(
+            contact = ResponseContact.objects.create(
                 response=response,
                 name=submission.contact.get("name", "")[:200],
                 email=submission.contact.get("email", ""),
@@ -259,6 +259,7 @@ def submit_response(
                 consent_version=CONSENT_TEXT_VERSION,
                 consented_at=timezone.now(),
             )
+            contact_requested.send(sender=ResponseContact, contact=contact)
     return response
 
 
