@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from kuulo.feedback import services as feedback
 from kuulo.feedback.models import HeldAnswer, Item, QuestionSet, Survey, SurveyPublication
@@ -413,7 +414,7 @@ SURVEYS = [
     ("apply", "Hakijapalaute", "Respons från sökande", "Applicant feedback", "govuk-satisfaction",
      ["resolved"], ["applicants", "apprenticeship"]),
     ("start", "Opintojen aloitus", "Studiestart", "Starting studies", None,
-     ["csat", "ces", "omb-helpfulness", "open"],
+     ["csat", "ces", "omb-helpfulness", "waiting-minutes", "study-guidance", "open"],
      ["kuopio-students", "varkaus-students", "iisalmi-students", "svenska-students",
       "adult-kuopio", "adult-varkaus"]),
     ("workplace", "Työpaikalla oppiminen", "Lärande i arbetet", "On-the-job learning", None,
@@ -425,6 +426,36 @@ SURVEYS = [
 ]  # fmt: skip
 
 
+def _own_items(organisation: Organisation) -> None:
+    """The organisation's own questions: a waiting time in minutes, and a statement that
+    offers "can't say"."""
+    feedback.create_item(
+        organisation=organisation,
+        code="waiting-minutes",
+        kind="number",
+        dimension="efficiency",
+        text_fi="Kuinka monta minuuttia jouduit odottamaan palvelua?",
+        text_sv="Hur många minuter fick du vänta på service?",
+        text_en="How many minutes did you wait to be served?",
+        number={
+            "lower": 0,
+            "upper": 240,
+            "decimals": 0,
+            "unit_label": {"fi": "min", "sv": "min", "en": "min"},
+        },
+    )
+    feedback.create_item(
+        organisation=organisation,
+        code="study-guidance",
+        kind="agreement",
+        dimension="information",
+        text_fi="Sain riittävästi ohjausta opintojeni suunnitteluun.",
+        text_sv="Jag fick tillräckligt med handledning för att planera mina studier.",
+        text_en="I got enough guidance for planning my studies.",
+        cant_say=True,
+    )
+
+
 def create_demo_feedback(organisation: Organisation, units: dict[str, Unit]) -> list[Survey]:
     """Service paths, published surveys and targets for the demo organisation."""
     touchpoints = {}
@@ -433,6 +464,7 @@ def create_demo_feedback(organisation: Organisation, units: dict[str, Unit]) -> 
             organisation=organisation, code=code, name_fi=fi, name_sv=sv, name_en=en, touchpoints=steps
         )
         touchpoints.update({tp.code: tp for tp in path.touchpoints.all()})
+    _own_items(organisation)
     surveys = []
     for touchpoint, fi, sv, en, standard_set, extra_items, unit_codes in SURVEYS:
         survey = feedback.create_survey(
@@ -444,7 +476,12 @@ def create_demo_feedback(organisation: Organisation, units: dict[str, Unit]) -> 
             standard_set=QuestionSet.objects.get(code=standard_set) if standard_set else None,
         )
         for item_code in extra_items:
-            version = Item.objects.get(organisation=None, code=item_code).latest_version()
+            version = (
+                Item.objects.filter(code=item_code)
+                .filter(Q(organisation=None) | Q(organisation=organisation))
+                .get()
+                .latest_version()
+            )
             assert version is not None
             feedback.add_question(survey, version, required=item_code in {"csat", "nps"})
         feedback.publish_survey(survey, [units[code] for code in unit_codes])

@@ -18,6 +18,7 @@ from kuulo.demo.followups import create_follow_ups
 from kuulo.feedback import ingest, volumes
 from kuulo.feedback import services as feedback
 from kuulo.feedback.models import Complaint, ComplaintOutcome, ComplaintStatus, Item, SurveyPublication
+from kuulo.feedback.services import CANT_SAY
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
 from kuulo.insights.models import AlertSubscription
@@ -151,6 +152,12 @@ def _answers(
                 answers[code] = rng.choice(COMMENTS[language][sentiment])
         elif version.item.kind == "yes_no":
             answers[code] = 1 if rng.random() < 0.55 + 0.4 * mood else 0
+        elif version.item.kind == "number":
+            if rng.random() < 0.8:  # minutes waited: mostly a few, sometimes long, less when it goes well
+                minutes = rng.lognormvariate(2.6 - 1.2 * (mood - 0.6), 0.8)
+                answers[code] = min(round(minutes), int(version.upper or 240))
+        elif version.cant_say and rng.random() < 0.08:
+            answers[code] = CANT_SAY
         elif (
             version.scale_min is not None
             and version.scale_max is not None

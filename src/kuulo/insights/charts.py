@@ -123,7 +123,9 @@ class Chart:
         self.x_labels = [
             Mark(x(i), self.axis_y, label if len(label) <= fits else label[: fits - 1].rstrip() + "…")
             for i, label in enumerate(self.labels)
-            if i % every == 0 or i == count - 1
+            # The last point is always labelled; the regular label just before it gives way
+            # when the two would touch.
+            if (i % every == 0 and not (every > 1 and count - 1 - i < every)) or i == count - 1
         ]
         if self.target is not None:
             self.target_y = y(self.target)

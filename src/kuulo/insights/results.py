@@ -3,10 +3,11 @@ the units below, read at the survey's touchpoint through the one suppressed tabl
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from kuulo.feedback.models import ItemKind, ItemVersion
 from kuulo.organisations.models import Unit
@@ -112,8 +113,15 @@ def answer_labels(version: ItemVersion) -> list[str]:
     """What each of a version's counts is: a scale point, or a number's range."""
     if version.item.kind != ItemKind.NUMBER:
         return [str(value) for value in version.scale_values()]
-    shown = f"{{:.{version.decimals}f}}"
-    return [f"{shown.format(low)}–{shown.format(high)}" for low, high in ranges(version)]
+    return [f"{_edge(low)}–{_edge(high)}" for low, high in ranges(version)]
+
+
+def _edge(value: Decimal) -> str:
+    """A range's end as people read it: whole where it is, else two significant digits."""
+    if value == value.to_integral_value():
+        return number_format(int(value))
+    places = 2 if value < 1 else 1 if value < 10 else 0
+    return number_format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), places)
 
 
 def estimated_percentile(version: ItemVersion, counts: tuple[int, ...], share: float) -> float:

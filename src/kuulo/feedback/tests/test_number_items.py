@@ -117,13 +117,14 @@ def test_mean_median_and_ranges_come_from_the_aggregates(
     assert waiting.figure.interval == pytest.approx(
         (mean - 2.262 * sd / 10**0.5, mean + 2.262 * sd / 10**0.5)
     )
+    # Range ends as people read them, in the reader's language (Finnish here).
     assert [label for label, count, _share in waiting.distribution if count] == [
-        "1.9–3.8",
-        "3.8–7.5",
-        "7.5–15.0",
-        "15.0–30.0",
-        "30.0–60.0",
-        "60.0–120.0",
+        "1,9–3,8",
+        "3,8–7,5",
+        "7,5–15",
+        "15–30",
+        "30–60",
+        "60–120",
     ]
     # The true median is 11: the estimate lies in its range (7.5–15), the 90th in 60–120.
     assert 7.5 <= waiting.percentiles["median"] <= 15

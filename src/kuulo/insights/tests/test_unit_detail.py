@@ -3,6 +3,7 @@ figures are hidden, distributions, significant changes only, comments behind the
 threshold, and the chart component's drawing and data table."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -188,3 +189,16 @@ def test_an_archived_unit_reads_as_empty_and_counts_in_its_parent(
         card for card in page_for(world, Role.ADMIN, world.area.pk).context["cards"] if card.code == "csat"
     )
     assert area.windows["week"].n == 6 and area.windows["week"].value == 4.0
+
+
+@pytest.mark.parametrize("points", [12, 13, 14, 30])
+def test_the_last_label_never_touches_the_one_before(points: int) -> None:
+    chart = charts.Chart(
+        title="t",
+        labels=[f"{n:02d}/2026" for n in range(points)],
+        series=[charts.Series("s", [1.0] * points)],
+    ).layout()
+    xs = [mark.x for mark in chart.x_labels]
+    assert chart.x_labels[-1].label == f"{points - 1:02d}/2026" and chart.x_labels[0].label == "00/2026"
+    gaps = [b - a for a, b in pairwise(xs)]
+    assert 2 * min(gaps) > max(gaps)  # no two labels closer than half the regular spacing
