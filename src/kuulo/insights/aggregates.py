@@ -87,6 +87,9 @@ def apply(responses: list[ResponseFacts], sign: int) -> None:
                 for sums in (items[item_key], segments[(*item_key, *segment)]):
                     _add_amount(sums, numbers[answer.item_version_id], answer.amount, sign)
             elif answer.choices:
+                # n counts a choice question's respondents (the figure its picks are shown under)
+                items[item_key][0] += sign
+                segments[(*item_key, *segment)][0] += sign
                 for choice in answer.choices:
                     choices[(*item_key, *segment, choice)] += sign
             elif answer.cant_say:
@@ -235,7 +238,7 @@ def _rebuild_stats(model: Any, answers: Any, segment: list[str]) -> int:
     numeric = Q(number__isnull=False)
     point = F("number") - Coalesce("item_version__scale_min", Value(0))
     sums: dict[str, Any] = {
-        "n": Count("pk", filter=numeric),
+        "n": Count("pk", filter=numeric | Q(choices__isnull=False)),  # a choice counts its respondent
         "total": Coalesce(Sum("number"), Value(0)),
         "total_sq": Coalesce(Sum(F("number") * F("number")), Value(0)),
         "texts": Count("pk", filter=Q(number__isnull=True, choices__isnull=True) & ~Q(text="")),

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from kuulo.feedback.models import Item, ItemVersion
+from kuulo.feedback.models import CHOICE_KINDS, Item, ItemVersion
 from kuulo.improvements.models import Action
 from kuulo.organisations.models import Unit
 
@@ -245,13 +245,15 @@ def trends(
 
 
 def _answered_versions(unit_ids: list[int], filters: Filters) -> list[ItemVersion]:
-    """The item versions with numeric answers in these units within the filters."""
+    """The item versions with numeric answers in these units within the filters (a choice
+    item's n counts its respondents, but it has no mean to compare)."""
     version_ids = (
         filters.stats_table.objects.filter(filters.q(), unit_id__in=unit_ids, n__gt=0)
         .values_list("item_version_id", flat=True)
         .distinct()
     )
-    return list(ItemVersion.objects.filter(pk__in=list(version_ids)).select_related("item"))
+    versions = ItemVersion.objects.filter(pk__in=list(version_ids)).exclude(item__kind__in=CHOICE_KINDS)
+    return list(versions.select_related("item"))
 
 
 def significant_item_changes(

@@ -6,17 +6,21 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 
-from kuulo.feedback.models import ItemKind, ItemVersion
+from kuulo.core.models import in_language
+from kuulo.feedback.models import CHOICE_KINDS, ItemKind, ItemVersion
 from kuulo.organisations.models import Unit
 
 from .figures import Figure, Filters, Measure
 from .metrics import buckets
+from .models import DailyChoiceCount
 from .table import Tree, build, prepare
 
 NUMERIC_KINDS = {"csat", "nps", "ces", "agreement", "likert", "yes_no", "number"}
+SUMMED_KINDS = NUMERIC_KINDS | CHOICE_KINDS  # a choice question's n counts its respondents
 PERCENTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
 
 
@@ -27,12 +31,25 @@ class QuestionResult:
 
     question: Any  # feedback.SurveyQuestion
     version: ItemVersion
-    figure: Figure | None  # None: a question without a scale (text, choices)
+    figure: Figure | None  # None: open text; a choice question's figure is its respondents (n)
     # Scale value (or a number's range), count, %
     distribution: list[tuple[str, int, float]] = field(default_factory=list)
     cant_say: tuple[int, float] | None = None  # "can't say": count, % of all who answered
     # A number's median and quartiles, estimated from its ranges' counts
     percentiles: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def choices(self) -> bool:
+        """A choice question: its figure is only its respondents; no mean, trend or units."""
+        return self.version.item.kind in CHOICE_KINDS
+
+    @property
+    def respondents(self) -> Figure:
+        """How many answered, hidden whenever the question's figure is."""
+        figure = self.figure or Figure()
+        shown = float(figure.n) if figure.shown else None
+        return Figure(value=shown, n=figure.n, hidden=figure.hidden, shown_for=figure.shown_for)
+
     trend: list[float | None] = field(default_factory=list)
     by_unit: list[tuple[Unit, Figure]] = field(default_factory=list)
 
@@ -55,7 +72,7 @@ def survey_results(
         age_band="",
     ).completed(today)
     questions = list(survey.questions.select_related("item_version__item").order_by("order"))
-    numeric = [q for q in questions if q.item_version.item.kind in NUMERIC_KINDS]
+    numeric = [q for q in questions if q.item_version.item.kind in SUMMED_KINDS]
     keyed = {Measure.of(q.item_version).key: Measure.of(q.item_version) for q in numeric}
     tree = Tree.of(unit.organisation_id)
     points = [replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)]
@@ -75,7 +92,14 @@ def survey_results(
         key = Measure.of(version).key
         figure = table.row(unit.pk).metrics[key]
         distribution, cant_say, percentiles = [], None, {}
-        if figure.shown and figure.summary and figure.summary.n:
+        if figure.shown and figure.summary and figure.summary.n and version.item.kind in CHOICE_KINDS:
+            # Picks counted under the shown figure of their respondents, as a scale's points are.
+            picked = _picks(version, unit, filters)
+            distribution = [
+                (label, picked.get(value, 0), 100 * picked.get(value, 0) / figure.summary.n)
+                for value, label in choice_labels(version)
+            ]
+        elif figure.shown and figure.summary and figure.summary.n:
             summary = figure.summary
             distribution = [
                 (label, number, 100 * number / summary.n)
@@ -96,11 +120,28 @@ def survey_results(
                 distribution,
                 cant_say,
                 percentiles,
-                [row.metrics[key].value for row in trend_rows],
-                [(child, table.row(child.pk).metrics[key]) for child in children],
+                [] if version.item.kind in CHOICE_KINDS else [row.metrics[key].value for row in trend_rows],
+                []
+                if version.item.kind in CHOICE_KINDS
+                else [(child, table.row(child.pk).metrics[key]) for child in children],
             )
         )
     return results
+
+
+def _picks(version: ItemVersion, unit: Unit, filters: Filters) -> dict[str, int]:
+    """How often each choice was picked in the unit's subtree within the filters."""
+    rows = (
+        DailyChoiceCount.objects.filter(filters.q(), unit_id__in=unit.subtree_ids, item_version_id=version.pk)
+        .values("choice")
+        .annotate(picked=Sum("count"))
+    )
+    return {row["choice"]: row["picked"] for row in rows}
+
+
+def choice_labels(version: ItemVersion) -> list[tuple[str, str]]:
+    """A choice question's values with their labels in the reader's language."""
+    return [(str(choice["value"]), in_language(choice)) for choice in version.choices]
 
 
 def ranges(version: ItemVersion) -> list[tuple[Decimal, Decimal]]:

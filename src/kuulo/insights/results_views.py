@@ -62,7 +62,13 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
     rows = []  # each question with its trend and distribution charts (None: no scale)
     for number, result in enumerate(found, start=1):
         trend = distribution = None
-        if result.figure is not None:
+        if result.choices:
+            labels_of = [label for _value, label in results.choice_labels(result.version)]
+            shares = [share for _label, _count, share in result.distribution]
+            distribution = charts.item_distribution(
+                f"q{number}", labels_of, shares, title=_("Share of respondents")
+            )
+        elif result.figure is not None:
             version, measure = result.version, metrics.measure_of(result.version)
             scale = (version.scale_min, version.scale_max)
             trend = charts.item_trend(

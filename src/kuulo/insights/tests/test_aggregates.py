@@ -199,6 +199,9 @@ def from_raw() -> dict[str, dict[tuple[Any, ...], Any]]:
                 sums[STATS_FIELDS.index("texts")] += 1
         for choice in a.choices or []:
             choices[(*key, *segment, choice)] += 1
+        if a.choices:
+            items[key][0] += 1
+            segments[(*key, *segment)][0] += 1
     return {
         "item": {k: v for k, v in items.items() if any(v)},
         "segment": {k: v for k, v in segments.items() if any(v)},

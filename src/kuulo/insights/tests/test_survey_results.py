@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kuulo.feedback import services
 from kuulo.feedback.models import Survey
@@ -100,3 +100,60 @@ def test_a_survey_on_a_sibling_units_own_path_is_neither_listed_nor_shown(world:
     assert own not in staff.get("/dashboards/surveys/").context["surveys"]
     assert staff.get(f"/dashboards/surveys/{own.pk}/").status_code == 404
     assert client_for(world.users[Role.ADMIN]).get(f"/dashboards/surveys/{own.pk}/").status_code == 200
+
+
+def test_a_choice_question_shows_its_picks_under_its_respondents(world: World) -> None:
+    item = services.create_item(
+        organisation=world.org,
+        code="reached-by",
+        kind="multiple_choice",
+        dimension="other",
+        text_fi="Miten asioit?",
+        choices=[
+            {"value": "web", "fi": "Verkossa", "en": "Online"},
+            {"value": "phone", "fi": "Puhelimessa", "en": "By phone"},
+            {"value": "visit", "fi": "Paikan päällä", "en": "In person"},
+        ],
+    )
+    survey = make_survey(world.org, items=("csat",))
+    services.add_question(survey, item.versions.get())
+    link = services.publish_survey(survey, [world.unit, world.sibling])
+    send(world, link[0], [{"reached-by": ["web", "phone"]}] * 3 + [{"reached-by": ["web"]}] * 3)
+    send(world, link[1], [{"reached-by": ["visit"]}] * 2)  # a small group
+    with translation.override("en"):
+        choice = results.survey_results(survey, world.unit, period(), threshold=5)[1]
+        assert choice.choices and choice.respondents.value == 6
+        assert choice.distribution == [("Online", 6, 100.0), ("By phone", 3, 50.0), ("In person", 0, 0.0)]
+        assert choice.trend == [] and choice.by_unit == []  # no mean to follow or compare
+        sibling = results.survey_results(survey, world.sibling, period(), threshold=5)[1]
+        assert sibling.respondents.hidden and sibling.distribution == []
+    # A choice question has no mean: it is never among a unit page's items to compare.
+    from kuulo.insights.metrics import _answered_versions
+
+    assert item.versions.get() not in _answered_versions([world.unit.pk], period())
+
+
+def test_the_migration_counts_choice_respondents_written_before(world: World) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from kuulo.insights.models import DailyItemStats
+
+    migration = importlib.import_module("kuulo.insights.migrations.0007_choice_respondents")
+    item = services.create_item(
+        organisation=world.org,
+        code="campus",
+        kind="single_choice",
+        dimension="other",
+        text_fi="Kampus",
+        choices=[{"value": "a", "fi": "A"}, {"value": "b", "fi": "B"}],
+    )
+    survey = make_survey(world.org, items=())
+    services.add_question(survey, item.versions.get())
+    send(world, services.publish_survey(survey, [world.unit])[0], [{"campus": "a"}] * 4)
+    rows = DailyItemStats.objects.filter(item_version_id=item.versions.get().pk)
+    assert [row.n for row in rows] == [4]
+    rows.update(n=0)  # as the aggregates were before choices counted their respondents
+    migration.count_choice_respondents(apps, None)
+    assert [row.n for row in rows.all()] == [4]
