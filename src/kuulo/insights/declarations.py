@@ -2,10 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kuulo.core.registry import audit_action, navigation, permission
+from kuulo.core.registry import audit_action, home_panel, navigation, permission
 from kuulo.organisations.access import Permission
 from kuulo.organisations.declarations import EVERY_ROLE
 from kuulo.organisations.models import Role
+
+from .home import comments_panel, figures_panel
 
 permission(Permission.VIEW_INSIGHTS, roles=EVERY_ROLE, api_key_label=_("Read dashboard figures"))
 permission(Permission.EXPORT_RESPONSES, roles=(Role.CX_LEAD,))
@@ -16,3 +18,6 @@ audit_action("report.unscheduled", _("Monthly PDF report cancelled"))
 
 navigation(_("Dashboards"), "insights:overview", Permission.VIEW_INSIGHTS, order=10)
 navigation(_("Alerts"), "insights:notifications", Permission.VIEW_INSIGHTS, order=20)
+
+home_panel("insights/_home_figures.html", figures_panel, Permission.VIEW_INSIGHTS, order=10)
+home_panel("insights/_home_comments.html", comments_panel, Permission.VIEW_INSIGHTS, order=20)
