@@ -25,7 +25,9 @@ def actions_due_panel(request: HttpRequest) -> dict[str, Any] | None:
         .exclude(status__in=DONE)
         .filter(due_date__lte=today + timedelta(days=DUE_WITHIN_DAYS))
         .annotate(
-            theirs=Case(When(owner=request.user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+            theirs=Case(
+                When(owner=request.user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
         )
         .select_related("unit", "owner")
         .order_by("theirs", "due_date", "pk")

@@ -120,6 +120,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "distribution_charts": distribution_charts,
             "changes": metrics.significant_item_changes(unit, filters, threshold, reading),
             "comments": comments.latest_comments(unit, filters, organisation.text_threshold),
+            # Where the person may plan actions: from a card or a comment, pre-filled.
+            "manageable": set(
+                units_for(request.user, Permission.MANAGE_ACTIONS).values_list("pk", flat=True)
+            ),
             "threshold": threshold,
             "text_threshold": organisation.text_threshold,
             "report_form": report_views.request_form(request),

@@ -33,9 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context = panel.build(request)
             if context is not None:
                 panels.append({"template": panel.template, "context": context})
-    return render(
-        request, "pages/home.html", {"roles": roles, "top_units": top_units[:12], "panels": panels}
-    )
+    return render(request, "pages/home.html", {"roles": roles, "top_units": top_units[:12], "panels": panels})
 
 
 @public
