@@ -36,6 +36,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kuulo.core.numbers import rounded
+
 from . import charts, metrics
 from .figures import why_hidden
 from .reports import Focus, ReportContent
@@ -93,7 +95,7 @@ def written(figure: metrics.Figure, threshold: int, short: bool = False) -> str:
     if figure.value is None:
         return "–"
     decimals = metrics.DECIMALS[figure.kind]
-    text = number_format(round(figure.value, decimals), decimals)
+    text = number_format(rounded(figure.value, decimals), decimals)
     if figure.kind == "nps" and figure.value > 0:
         text = "+" + text
     if figure.kind == "percent":
