@@ -72,7 +72,18 @@ def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
     Notification.objects.create(user=admin, unit=unit, kind="alert", title=title, body="", url="/", key=code)
     AlertSubscription.objects.create(user=admin, unit=unit)
     ReportSchedule.objects.create(organisation=unit.organisation, unit=unit, user=admin, language="fi")
-    world.name(unit, report_id=report.pk)
+    export = Export.objects.create(  # the admin's: an export is only its requester's
+        organisation=unit.organisation,
+        requested_by=admin,
+        kind="responses",
+        file_format="csv",
+        parameters={"start": str(today - timedelta(days=30)), "end": str(today)},
+        language="fi",
+        status=ExportStatus.DONE,
+        file_name=f"kuulo-responses-{code}.csv",
+        content=b"Day;Unit\n",
+    )
+    world.name(unit, report_id=report.pk, export_id=export.pk)
 
 
 def _canary_principal(world: Any, user: Any, unit: Unit | None) -> list[str]:
