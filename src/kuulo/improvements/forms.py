@@ -52,6 +52,7 @@ class ActionForm(forms.ModelForm[Action]):
         limit_choices(self, "responses", comments)
         self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]
         self.fields["responses"].label_from_instance = _comment_label  # type: ignore[attr-defined]
+        self.fields["responses"].label = _("Comments to link")
         self.fields["responses"].help_text = _(
             "The newest comments of the last 90 days from your units, from days with enough "
             "comments to show them."

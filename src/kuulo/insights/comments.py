@@ -132,7 +132,8 @@ def responses_for_export(
         .order_by("responded_at", "pk")
     )
     total = min(responses.count(), limit) if progress else 0
-    exported, versions = [], {}
+    exported: list[ExportedResponse] = []
+    versions: dict[int, ItemVersion] = {}
     for response in responses[:limit].iterator(chunk_size=EXPORT_CHUNK):
         answers: dict[int, Any] = {}
         for answer in response.answers.all():

@@ -136,7 +136,7 @@ def standard_question_ids(survey: Survey) -> set[int]:
     first and in order (check_standard_set), so they are neither removed nor moved."""
     if survey.standard_set_id is None:
         return set()
-    versions = survey.standard_set.entries.values("item_version_id")  # type: ignore[union-attr]
+    versions = survey.standard_set.entries.values_list("item_version_id", flat=True)  # type: ignore[union-attr]
     return set(survey.questions.filter(item_version_id__in=versions).values_list("pk", flat=True))
 
 

@@ -24,7 +24,7 @@ def answered(world: World) -> World:
     yesterday = timezone.now() - timedelta(days=1)
     # NPS: 8 promoters and 3 detractors of 16 = 31.25; CSAT (12 × 4 + 4 × 2) / 16 = 3.5.
     nps = [10] * 8 + [0] * 3 + [8] * 5
-    answers = [{"csat": 4 if n < 12 else 2, "nps": nps[n]} for n in range(16)]
+    answers: list[dict[str, Any]] = [{"csat": 4 if n < 12 else 2, "nps": nps[n]} for n in range(16)]
     for answer, text in zip(answers, COMMENTS, strict=False):
         answer["open"] = text
     send_answers(world.users[Role.ADMIN], publication, answers, when=yesterday)
