@@ -1,17 +1,27 @@
 """An action is marked "effect measured" only once its measurement window is over and its
 metric is shown before and after it (the before-and-after the unit page shows)."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kuulo.feedback.testing import make_publication, send_answers
 from kuulo.improvements import services
 from kuulo.improvements.models import Action, ActionStatus
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
+
+
+@pytest.fixture(autouse=True)
+def _english(world: World) -> Iterator[None]:
+    for user in world.users.values():
+        user.language = "en"
+        user.save(update_fields=["language"])
+    with translation.override("en"):
+        yield
 
 
 def done_action(world: World, days_ago: int) -> Action:

@@ -78,7 +78,7 @@ def export_responses(client: Any, query: str = "period=7", fmt: str = "csv") -> 
         asked = client.post(f"/dashboards/responses/export/?{query}", {"download": fmt})
     assert asked.status_code == 302, asked
     page = client.get(asked["Location"])
-    assert page.status_code == 200 and "The file is ready" in page.content.decode(), page.content.decode()
+    assert page.status_code == 200 and 'download/" download' in page.content.decode(), page.content.decode()
     return client.get(asked["Location"] + "download/")
 
 
