@@ -109,7 +109,7 @@ def test_every_role_gets_its_own_panels_in_few_queries(
     for role in (Role.ADMIN, Role.CX_LEAD, Role.MANAGER, Role.STAFF, Role.VIEWER):
         client = client_for(answered.users[role])
         client.get("/")  # sessions and caches warmed
-        with django_assert_max_num_queries(40):
+        with django_assert_max_num_queries(32):
             page = client.get("/")
         assert page.status_code == 200
         assert len(page.context["panels"]) == 3, role
