@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import Browser, Page
 
 from kuulo.accounts.tests.test_sign_in import current_code as totp_code
+from kuulo.audit.models import Export, ExportStatus
 from kuulo.demo.data import create_demo_organisation
 from kuulo.feedback import imports, invitations, services
 from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, SurveyPublication
@@ -126,6 +127,17 @@ def kuulo_page_urls() -> list[str]:
         ).pk,
         "user_id": RoleAssignment.objects.filter(unit=unit).first().membership.user_id,  # type: ignore[union-attr]
         "case_id": request_contact(publication, csat=1).pk,
+        # Single responses being exported: the progress bar.
+        "export_id": Export.objects.create(
+            organisation=unit.organisation,
+            requested_by=admin,
+            kind="responses",
+            file_format="xlsx",
+            parameters={"start": "2026-10-01", "end": "2026-10-31"},
+            language="fi",
+            status=ExportStatus.RUNNING,
+            progress=40,
+        ).pk,
     }
     urls = []
 
@@ -155,6 +167,8 @@ NOT_PAGES = {
     "insights:responses_export",
     "insights:report_progress",
     "insights:report_download",
+    "insights:export_progress",
+    "insights:export_download",
 }
 POST_ONLY = {
     "pages:set_language",

@@ -1,18 +1,26 @@
-"""The one export path: every CSV or XLSX download goes through `spreadsheet()`.
+"""The one export path: every CSV or XLSX download goes through `spreadsheet()`, or, when
+it takes too long for a request, through an `Export` made in the background
+(`start_export`, `finish_export`, `download`).
 
-It writes the rows, neutralises text that a spreadsheet would run as a formula (a cell
-starting with =, +, -, @ or a control character gets a leading apostrophe; numbers stay
-numbers), and records the export in the audit log with what was exported.
+It writes the rows, neutralises text that a spreadsheet would run as a formula (a text
+cell starting with =, +, -, @ or a control character gets a leading apostrophe, unless
+it is a plain number such as the age group "-17"; numbers stay numbers), and records the
+export in the audit log with what was exported.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from .models import Export, ExportStatus
 from .services import record
 
 FORMATS = {
@@ -20,13 +28,23 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")  # "-17": a label, no formula
+EXPORT_KEEP_DAYS = 7
 
 
 def safe_cell(value: Any) -> Any:
     """A value as a spreadsheet should show it: text never starts a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def spreadsheet_file(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> tuple[bytes, int]:
+    """The rows as the content of a CSV or XLSX file, and how many there were."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    table = [[safe_cell(str(cell)) for cell in header]] + [[safe_cell(cell) for cell in row] for row in rows]
+    return (_xlsx(table) if fmt == "xlsx" else _csv(table)), len(table) - 1
 
 
 def spreadsheet(
@@ -39,14 +57,11 @@ def spreadsheet(
     details: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The rows as a CSV or XLSX download, audit-logged."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}")
-    table = [[safe_cell(str(cell)) for cell in header]] + [[safe_cell(cell) for cell in row] for row in rows]
-    content = _xlsx(table) if fmt == "xlsx" else _csv(table)
+    content, count = spreadsheet_file(header, rows, fmt)
     record(
         "data.exported",
         request=request,
-        details={"file": f"{filename}.{fmt}", "rows": len(table) - 1, **(details or {})},
+        details={"file": f"{filename}.{fmt}", "rows": count, **(details or {})},
     )
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
@@ -80,3 +95,65 @@ def _xlsx(table: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Exports made in the background ----------------------------------------------------------------
+
+
+def start_export(
+    user: Any, *, organisation: Any, kind: str, fmt: str, parameters: dict[str, Any], language: str
+) -> Export:
+    """A queued export of the user's; the caller's task makes it (after this commits).
+    Exports older than EXPORT_KEEP_DAYS are deleted: they hold single responses."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    Export.objects.filter(created_at__lt=timezone.now() - timedelta(days=EXPORT_KEEP_DAYS)).delete()
+    return Export.objects.create(
+        organisation=organisation,
+        requested_by=user,
+        kind=kind,
+        file_format=fmt,
+        parameters=parameters,
+        language=language,
+    )
+
+
+def claim_export(export_id: int) -> Export | None:
+    """The queued export, now running; None if another run has it (tasks may run twice)."""
+    if not Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, progress=5
+    ):
+        return None
+    return Export.objects.select_related("organisation", "requested_by").get(pk=export_id)
+
+
+def set_progress(export: Export, percent: int) -> None:
+    Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(progress=min(max(percent, 5), 99))
+
+
+@transaction.atomic
+def finish_export(
+    export: Export, *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    export.content, export.rows = spreadsheet_file(header, rows, export.file_format)
+    export.file_name = f"{filename}.{export.file_format}"
+    export.status, export.progress, export.finished_at = ExportStatus.DONE, 100, timezone.now()
+    export.save(update_fields=["content", "rows", "file_name", "status", "progress", "finished_at"])
+
+
+def fail_export(export: Export, message: str) -> None:
+    export.status, export.progress, export.error = ExportStatus.FAILED, 100, message
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "progress", "error", "finished_at"])
+
+
+def download(request: HttpRequest, export: Export) -> HttpResponse:
+    """A finished export as an attachment, recorded in the audit log like every export."""
+    record(
+        "data.exported",
+        request=request,
+        details={"file": export.file_name, "rows": export.rows, "view": export.kind, **export.parameters},
+    )
+    response = HttpResponse(bytes(export.content), content_type=FORMATS[export.file_format])
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    return response

@@ -46,3 +46,47 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(registry.audit_actions.get(self.action, self.action))
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A CSV or XLSX file too long to make within a request, made in the background
+    (exports.py: `spreadsheet_file`). Kept in the database, so that any app server hands it
+    out, for a few days (EXPORT_KEEP_DAYS); only its requester downloads it, audited."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    kind = models.CharField(max_length=40)  # what is exported: the app's name for it, e.g. "responses"
+    file_format = models.CharField(max_length=4)  # csv or xlsx
+    parameters = models.JSONField(default=dict)  # what the task needs to make it (filters)
+    language = models.CharField(max_length=8)  # of headings and labels
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # 0–100
+    file_name = models.CharField(max_length=200, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(default=b"")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    access_organisation_field = "organisation"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name or f"{self.kind}.{self.file_format}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

@@ -48,12 +48,21 @@ class SettingsPage:
     order: int
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    template: str  # rendered with the context `build` returns, in the home page's grid
+    build: Callable[[Any], dict[str, Any] | None]  # (request) -> context, or None: nothing to show
+    permission: str | None  # None: every signed-in member
+    order: int
+
+
 @dataclass
 class Registry:
     permissions: dict[str, PermissionSpec] = field(default_factory=dict)
     audit_actions: dict[str, StrOrPromise] = field(default_factory=dict)
     navigation: list[NavItem] = field(default_factory=list)
     settings_pages: list[SettingsPage] = field(default_factory=list)
+    home_panels: list[HomePanel] = field(default_factory=list)
 
 
 registry = Registry()
@@ -93,6 +102,16 @@ def settings_page(label: StrOrPromise, url_name: str, key: str, permission: str,
     """A page under Settings (its subnav), for those holding `permission`."""
     registry.settings_pages.append(SettingsPage(label, url_name, key, permission, order))
     registry.settings_pages.sort(key=lambda page: page.order)
+
+
+def home_panel(
+    template: str, build: Callable[[Any], dict[str, Any] | None], permission: str | None, *, order: int
+) -> None:
+    """A panel of the signed-in home page, for those holding `permission` somewhere:
+    `build(request)` gives the template's context (None when there is nothing to show).
+    Panels keep their own reads small: the home page is everyone's first page."""
+    registry.home_panels.append(HomePanel(template, build, permission, order))
+    registry.home_panels.sort(key=lambda panel: panel.order)
 
 
 def _unique(declared: Mapping[str, object], code: str, what: str) -> None:

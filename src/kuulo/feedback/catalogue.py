@@ -201,16 +201,22 @@ STANDARD_ITEMS: dict[str, tuple[str, str, str, str, str, dict[str, Any]]] = {
     ),
 }  # fmt: skip
 
-# code: (fi, sv, en, source, url, description_en, [(item code, required)])
-STANDARD_SETS: dict[str, tuple[str, str, str, str, str, str, list[tuple[str, bool]]]] = {
+# code: (fi, sv, en, source, url, (description fi, sv, en), [(item code, required)])
+STANDARD_SETS: dict[str, tuple[str, str, str, str, str, tuple[str, str, str], list[tuple[str, bool]]]] = {
     "omb-a11-280": (
         "OMB A-11 §280 -asiakaskokemuskysymykset",
         "OMB A-11 §280 frågor om kundupplevelse",
         "OMB A-11 §280 customer experience questions",
         "US Office of Management and Budget, Circular A-11 Section 280 (post-transaction survey)",
         "https://www.performance.gov/cx/a11-280/",
-        "Satisfaction, trust and the five service drivers on a 5-point agreement scale. English is the "
-        "official wording; Finnish and Swedish are Kuulo's translations.",
+        (
+            "Tyytyväisyys, luottamus ja palvelun viisi osatekijää viisiportaisella samanmielisyysasteikolla. "
+            "Virallinen sanamuoto on englanninkielinen; suomen- ja ruotsinkieliset ovat Kuulon käännöksiä.",
+            "Nöjdhet, förtroende och tjänstens fem drivkrafter på en femgradig skala för instämmande. "
+            "Den officiella formuleringen är på engelska; de finska och svenska är Kuulos översättningar.",
+            "Satisfaction, trust and the five service drivers on a 5-point agreement scale. English is the "
+            "official wording; Finnish and Swedish are Kuulo's translations.",
+        ),
         [
             ("omb-satisfaction", True),
             ("omb-trust", True),
@@ -229,9 +235,17 @@ STANDARD_SETS: dict[str, tuple[str, str, str, str, str, str, list[tuple[str, boo
         "services — recommendation index and core statements",
         "https://thl.fi/aiheet/sote-palvelujen-johtaminen/asiakas-palveluissa/asiakaskokemus/"
         "asiakaspalautteen-kansallisen-keruun-yhtenaistaminen",
-        "The recommendation question and core statements on access, encounter, safety, information and "
-        "usefulness, followed by open feedback. Compare wording with THL's published language versions "
-        "before production use.",
+        (
+            "Suosittelukysymys ja ydinväittämät palvelun saatavuudesta, kohtaamisesta, turvallisuudesta, "
+            "tiedonsaannista ja hyödyllisyydestä sekä avoin palaute. Vertaa sanamuotoja THL:n julkaisemiin "
+            "kieliversioihin ennen tuotantokäyttöä.",
+            "Rekommendationsfrågan och kärnpåståenden om tillgång, bemötande, trygghet, information och "
+            "nytta, följda av öppen respons. Jämför formuleringarna med THL:s publicerade språkversioner "
+            "innan de tas i bruk.",
+            "The recommendation question and core statements on access, encounter, safety, information and "
+            "usefulness, followed by open feedback. Compare wording with THL's published language versions "
+            "before production use.",
+        ),
         [
             ("thl-nps", True),
             ("thl-timely", False),
@@ -248,8 +262,14 @@ STANDARD_SETS: dict[str, tuple[str, str, str, str, str, str, list[tuple[str, boo
         "GOV.UK user satisfaction question",
         "GOV.UK Service Manual: measuring user satisfaction",
         "https://www.gov.uk/service-manual/measuring-success/measuring-user-satisfaction",
-        "One question on a 5-point satisfaction scale and an open improvement question. English is the "
-        "official wording.",
+        (
+            "Yksi kysymys viisiportaisella tyytyväisyysasteikolla ja avoin kysymys parannuksista. "
+            "Virallinen sanamuoto on englanninkielinen.",
+            "En fråga på en femgradig nöjdhetsskala och en öppen fråga om förbättringar. "
+            "Den officiella formuleringen är på engelska.",
+            "One question on a 5-point satisfaction scale and an open improvement question. English is the "
+            "official wording.",
+        ),
         [("govuk-satisfaction", True), ("govuk-improve", False)],
     ),
 }
@@ -288,7 +308,9 @@ def install_standard_catalogue() -> None:
                 "name_en": en,
                 "source": source,
                 "source_url": url,
-                "description_en": description,
+                "description_fi": description[0],
+                "description_sv": description[1],
+                "description_en": description[2],
             },
         )
         wanted_entries = [(versions[item_code].pk, required) for item_code, required in entries]

@@ -54,6 +54,6 @@ navigation(
     ),
 )
 navigation(_("Verbal feedback"), "feedback:verbal_feedback", Permission.RECORD_FEEDBACK, order=60)
-navigation(_("Complaints"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS, order=70)
+navigation(_("Complaints and reminders"), "feedback:complaint_list", Permission.MANAGE_COMPLAINTS, order=70)
 navigation(_("Service volumes"), "feedback:service_volumes", Permission.RECORD_VOLUMES, order=80)
 navigation(_("Imports"), "feedback:import_list", Permission.IMPORT_RESPONSES, order=90)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kuulo.core.registry import audit_action, navigation, permission, settings_page
+from kuulo.core.registry import audit_action, home_panel, navigation, permission, settings_page
 from kuulo.organisations.access import Permission, restrict
 from kuulo.organisations.models import Role
 
@@ -33,3 +33,12 @@ def _open_cases(user: Any) -> int:
 
 navigation(_("Follow-ups"), "followups:queue", HANDLE, order=35, count=_open_cases, count_label=_("open"))
 settings_page(_("Follow-ups"), "followups:settings", "follow_ups", Permission.MANAGE_ORGANISATION, order=45)
+
+
+def _panel(request: Any) -> dict[str, Any] | None:
+    from .home import open_follow_ups_panel
+
+    return open_follow_ups_panel(request)
+
+
+home_panel("followups/_home_follow_ups.html", _panel, HANDLE, order=25)

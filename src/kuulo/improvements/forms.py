@@ -12,6 +12,13 @@ from .models import Action
 
 
 class ActionForm(forms.ModelForm[Action]):
+    comment_search = forms.CharField(
+        label=_("Find comments"),
+        required=False,
+        max_length=100,
+        help_text=_("Words in the comment. The list shows the chosen unit's and metric's comments."),
+    )
+
     class Meta:
         model = Action
         fields = [
@@ -45,8 +52,10 @@ class ActionForm(forms.ModelForm[Action]):
         limit_choices(self, "responses", comments)
         self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.service_path.name} › {tp.name}"  # type: ignore[attr-defined]
         self.fields["responses"].label_from_instance = _comment_label  # type: ignore[attr-defined]
+        self.fields["responses"].label = _("Comments to link")
         self.fields["responses"].help_text = _(
-            "Recent comments from your units (groups large enough to show comments)."
+            "The newest comments of the last 90 days from your units, from days with enough "
+            "comments to show them."
         )
 
 

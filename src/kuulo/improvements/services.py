@@ -1,5 +1,6 @@
 """Every write to improvement actions: checked against the user's units, audited."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,21 @@ MANAGE = Permission.MANAGE_ACTIONS
 FIELDS = {"unit", "touchpoint", "item", "title", "description", "owner", "due_date", "status"}
 FIELDS |= {"public", "public_text"}
 DONE = {ActionStatus.DONE, ActionStatus.MEASURED}
+
+# Whether an action's effect can be told yet is for the app that reads the figures
+# (insights, above this one) to say: it adds its check here when Django starts. A check
+# returns None when the effect is measured, or why it cannot be yet.
+EFFECT_CHECKS: list[Callable[[Action], str | None]] = []
+
+
+def why_not_measured(action: Action) -> str | None:
+    """None when the action may be marked "effect measured": done, and its measurement
+    window over, with enough responses before and after (every registered check)."""
+    if action.status not in DONE or action.done_on is None:
+        return _("Mark the action done first: its effect is measured from the day it was done.")
+    if not EFFECT_CHECKS:
+        return _("No figures can measure the effect of this action.")
+    return next((reason for check in EFFECT_CHECKS if (reason := check(action))), None)
 
 
 @transaction.atomic
@@ -68,6 +84,10 @@ def save_action(
         action.created_by = user
     action.full_clean()
     action.save()
+    newly_measured = stored is None or stored.status != ActionStatus.MEASURED
+    # Checked on the row just saved (this transaction's), so the figures are read for it.
+    if action.status == ActionStatus.MEASURED and newly_measured and (reason := why_not_measured(action)):
+        raise ValidationError({"status": reason})
     if responses is not None:
         wanted = {response.pk for response in responses}
         allowed = list(Response.objects.filter(pk__in=wanted, unit__in=Unit.objects.subtree_of(unit)))
@@ -87,6 +107,8 @@ def move_action(action: Action, *, user: Any, step: int, request: HttpRequest | 
         raise ValidationError(_("The action is already at the end of the board."))
     if not has_permission(user, MANAGE, action.unit):
         raise ValidationError(_("You cannot change this action."))
+    if STAGES[index] == ActionStatus.MEASURED and (reason := why_not_measured(action)):
+        raise ValidationError(reason)
     action.status = STAGES[index]
     _set_done_on(action)
     action.save(update_fields=["status", "done_on", "updated_at"])

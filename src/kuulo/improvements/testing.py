@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from kuulo.feedback.models import Item, Response
 from kuulo.organisations.access import Permission
 from kuulo.organisations.models import Unit
 from kuulo.organisations.testing import AccessFixtures, Canary, CanaryKind
@@ -26,4 +27,6 @@ def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
 CANARY = Canary(
     kinds={"ACTION": CanaryKind(Permission.VIEW_INSIGHTS)},  # improvement action title
     unit=_canary_unit,
+    # The action form pre-filled from a link: a metric (?item=) and a comment (?comment=).
+    id_parameters={"item": Item, "comment": Response},
 )

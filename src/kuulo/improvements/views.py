@@ -1,11 +1,9 @@
 """The improvement board (kanban), the action form, and the public "you said, we did" page."""
 
-from datetime import datetime, time, timedelta
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuulo.core.forms import add_service_errors, form_changes
-from kuulo.feedback.models import Answer, Item, Response, Touchpoint
+from kuulo.feedback.models import Item, Touchpoint
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
@@ -25,16 +23,15 @@ from kuulo.organisations.access import (
     restrict,
     units_for,
 )
-from kuulo.organisations.models import Organisation, Unit
-from kuulo.organisations.rows import released
+from kuulo.organisations.models import Unit
 
-from . import services
+from . import comments, services
+from .comments import CommentSearch
 from .forms import ActionForm
 from .models import STAGES, Action
 
 VIEW = Permission.VIEW_INSIGHTS
 MANAGE = Permission.MANAGE_ACTIONS
-COMMENT_DAYS = 90
 
 
 @requires(VIEW)
@@ -76,47 +73,59 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _form(request: HttpRequest, action: Action) -> ActionForm:
+    """The action form: bound to what was sent, or (a link, a search for comments) filled
+    in with it; its comments narrowed to the chosen unit, metric and search."""
     organisation = organisation_for(request.user)
     units = units_for(request.user, MANAGE).active()
-    return ActionForm(
-        request.POST or None,
+    items = Item.objects.filter(Q(organisation=None) | Q(organisation=organisation))
+    posted = request.method == "POST"
+    search = CommentSearch.read(request.POST if posted else request.GET, units, items)
+    if not posted and action.pk:
+        search.unit = search.unit or action.unit
+        search.item = search.item or action.item
+    linked = list(action.responses.values_list("pk", flat=True)) if action.pk else []
+    form = ActionForm(
+        request.POST if posted and not _searching(request) else None,
         instance=action,
         units=units,
         touchpoints=listed(Touchpoint.objects.all(), request.user, MANAGE).select_related("service_path"),
-        items=Item.objects.filter(Q(organisation=None) | Q(organisation=organisation)),
+        items=items,
         owners=get_user_model().objects.filter(membership__organisation=organisation, is_active=True),
-        comments=_linkable_comments(organisation, units, action),
+        comments=comments.linkable(organisation, units, search, linked),
     )
+    if _searching(request):
+        # Shown again as sent, with the comments it asks for: nothing saved, no errors yet.
+        form.initial = {
+            name: field.widget.value_from_datadict(request.POST, request.FILES, name)
+            for name, field in form.fields.items()
+        }
+    elif not posted:
+        offered = {response.pk for response in form.fields["responses"].queryset}  # type: ignore[attr-defined]
+        if search.unit is not None:
+            form.initial["unit"] = search.unit.pk
+        if search.item is not None:
+            form.initial["item"] = search.item.pk
+        if wanted := [pk for pk in search.wanted if pk in offered]:
+            form.initial["responses"] = [*linked, *wanted]
+        form.initial["comment_search"] = search.text
+    return form
 
 
-def _linkable_comments(
-    organisation: Organisation, units: QuerySet[Unit], action: Action
-) -> QuerySet[Response]:
-    """Recent commented responses of the user's units that the row-level policy releases
-    (organisations/rows.py: days over, a unit's day's comments a large enough group), plus
-    those linked already."""
-    since = timezone.localdate() - timedelta(days=COMMENT_DAYS)
-    start = timezone.make_aware(datetime.combine(since, time()))
-    commented = (
-        Answer.objects.exclude(text="")
-        .filter(number__isnull=True, choices__isnull=True)
-        .values("response_id")
-    )
-    recent = released(
-        Response.objects.filter(unit__in=units, pk__in=commented, responded_at__gte=start),
-        threshold=organisation.text_threshold,
-    ).order_by("-responded_at")[:30]
-    ids = [pk for pk in recent.values_list("pk", flat=True)]
-    if action.pk:
-        ids += list(action.responses.values_list("pk", flat=True))
-    return Response.objects.filter(pk__in=ids).select_related("unit").prefetch_related(Prefetch("answers"))
+def _searching(request: HttpRequest) -> bool:
+    """The form was sent to show other comments, not to be saved."""
+    return request.method == "POST" and "refresh" in request.POST
+
+
+def _saving(request: HttpRequest, form: ActionForm) -> bool:
+    return request.method == "POST" and not _searching(request) and form.is_valid()
 
 
 @requires(MANAGE)
 def action_create(request: HttpRequest) -> HttpResponse:
     form = _form(request, Action())
-    if request.method == "POST" and form.is_valid():
+    if _saving(request, form):
         data = dict(form.cleaned_data)
+        data.pop("comment_search", None)
         responses = data.pop("responses")
         try:
             services.save_action(Action(), user=request.user, responses=responses, request=request, **data)
@@ -132,8 +141,9 @@ def action_create(request: HttpRequest) -> HttpResponse:
 def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
     action = get_for_user_or_404(Action.objects.all(), request.user, MANAGE, pk=action_id)
     form = _form(request, action)
-    if request.method == "POST" and form.is_valid():
+    if _saving(request, form):
         changes = form_changes(form)
+        changes.pop("comment_search", None)
         responses = changes.pop("responses", None)
         try:
             services.save_action(action, user=request.user, responses=responses, request=request, **changes)

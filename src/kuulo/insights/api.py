@@ -10,6 +10,7 @@ from ninja import Router, Status
 from pydantic import BaseModel, Field
 
 from kuulo.core.api import ErrorOut
+from kuulo.core.numbers import rounded
 from kuulo.organisations.access import Permission, has_permission, organisation_for, units_for
 from kuulo.organisations.api_auth import needs, principal
 
@@ -55,12 +56,12 @@ def _figure(figure: metrics.Figure) -> FigureOut:
     """Rounded as the pages show it: more decimals would tell more than the page does."""
     decimals = metrics.DECIMALS[figure.kind]
     return FigureOut(
-        value=round(figure.value, decimals) + 0.0 if figure.shown and figure.value is not None else None,
+        value=float(rounded(figure.value, decimals)) if figure.shown and figure.value is not None else None,
         hidden=figure.hidden,
         shown_for=cast(Any, figure.shown_for or None),  # "months", "quarters" or "years"
         change=figure.change,
         significant=figure.significant,
-        target=None if figure.target is None else round(figure.target, decimals) + 0.0,
+        target=None if figure.target is None else float(rounded(figure.target, decimals)),
     )
 
 

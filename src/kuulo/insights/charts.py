@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from kuulo.core.numbers import rounded
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
 LABEL_CHAR_WIDTH = 7  # about one character of a 12 px axis label, in viewBox units
@@ -159,7 +161,7 @@ class Chart:
         if value is None:
             return "–"
         places = self.decimals if decimals is None else decimals
-        return number_format(round(value, places), places) + self.suffix
+        return number_format(rounded(value, places), places) + self.suffix
 
 
 def _nice_step(raw: float) -> float:

@@ -3,6 +3,7 @@ responses for export. Each follows the row-level policy (organisations/rows.py, 
 rows only from a unit's day whose group reaches the comment threshold, never today's."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
-from kuulo.feedback.models import Answer, Response
+from kuulo.feedback.models import Answer, ItemVersion, Response
 from kuulo.feedback.services import CANT_SAY
 from kuulo.organisations.models import Unit
 from kuulo.organisations.rows import released
@@ -104,38 +105,51 @@ def praise(units: list[Unit], filters: Filters, text_threshold: int, limit: int 
 # --- Single responses for export (permitted roles only) ------------------------------------------
 
 EXPORT_LIMIT = 200_000
+EXPORT_CHUNK = 2_000
 
 
 @dataclass
 class ExportedResponse:
     response: Any
-    answers: dict[str, Any]  # item code (with its version when not the first) -> number, choices or text
+    answers: dict[int, Any]  # item version id -> number, choices, text or "can't say"
 
 
-def responses_for_export(units: Any, filters: Filters, limit: int, threshold: int) -> list[ExportedResponse]:
+def responses_for_export(
+    units: Any,
+    filters: Filters,
+    limit: int,
+    threshold: int,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[list[ExportedResponse], list[ItemVersion]]:
     """The period's responses in these units that the row-level policy releases (days over,
     groups of at least `threshold` per unit and day: organisations/rows.py), with their
-    answers keyed by item code. Free text is exported as stored: redacted when received."""
+    answers by item version, and the versions answered (in item order). Free text is
+    exported as stored: redacted when received. `progress` hears the share read (0–1)."""
     responses = (
         released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
         .select_related("unit", "touchpoint")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item_version__item")))
+        .order_by("responded_at", "pk")
     )
-    exported = []
-    for response in responses.order_by("responded_at", "pk")[:limit]:
-        answers: dict[str, Any] = {}
+    total = min(responses.count(), limit) if progress else 0
+    exported: list[ExportedResponse] = []
+    versions: dict[int, ItemVersion] = {}
+    for response in responses[:limit].iterator(chunk_size=EXPORT_CHUNK):
+        answers: dict[int, Any] = {}
         for answer in response.answers.all():
-            version = answer.item_version
-            code = version.item.code if version.number == 1 else f"{version.item.code} v{version.number}"
+            versions.setdefault(answer.item_version_id, answer.item_version)
             if answer.number is not None:
-                answers[code] = answer.number
+                answers[answer.item_version_id] = answer.number
             elif answer.amount is not None:
-                answers[code] = float(answer.amount)
+                answers[answer.item_version_id] = float(answer.amount)
             elif answer.choices:
-                answers[code] = "; ".join(answer.choices)
+                answers[answer.item_version_id] = "; ".join(answer.choices)
             elif answer.cant_say:
-                answers[code] = CANT_SAY  # as the API takes it
+                answers[answer.item_version_id] = CANT_SAY  # as the API takes it
             else:
-                answers[code] = answer.text
+                answers[answer.item_version_id] = answer.text
         exported.append(ExportedResponse(response, answers))
-    return exported
+        if progress and len(exported) % EXPORT_CHUNK == 0:
+            progress(len(exported) / total)
+    ordered = sorted(versions.values(), key=lambda version: (version.item.code, version.number))
+    return exported, ordered

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kuulo.core.numbers import rounded
 from kuulo.feedback.models import (
     HEADLINE_KINDS,
     NUMBER_BUCKETS,
@@ -258,7 +259,7 @@ def set_change(figure: Figure, before: Figure) -> None:
     if not (figure.shown and before.shown and figure.summary and before.summary):
         return
     assert figure.value is not None and before.value is not None
-    figure.change = round(figure.value - before.value, DECIMALS[figure.kind]) + 0.0  # + 0.0: no "-0"
+    figure.change = rounded(figure.value - before.value, DECIMALS[figure.kind]) + 0.0  # + 0.0: no "-0"
     figure.p_value = change_p_value(before.summary, figure.summary, figure.measure)
     figure.significant = figure.p_value is not None and figure.p_value < SIGNIFICANCE
 

@@ -15,7 +15,7 @@ from typing import Any
 import reportlab
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -35,6 +35,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from kuulo.core.numbers import rounded
 
 from . import charts, metrics
 from .figures import why_hidden
@@ -93,7 +95,7 @@ def written(figure: metrics.Figure, threshold: int, short: bool = False) -> str:
     if figure.value is None:
         return "–"
     decimals = metrics.DECIMALS[figure.kind]
-    text = number_format(round(figure.value, decimals), decimals)
+    text = number_format(rounded(figure.value, decimals), decimals)
     if figure.kind == "nps" and figure.value > 0:
         text = "+" + text
     if figure.kind == "percent":
@@ -367,7 +369,7 @@ def _actions(focus: Focus, content: ReportContent, styles: dict[str, ParagraphSt
                 styles["muted"],
             )
         )
-        head = [_("No."), _("Action"), _("Done"), _("Before"), _("After")]
+        head = [_("No."), pgettext("improvement action", "Action"), _("Done"), _("Before"), _("After")]
         table = [
             [
                 *(_cell(text, styles["head"]) for text in head[:3]),
@@ -378,7 +380,10 @@ def _actions(focus: Focus, content: ReportContent, styles: dict[str, ParagraphSt
             table.append(
                 [
                     _cell(str(effect.number), styles["cell"]),
-                    _cell(f"{effect.action.title} ({effect.version.item.code.upper()})", styles["cell"]),
+                    _cell(
+                        f"{effect.action.title} ({effect.version.item.display_name(effect.version)})",
+                        styles["cell"],
+                    ),
                     _cell(_date(effect.action.done_on), styles["cell"]),
                     _cell(written(effect.before, content.threshold), styles["num"]),
                     _cell(_change_after(effect.after, content.threshold), styles["num"]),
@@ -390,7 +395,7 @@ def _actions(focus: Focus, content: ReportContent, styles: dict[str, ParagraphSt
         story.append(Paragraph(escape(_("No actions were done in this period.")), styles["muted"]))
     story.append(Paragraph(escape(_("Actions under way")), styles["h3"]))
     if focus.open_actions:
-        head = [_("Action"), _("Unit"), _("Stage"), _("Due")]
+        head = [pgettext("improvement action", "Action"), _("Unit"), _("Stage"), _("Due")]
         table = [[_cell(text, styles["head"]) for text in head]]
         for action in focus.open_actions:
             table.append(

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from . import alerts, services
+from . import alerts, exports, services
 
 
 @task
@@ -16,3 +16,9 @@ def send_insights() -> int:
 def generate_report(report_id: int) -> None:
     """Read the figures of a queued PDF report and draw it."""
     services.generate_report(report_id)
+
+
+@task
+def make_export(export_id: int) -> None:
+    """Read and write a queued export of single responses."""
+    exports.make_export(export_id)

@@ -6,14 +6,38 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from kuulo.organisations.access import Permission
+from kuulo.audit.models import Export, ExportStatus
+from kuulo.organisations.access import Permission, has_permission
 from kuulo.organisations.models import Role, Unit
 from kuulo.organisations.testing import AccessFixtures, Canary, CanaryKind
 
-from . import alerts, services
+from . import alerts, exports, services
+from .figures import Filters
 from .models import AlertSubscription, Notification, Report, ReportSchedule, ReportStatus
 
+
+def _export(scope: Any) -> int:
+    """A finished export of single responses: the role's own in scope, another
+    organisation's admin's out of it (an export is its requester's)."""
+    world = scope.world
+    owner = (
+        world.users.get(scope.role, world.users[Role.STAFF]) if scope.in_scope else world.users["other_admin"]
+    )
+    return Export.objects.create(
+        organisation=owner.membership.organisation,
+        requested_by=owner,
+        kind="responses",
+        file_format="csv",
+        parameters={"start": "2026-10-01", "end": "2026-10-31"},
+        language="fi",
+        status=ExportStatus.DONE,
+        file_name="kuulo-responses.csv",
+        content=b"Day;Unit\n",
+    ).pk
+
+
 ACCESS_FIXTURES: AccessFixtures = {
+    "export_id": _export,
     # A report is its requester's: the role's own, of a unit in scope or out of it.
     "report_id": lambda scope: (
         Report.objects.create(
@@ -48,7 +72,18 @@ def _canary_unit(world: Any, unit: Unit, admin: Any) -> None:
     Notification.objects.create(user=admin, unit=unit, kind="alert", title=title, body="", url="/", key=code)
     AlertSubscription.objects.create(user=admin, unit=unit)
     ReportSchedule.objects.create(organisation=unit.organisation, unit=unit, user=admin, language="fi")
-    world.name(unit, report_id=report.pk)
+    export = Export.objects.create(  # the admin's: an export is only its requester's
+        organisation=unit.organisation,
+        requested_by=admin,
+        kind="responses",
+        file_format="csv",
+        parameters={"start": str(today - timedelta(days=30)), "end": str(today)},
+        language="fi",
+        status=ExportStatus.DONE,
+        file_name=f"kuulo-responses-{code}.csv",
+        content=b"Day;Unit\n",
+    )
+    world.name(unit, report_id=report.pk, export_id=export.pk)
 
 
 def _canary_principal(world: Any, user: Any, unit: Unit | None) -> list[str]:
@@ -65,7 +100,15 @@ def _canary_principal(world: Any, user: Any, unit: Unit | None) -> list[str]:
     services.generate_report(report.pk)
     report.refresh_from_db()
     assert report.status == ReportStatus.DONE, report.error
-    return [reverse("insights:report_download", args=[report.pk])]
+    urls = [reverse("insights:report_download", args=[report.pk])]
+    if has_permission(user, Permission.EXPORT_RESPONSES):
+        # The single responses the role may export, made as the background job makes them.
+        filters = Filters(start=today - timedelta(days=27), end=today - timedelta(days=1))
+        for fmt in ("csv", "xlsx"):
+            export = exports.request_responses_export(user, filters, fmt, "fi")
+            exports.make_export(export.pk)
+            urls.append(reverse("insights:export_download", args=[export.pk]))
+    return urls
 
 
 def _canary_finish(world: Any) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuulo.audit.exports import spreadsheet
+from kuulo.core.numbers import rounded
 from kuulo.feedback.models import ServicePath, Touchpoint
 from kuulo.organisations.access import (
     Permission,
@@ -20,7 +21,6 @@ from kuulo.organisations.access import (
     units_for,
 )
 from kuulo.organisations.models import Unit
-from kuulo.organisations.rows import day_of
 
 from . import charts, comments, metrics, report_views
 from .figures import why_hidden
@@ -120,6 +120,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "distribution_charts": distribution_charts,
             "changes": metrics.significant_item_changes(unit, filters, threshold, reading),
             "comments": comments.latest_comments(unit, filters, organisation.text_threshold),
+            # Where the person may plan actions: from a card or a comment, pre-filled.
+            "manageable": set(
+                units_for(request.user, Permission.MANAGE_ACTIONS).values_list("pk", flat=True)
+            ),
             "threshold": threshold,
             "text_threshold": organisation.text_threshold,
             "report_form": report_views.request_form(request),
@@ -142,7 +146,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
     def cell(figure: metrics.Figure) -> Any:
         if figure.hidden:
             return why_hidden(figure, threshold)[0].replace("\u00a0", " ")
-        return None if figure.value is None else round(figure.value, metrics.DECIMALS[figure.kind])
+        return rounded(figure.value, metrics.DECIMALS[figure.kind])
 
     header = [
         _("Unit"),
@@ -301,43 +305,4 @@ def wall(request: HttpRequest) -> HttpResponse:
             "comments": praised,
             "text_threshold": organisation.text_threshold,
         },
-    )
-
-
-@requires(Permission.EXPORT_RESPONSES)
-def responses_export(request: HttpRequest) -> HttpResponse:
-    """Single responses of the period in the user's units, one row each, for analysis
-    elsewhere: anonymous as stored (no contact details), free text redacted, no IP."""
-    fmt = request.GET.get("download", "xlsx")
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    filters = _filter_form(request).filters(timezone.localdate())
-    rows = comments.responses_for_export(
-        units_for(request.user, Permission.EXPORT_RESPONSES),
-        filters,
-        limit=comments.EXPORT_LIMIT,
-        threshold=organisation_for(request.user).text_threshold,
-    )
-    codes = sorted({code for row in rows for code in row.answers})
-    # The row-level policy's fields only (organisations/rows.py): the day, never the time.
-    header = [_("Day"), _("Unit"), _("Unit code"), _("Touchpoint"), _("Channel"), _("Language"), *codes]
-    table = [
-        [
-            day_of(row.response.responded_at).isoformat(),
-            row.response.unit.name,
-            row.response.unit.code,
-            row.response.touchpoint.name if row.response.touchpoint else "",
-            row.response.channel,
-            row.response.language,
-            *(row.answers.get(code) for code in codes),
-        ]
-        for row in rows
-    ]
-    return spreadsheet(
-        request,
-        filename=f"kuulo-responses-{filters.start}-{filters.end}",
-        header=header,
-        rows=table,
-        fmt=fmt,
-        details={"view": "responses", "start": str(filters.start), "end": str(filters.end)},
     )

@@ -11,19 +11,29 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from kuulo.accounts.models import User
-from kuulo.organisations.access import Permission, access_for, public, requires, units_for
+from kuulo.core.registry import registry
+from kuulo.organisations.access import Permission, access_for, has_permission, public, requires, units_for
 from kuulo.organisations.models import Role
 
 
 @requires(None)
 def home(request: HttpRequest) -> HttpResponse:
+    """Each person's own picture at once: the panels the apps declared (core/registry.py
+    `home_panel`: figures against targets, new comments, actions due; a follow-up queue
+    adds its open cases the same way), then their roles and units."""
     access = access_for(request.user)
     roles = sorted({Role(g.role).label for g in access.grants})
     units = list(units_for(request.user, Permission.VIEW_UNITS).active().select_related("unit_type"))
     visible_ids = {unit.pk for unit in units}
     # The top of each branch the user sees: its parent is outside their view.
     top_units = [unit for unit in units if unit.parent_id not in visible_ids]
-    return render(request, "pages/home.html", {"roles": roles, "top_units": top_units[:12]})
+    panels = []
+    for panel in registry.home_panels:
+        if has_permission(request.user, panel.permission):
+            context = panel.build(request)
+            if context is not None:
+                panels.append({"template": panel.template, "context": context})
+    return render(request, "pages/home.html", {"roles": roles, "top_units": top_units[:12], "panels": panels})
 
 
 @public

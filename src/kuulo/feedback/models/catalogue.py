@@ -120,6 +120,15 @@ class Item(TimestampedModel):
     def latest_version(self) -> "ItemVersion | None":
         return self.versions.order_by("-number").first()
 
+    def display_name(self, version: "ItemVersion | None" = None) -> str:
+        """What people call the item, never its code: a headline measure's translated name
+        (CSAT, NPS, CES: every item of the kind counts in it), otherwise the question's
+        wording (of `version`, or the newest)."""
+        if self.kind in HEADLINE_KINDS:
+            return str(self.get_kind_display())
+        version = version or self.latest_version()
+        return version.text if version is not None else str(self.get_kind_display())
+
 
 class ItemVersionQuerySet(models.QuerySet["ItemVersion"]):
     def latest_of(self, items: models.QuerySet[Item]) -> "ItemVersionQuerySet":

@@ -50,6 +50,7 @@ from .surveys import (
     set_address_limits,
     set_identified,
     set_show_if,
+    standard_question_ids,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "set_identified",
     "set_show_if",
     "set_target",
+    "standard_question_ids",
     "submit_response",
     "validate_submission",
     "visible_questions",

@@ -131,9 +131,31 @@ def add_question(survey: Survey, item_version: ItemVersion, *, required: bool = 
     )
 
 
+def standard_question_ids(survey: Survey) -> set[int]:
+    """The survey's questions that ask its standard set: they stay as the set asks them,
+    first and in order (check_standard_set), so they are neither removed nor moved."""
+    if survey.standard_set_id is None:
+        return set()
+    versions = survey.standard_set.entries.values_list("item_version_id", flat=True)  # type: ignore[union-attr]
+    return set(survey.questions.filter(item_version_id__in=versions).values_list("pk", flat=True))
+
+
+def _keeps_standard_set(survey: Survey) -> ValidationError:
+    return ValidationError(
+        _(
+            "This question belongs to the standard set “%(name)s”, which is asked unmodified and in "
+            "order so that its results compare with everyone else's: it cannot be removed or moved."
+        )
+        % {"name": survey.standard_set.name if survey.standard_set else ""},
+        code="standard_set",
+    )
+
+
 @transaction.atomic
 def remove_question(question: SurveyQuestion) -> None:
     _editable(question.survey)
+    if question.pk in standard_question_ids(question.survey):
+        raise _keeps_standard_set(question.survey)
     question.delete()
 
 
@@ -146,6 +168,8 @@ def move_question(question: SurveyQuestion, offset: int) -> None:
     other = index + offset
     if not 0 <= other < len(questions):
         return
+    if {question.pk, questions[other].pk} & standard_question_ids(question.survey):
+        raise _keeps_standard_set(question.survey)
     questions[index], questions[other] = questions[other], questions[index]
     position = {q.pk: n for n, q in enumerate(questions)}
     if any(q.show_if_question_id and position[q.show_if_question_id] > position[q.pk] for q in questions):

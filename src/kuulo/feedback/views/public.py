@@ -204,6 +204,10 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
         return _thanks(request, code, embedded)
     raw = _raw_answers(request, questions)
     started = request.POST.get("started", "")
+    if errors := _answer_errors(survey, raw, questions):
+        # What is missing or wrong is named first, however fast the form was sent: a person
+        # who pressed send at once needs to know which answers the form still needs.
+        return _render_form(request, publication, questions, values=raw, errors=errors, status=400)
     if abuse.filled_too_fast(started, code):
         errors = {"form": _("That was quick! Please check your answers and send them again.")}
         return _render_form(request, publication, questions, values=raw, errors=errors, status=400)
@@ -253,6 +257,17 @@ def _respond(request: HttpRequest, code: str) -> HttpResponse:
     return _thanks(request, code, embedded)
 
 
+def _answer_errors(survey: Any, raw: dict[int, Any], questions: list[SurveyQuestion]) -> dict[str, str]:
+    """Each unanswered required or invalid answer by question ("q<id>"), or that none was
+    given: the checks `submit_response` makes again when it stores the answers."""
+    answers, errors = services.validate_submission(
+        survey, services.Submission(answers=raw, language=""), questions
+    )
+    if errors:
+        return {f"q{pk}": " ".join(error.messages) for pk, error in errors.items()}
+    return {} if answers else {"form": _("Answer at least one question.")}
+
+
 def _visitor(request: HttpRequest, publication: SurveyPublication) -> abuse.Visitor:
     return abuse.Visitor(publication, client_ip(request) or "", request.COOKIES.get(DEVICE_COOKIE, ""))
 
@@ -281,7 +296,12 @@ def respond_thanks(request: HttpRequest, code: str) -> HttpResponse:
     _use_requested_language(request)
     publication = _publication(code)
     embedded = _embedded(request)
-    context = {"publication": publication, "survey": publication.survey, "layout": _layout(embedded)}
+    context = {
+        "publication": publication,
+        "survey": publication.survey,
+        "layout": _layout(embedded),
+        "embedded": embedded,
+    }
     response = render(request, "feedback/respond_thanks.html", context)
     return allow_framing(response) if embedded else response
 

@@ -73,6 +73,14 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
             "order"
         )
     )
+    # The standard set's questions stay first and in order: their controls say why not.
+    standard = services.standard_question_ids(survey)
+    for index, question in enumerate(questions):
+        question.in_standard_set = question.pk in standard  # type: ignore[attr-defined]
+        question.up_locked = question.pk in standard or (  # type: ignore[attr-defined]
+            index > 0 and questions[index - 1].pk in standard
+        )
+        question.down_locked = question.pk in standard  # type: ignore[attr-defined]
     publications = list(survey.publications.select_related("unit").prefetch_related("kiosks__api_key"))
     funnels = invitations.funnel([p.pk for p in publications])
     on_hold = dict(
@@ -103,6 +111,7 @@ def _editor_context(request: HttpRequest, survey: Survey, **forms: object) -> di
         "questions": questions,
         "editable": survey.status == SurveyStatus.DRAFT,
         "too_long": len(questions) > RECOMMENDED_MAX_QUESTIONS,
+        "at_most": len(questions) >= RECOMMENDED_MAX_QUESTIONS,
         "recommended_max": RECOMMENDED_MAX_QUESTIONS,
         "add_form": forms.get("add_form") or AddQuestionForm(versions=_addable_versions(request, survey)),
         "publish_form": forms.get("publish_form")
