@@ -100,6 +100,16 @@ def _xlsx(table: list[list[Any]]) -> bytes:
 # --- Exports made in the background ----------------------------------------------------------------
 
 
+def delete_expired_exports(*, now: Any = None, dry_run: bool = False) -> int:
+    """Delete the exports older than EXPORT_KEEP_DAYS (they hold single responses): when a new
+    one is asked for, and every day with the retention run, so none outlives its week."""
+    expired = Export.objects.filter(created_at__lt=(now or timezone.now()) - timedelta(days=EXPORT_KEEP_DAYS))
+    count = expired.count()
+    if not dry_run:
+        expired.delete()
+    return count
+
+
 def start_export(
     user: Any, *, organisation: Any, kind: str, fmt: str, parameters: dict[str, Any], language: str
 ) -> Export:
@@ -107,7 +117,7 @@ def start_export(
     Exports older than EXPORT_KEEP_DAYS are deleted: they hold single responses."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    Export.objects.filter(created_at__lt=timezone.now() - timedelta(days=EXPORT_KEEP_DAYS)).delete()
+    delete_expired_exports()
     return Export.objects.create(
         organisation=organisation,
         requested_by=user,

@@ -130,8 +130,9 @@ class ValueReader:
             text = str(value).replace("\r\n", "\n")
             return CANT_SAY if is_cant_say(text) else text
         if kind in CHOICE_KINDS:
-            parts = MULTIPLE.split(str(value)) if isinstance(value, str) else [str(value)]
-            chosen = [self._label(code, part) for part in parts if part]
+            # A spreadsheet's 2.0 is the code 2: `_label` reads it so, not its text "2.0".
+            parts = MULTIPLE.split(value) if isinstance(value, str) else [value]
+            chosen = [self._label(code, part) for part in parts if part not in ("", None)]
             chosen = [part for part in chosen if part is not CANT_SAY]
             return chosen or CANT_SAY
         label = self._label(code, value)

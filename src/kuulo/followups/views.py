@@ -132,7 +132,13 @@ def _case_page(
         "contact": _contact(case),
         "response": case.response,
         "answers": [
-            answer for answer in answers if answer.number is not None or answer.choices or answer.text
+            answer
+            for answer in answers
+            if answer.number is not None
+            or answer.amount is not None
+            or answer.cant_say
+            or answer.choices
+            or answer.text
         ],
         "scores": services.scores_of(answers),
         "overdue": case.is_open and case.due_on < timezone.localdate(),

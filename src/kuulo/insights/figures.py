@@ -190,6 +190,15 @@ class Measure:
             return f"item {self.version.pk}"
         return "items " + "+".join(str(pk) for pk in sorted(self.version_ids))
 
+    @property
+    def part_keys(self) -> tuple[str, ...]:
+        """What a history calls each of its versions' own answers: a measure of several is
+        shown only where each of them could be (ADR 0010), or the measure minus one
+        version's own figure would give the others' small group."""
+        if len(self.version_ids) == 1:
+            return ()
+        return tuple(f"item {pk}" for pk in sorted(self.version_ids))
+
 
 def headline_measures(organisation_id: int) -> dict[str, Measure]:
     """The headline measures: for each, every version of every item of its kind in the

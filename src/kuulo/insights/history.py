@@ -124,7 +124,10 @@ def read(
     for measure in measures:
         for version_id in measure.version_ids:
             key_of.setdefault(version_id, []).append(measure.key)
-    keys = (*dict.fromkeys(measure.key for measure in measures), *(COUNTS if counts else ()))
+            if measure.part_keys and f"item {version_id}" not in key_of[version_id]:
+                key_of[version_id].append(f"item {version_id}")  # its blocks decide too
+    every_key = [key for measure in measures for key in (measure.key, *measure.part_keys)]
+    keys = (*dict.fromkeys(every_key), *(COUNTS if counts else ()))
     periods = [(first, last) for first, last in periods if first <= last]
     history = History(organisation_id, dimensions, keys, threshold, stretches(periods))
     if not periods:

@@ -119,9 +119,10 @@ def build(
     names = {key: measure.key for key, measure in measures.items()} | {
         kind: kind for kind in (COUNTS if counts else ())
     }
-    if history is None or not history.serves(
-        filters.start, filters.end, dimensions, tuple(names.values()), threshold
-    ):
+    # A measure of several versions is shown only where each version's own could be.
+    decided_by = {names[key]: (names[key], *measure.part_keys) for key, measure in measures.items()}
+    every_key = tuple(dict.fromkeys([*names.values(), *(k for keys in decided_by.values() for k in keys)]))
+    if history is None or not history.serves(filters.start, filters.end, dimensions, every_key, threshold):
         history = prepare(tree, [filters], measures, threshold, counts=counts, today=today)
     targets = _targets(tree, versions)
     summed_as = {key: measure_of(version) for key, version in versions.items()}
@@ -138,7 +139,7 @@ def build(
             },
         )
 
-    verdicts = _verdicts(tree, history, tuple(names.values()), filters, today)
+    verdicts = _verdicts(tree, history, every_key, filters, today)
     summed = _rolled_up(tree, history.period_sums(filters.start, filters.end))
     cells: dict[Key, UnitRow] = {}
     for unit_id, values in sorted({key[:2] for key in summed}, key=repr):
@@ -157,9 +158,12 @@ def build(
             # A part is hidden whenever the cell it splits is.
             name = names.get(key, key)
             verdict = max(
-                verdicts.get((unit_id, values, name), SHOWN),
-                verdicts.get((unit_id, (EVERY,), name), SHOWN) if values else SHOWN,
-                verdicts.get((unit_id, (), name), SHOWN),
+                max(
+                    verdicts.get((unit_id, values, part), SHOWN),
+                    verdicts.get((unit_id, (EVERY,), part), SHOWN) if values else SHOWN,
+                    verdicts.get((unit_id, (), part), SHOWN),
+                )
+                for part in decided_by.get(name, (name,))
             )
             if verdict != SHOWN and figure.n:  # an empty cell gives nothing away: "no answers"
                 hide(figure, verdict)

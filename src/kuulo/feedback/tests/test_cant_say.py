@@ -102,3 +102,21 @@ def test_an_import_stores_the_questions_own_cant_say(
         item_version__item__code="csat", response__source_key__endswith=":1"
     ).exists()
     assert any("csat" in note["column"] for note in job.notes), job.notes
+
+
+def test_a_spreadsheets_numeric_choice_code_reads_as_the_code(world: World) -> None:
+    from kuulo.feedback.import_values import ValueReader
+
+    item = services.create_item(
+        organisation=world.org,
+        code="campus",
+        kind="single_choice",
+        dimension="other",
+        text_fi="Kampus",
+        choices=[{"value": "0", "fi": "Etänä"}, {"value": "2", "fi": "Kuopio"}],
+    )
+    survey = make_survey(world.org, items=())
+    services.add_question(survey, item.versions.get())
+    reader = ValueReader(survey.ordered_questions(), {})
+    assert reader.read("campus", 2.0) == ["2"] and reader.known("campus", 2.0)
+    assert reader.read("campus", 0) == ["0"] and reader.read("campus", "Kuopio") == ["2"]

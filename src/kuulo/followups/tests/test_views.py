@@ -144,3 +144,31 @@ def test_admins_set_the_promise(world: World) -> None:
     saved = FollowUpSettings.objects.get(organisation=world.org)
     assert saved.promise_days == 3 and not saved.alert_low_scores  # an unticked box
     assert AuditEvent.objects.filter(action="follow_up.settings_updated").exists()
+
+
+def test_the_case_shows_number_and_cant_say_answers_too(world: World) -> None:
+    from kuulo.feedback import services as feedback
+    from kuulo.feedback.models import Answer
+
+    case = make_case(world.unit)
+    minutes = feedback.create_item(
+        organisation=world.org,
+        code="minutes",
+        kind="number",
+        dimension="efficiency",
+        text_fi="Odotit minuutteja",
+        number={"lower": 0, "upper": 240, "decimals": 0, "unit_label": {"fi": "min"}},
+    ).versions.get()
+    guidance = feedback.create_item(
+        organisation=world.org,
+        code="g",
+        kind="agreement",
+        dimension="information",
+        text_fi="Ohjaus",
+        cant_say=True,
+    ).versions.get()
+    Answer.objects.create(response=case.response, item_version=minutes, amount=35)
+    Answer.objects.create(response=case.response, item_version=guidance, cant_say=True)
+    page = client_for(world.users[Role.STAFF]).get(f"/follow-ups/{case.pk}/").content.decode()
+    assert "Odotit minuutteja" in page and "35 min" in page
+    assert "Ohjaus" in page and "En osaa sanoa" in page

@@ -82,3 +82,19 @@ def test_one_rounding_everywhere(world: World) -> None:
     api = admin.get(f"/api/v1/insights/units?start={yesterday}&end={yesterday}").json()
     figures = next(u for u in api["units"] if u["unit"] == "a-unit")
     assert figures["metrics"]["nps"]["value"] == 13
+
+
+def test_an_export_file_is_deleted_after_its_week_by_the_daily_retention_run(world: World) -> None:
+    from kuulo.privacy import retention
+
+    answered(world, [10] * 10)
+    lead = client_for(world.users[Role.CX_LEAD])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lead.post("/dashboards/responses/export/?period=7", {"download": "xlsx"})
+    export = Export.objects.get()
+    assert export.status == ExportStatus.DONE and export.content
+    week_later = timezone.now() + timedelta(days=8)
+    assert retention.apply_everywhere(now=week_later, dry_run=True)["*"]["exports"] == 1
+    assert Export.objects.exists()  # a dry run deletes nothing
+    retention.apply_everywhere(now=week_later)
+    assert not Export.objects.exists()  # nobody had to ask for a new export first

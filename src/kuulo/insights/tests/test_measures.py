@@ -73,3 +73,24 @@ def test_a_survey_asks_each_headline_kind_once(world: World) -> None:
         services.add_question(survey, thl_nps)
     services.add_question(survey, standard_version("csat"))  # another kind is fine
     assert survey.questions.count() == 2
+
+
+def test_a_headline_minus_one_of_its_items_never_gives_a_small_group(world: World) -> None:
+    """Two NPS items on one day, 2 answers to the THL set's and 10 to the standard one:
+    the NPS measure (12) and the standard item's own figure (10) must not both be shown,
+    or their difference is the 2 THL answers (a review found it; ADR 0010)."""
+    from kuulo.insights.figures import Filters, Measure
+    from kuulo.insights.table import Tree, build
+
+    thl = make_publication(world.unit, items=(), standard_set="thl-asiakaspalaute")
+    plain = make_publication(world.unit, items=("nps",))
+    send(world, thl, [{"thl-nps": 3}] * 2, days_ago=2)
+    send(world, plain, [{"nps": 10}] * 10, days_ago=2)
+    day = timezone.localdate() - timedelta(days=2)
+    tree, period = Tree.of(world.org.pk), Filters(start=day, end=day)
+    measure = metrics.headline_measures(world.org.pk)["nps"]
+    headline = build(tree, period, 5, {"nps": measure}).row(world.unit.pk).metrics["nps"]
+    alone = build(tree, period, 5, {"v": Measure.of(standard_version("nps"))}).row(world.unit.pk).metrics["v"]
+    assert alone.shown and alone.n == 10  # the standard item has a large day of its own
+    assert headline.hidden  # so the measure may not be shown over a day cut from the small one
+    assert not (headline.shown and alone.shown and 0 < headline.n - alone.n < 5)
