@@ -124,7 +124,10 @@ def responses_for_export(
     """The period's responses in these units that the row-level policy releases (days over,
     groups of at least `threshold` per unit and day: organisations/rows.py), with their
     answers by item version, and the versions answered (in item order). Free text is
-    exported as stored: redacted when received. `progress` hears the share read (0–1)."""
+    exported as stored: redacted when received. `progress` hears the share read (0–1).
+    Respondent and age group never narrow the rows: they are not row fields (rows.py), and
+    rows picked by one would carry it."""
+    filters = replace(filters, respondent_type="", age_band="")
     responses = (
         released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
         .select_related("unit", "touchpoint")

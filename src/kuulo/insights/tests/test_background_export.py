@@ -98,3 +98,20 @@ def test_an_export_file_is_deleted_after_its_week_by_the_daily_retention_run(wor
     assert Export.objects.exists()  # a dry run deletes nothing
     retention.apply_everywhere(now=week_later)
     assert not Export.objects.exists()  # nobody had to ask for a new export first
+
+
+def test_rows_are_never_narrowed_by_respondent_or_age_group(world: World) -> None:
+    """Those are not row fields (organisations/rows.py): an export picked by age group would
+    tell each row's age group."""
+    from kuulo.insights.comments import responses_for_export
+
+    publication = make_publication(world.unit, items=("csat",))
+    when = timezone.now() - timedelta(days=1)
+    for age in ("-17", "18-29"):
+        send_answers(world.users[Role.ADMIN], publication, [{"csat": 4}] * 5, when=when, age_band=age)
+    today = timezone.localdate()
+    everyone = Filters(start=today - timedelta(days=7), end=today - timedelta(days=1))
+    young = Filters(start=everyone.start, end=everyone.end, age_band="-17", respondent_type="student")
+    plain, _versions = responses_for_export([world.unit], everyone, 100, threshold=3)
+    picked, _versions = responses_for_export([world.unit], young, 100, threshold=3)
+    assert len(plain) == len(picked) == 10
