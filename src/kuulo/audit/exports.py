@@ -18,7 +18,8 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import Export, ExportStatus
 from .services import record
@@ -30,6 +31,7 @@ FORMATS = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")  # "-17": a label, no formula
 EXPORT_KEEP_DAYS = 7
+EXPORT_STALLED_HOURS = 6  # far beyond the longest export (200,000 rows)
 
 
 def safe_cell(value: Any) -> Any:
@@ -108,6 +110,21 @@ def delete_expired_exports(*, now: Any = None, dry_run: bool = False) -> int:
     if not dry_run:
         expired.delete()
     return count
+
+
+def fail_stalled_exports(*, now: Any = None, dry_run: bool = False) -> int:
+    """Mark failed the exports still waiting or being made EXPORT_STALLED_HOURS after they
+    were asked for (a worker stopped mid-way), so their pages stop waiting and say to ask
+    again. Run every day with the retention run."""
+    cutoff = (now or timezone.now()) - timedelta(hours=EXPORT_STALLED_HOURS)
+    stalled = list(
+        Export.objects.filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], created_at__lt=cutoff)
+    )
+    if not dry_run:
+        for export in stalled:
+            with translation.override(export.language):
+                fail_export(export, _("The export did not finish. Please ask for it again."))
+    return len(stalled)
 
 
 def start_export(

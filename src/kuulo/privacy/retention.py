@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kuulo.audit.exports import delete_expired_exports
+from kuulo.audit.exports import delete_expired_exports, fail_stalled_exports
 from kuulo.audit.models import AuditEvent
 from kuulo.audit.services import record
 from kuulo.feedback import invitations
@@ -142,6 +142,7 @@ def apply_everywhere(*, now: datetime | None = None, dry_run: bool = False) -> d
         for organisation in Organisation.objects.order_by("pk")
     }
     forgotten = invitations.forget_addresses(now=now, dry_run=dry_run)
+    stalled = fail_stalled_exports(now=now, dry_run=dry_run)
     exports = delete_expired_exports(now=now, dry_run=dry_run)
-    results["*"] = {"invitation_addresses": forgotten, "exports": exports}
+    results["*"] = {"invitation_addresses": forgotten, "exports": exports, "stalled_exports": stalled}
     return results

@@ -115,3 +115,19 @@ def test_rows_are_never_narrowed_by_respondent_or_age_group(world: World) -> Non
     plain, _versions = responses_for_export([world.unit], everyone, 100, threshold=3)
     picked, _versions = responses_for_export([world.unit], young, 100, threshold=3)
     assert len(plain) == len(picked) == 10
+
+
+def test_an_export_a_stopped_worker_left_behind_is_failed_by_the_daily_run(world: World) -> None:
+    from kuulo.privacy import retention
+
+    lead = client_for(world.users[Role.CX_LEAD])
+    with TestCase.captureOnCommitCallbacks(execute=False):  # asked for; no worker ever runs it
+        asked = lead.post("/dashboards/responses/export/?period=7", {"download": "xlsx"})
+    export = Export.objects.get()
+    retention.apply_everywhere(now=timezone.now() + timedelta(hours=1))
+    export.refresh_from_db()
+    assert export.status == ExportStatus.QUEUED  # an hour is not yet stalled
+    assert retention.apply_everywhere(now=timezone.now() + timedelta(hours=7))["*"]["stalled_exports"] == 1
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and export.error
+    assert lead.get(f"{asked['Location']}progress/").json()["running"] is False  # the page stops waiting
