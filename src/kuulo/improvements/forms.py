@@ -17,6 +17,8 @@ class ActionForm(forms.ModelForm[Action]):
         required=False,
         max_length=100,
         help_text=_("Words in the comment. The list shows the chosen unit's and metric's comments."),
+        # Enter searches (core/static/kuulo/forms.js) instead of saving the action.
+        widget=forms.TextInput(attrs={"data-enter-presses": "refresh"}),
     )
 
     class Meta:
