@@ -90,7 +90,7 @@ def test_an_import_stores_the_questions_own_cant_say(
     world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
 ) -> None:
     from kuulo.feedback.models import ImportStatus
-    from kuulo.feedback.tests.test_imports import import_file, signed_in
+    from kuulo.feedback.tests.importing import import_file, signed_in
 
     client = signed_in(world, Role.CX_LEAD)
     content = b"id;guidance;csat\n1;En osaa sanoa;En osaa sanoa\n2;4;5\n"

@@ -17,7 +17,7 @@ from kuulo.feedback.models import ResponseImport, SurveyPublication
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World
 
-from .test_imports import counting_rows, refusal, signed_in, upload, xlsx
+from .importing import counting_rows, refusal, signed_in, upload, xlsx
 
 pytestmark = pytest.mark.usefixtures("english")  # conftest.py: messages in English
 

@@ -1,9 +1,7 @@
 """Importing responses from CSV and XLSX exports: column choices, all-or-nothing checks
-with errors by row and column, re-imports that store nothing twice, progress, and scope."""
+with errors by row and column, progress, and scope (re-imports: test_reimports.py)."""
 
-import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,9 +9,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
 
-from kuulo.feedback import import_files, imports, services
+from kuulo.feedback import imports, services
 from kuulo.feedback.models import (
     Answer,
     Channel,
@@ -26,78 +23,21 @@ from kuulo.feedback.models import (
 )
 from kuulo.feedback.testing import make_publication, make_survey
 from kuulo.organisations.models import Role
-from kuulo.organisations.testing import World, client_for
+from kuulo.organisations.testing import World
+
+from .importing import counting_rows, import_file, refusal, signed_in, upload
 
 pytestmark = pytest.mark.usefixtures("english")  # conftest.py: messages in English
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
 GOOD_CSV = (
     "id;Date submitted;Language;csat;open;Campus\n"
     "17;2026-03-02 09:15;fi;5;Kiitos avusta!;Pasila\n"
     "18;3.3.2026 14:05;svenska;4;;Vallila\n"
     '19;2026-03-04T10:00:00+02:00;EN;2;"Long queue,\nslow service";Pasila\n'
 )
-
-
-def counting_rows(monkeypatch: pytest.MonkeyPatch, reader: str) -> list[int]:
-    """Row numbers as the file reader hands them out, to see how far a file was read."""
-    handed_out: list[int] = []
-    read = getattr(import_files, reader)
-
-    def counted(*args: Any) -> Iterator[tuple[int, list[Any]]]:
-        for number, cells in read(*args):
-            handed_out.append(number)
-            yield number, cells
-
-    monkeypatch.setattr(import_files, reader, counted)
-    return handed_out
-
-
-def signed_in(world: World, role: str) -> Any:
-    """A client for this role's user, who reads Kuulo in English (the assertions are in English)."""
-    user = world.users[role]
-    user.language = "en"
-    user.save(update_fields=["language"])
-    return client_for(user)
-
-
-def upload(
-    client: Any, publication: SurveyPublication, content: bytes, name: str = "export.csv", **extra: Any
-) -> Any:
-    """Upload a file; the worker reads it once the upload is stored, as a worker would."""
-    data = {"publication": publication.pk, "file": SimpleUploadedFile(name, content), "encoding": "utf-8"}
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post("/feedback/imports/", {**data, **extra})
-
-
-def refusal(client: Any, job: ResponseImport) -> str:
-    """The message a file was refused with when read, as the import's page shows it."""
-    job.refresh_from_db()
-    assert (job.status, job.columns, job.content) == (ImportStatus.REJECTED, [], b"")  # nothing kept
-    page = client.get(f"/feedback/imports/{job.pk}/").content.decode()
-    assert "Nothing was imported" in page and 'name="column_0"' not in page
-    assert job.errors[0]["message"] in page
-    return str(job.errors[0]["message"])
-
-
-def import_file(
-    client: Any,
-    publication: SurveyPublication,
-    content: bytes,
-    captured: Any,
-    name: str = "export.csv",
-    **extra: Any,
-) -> ResponseImport:
-    """Upload, accept the guessed columns and run the import as the worker would."""
-    response = upload(client, publication, content, name, **extra)
-    assert response.status_code == 302, response.content.decode()
-    job = ResponseImport.objects.latest("pk")
-    mapping = {f"column_{index}": target for index, target in job.mapping.items()}
-    with captured(execute=True):
-        response = client.post(f"/feedback/imports/{job.pk}/", mapping)
-    assert response.status_code == 302, response.content.decode()
-    job.refresh_from_db()
-    return job
 
 
 def test_a_good_csv_file_is_imported_with_its_times_languages_and_attributes(
@@ -140,20 +80,6 @@ def test_a_good_csv_file_is_imported_with_its_times_languages_and_attributes(
     answers = {(str(a.response.source_key)[-2:], a.item_version.item.code): a for a in Answer.objects.all()}
     assert answers[("17", "csat")].number == 5 and answers[("19", "open")].text == "Long queue,\nslow service"
     assert ("18", "open") not in answers  # an empty cell is an unanswered question
-
-
-def test_importing_the_same_file_again_stores_nothing_twice(
-    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
-) -> None:
-    client = signed_in(world, Role.CX_LEAD)
-    content = b"csat,open\n5,Hyvin meni\n3,\n"  # no response id: rows are known by what they say
-    first = import_file(client, publication, content, django_capture_on_commit_callbacks)
-    again = import_file(client, publication, content, django_capture_on_commit_callbacks)
-    assert (first.created_count, first.duplicate_count) == (2, 0)
-    assert (again.status, again.created_count, again.duplicate_count) == (ImportStatus.DONE, 0, 2)
-    assert Response.objects.count() == 2
-    page = client.get(f"/feedback/imports/{again.pk}/").content.decode()
-    assert "2 rows had been imported before and were skipped." in page
 
 
 @pytest.mark.parametrize(
@@ -372,135 +298,6 @@ def test_an_xlsx_file_with_spreadsheet_dates_and_labels_is_imported(
     assert values["channel-used"].choices == ["phone", "web"]
 
 
-def xlsx(rows: list[list[Any]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# Responses without an id: two people gave the same answers (rows 4 and 5).
-EXPORTED = [
-    ["csat", "open", "date"],
-    ["5", "Hyvä palvelu, kiitos", "2.3.2026 9.15"],
-    ["3", "Jono oli pitkä,\nmutta apu hyvää", "2026-03-02 10:00"],
-    ["4", "Ok", ""],
-    ["4", "Ok", ""],
-]
-
-
-def as_csv(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
-    writer.writerows([[cell.replace("\n", newline) for cell in row] for row in rows])
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "encoding", "new_rows"),
-    [
-        ("export.csv", as_csv(EXPORTED, newline="\r\n").encode(), "utf-8", []),
-        ("export.csv", ("\ufeff" + as_csv([[r[2], r[1], r[0]] for r in EXPORTED])).encode(), "utf-8", []),
-        ("export.csv", as_csv([EXPORTED[0], *reversed(EXPORTED[1:])]).encode(), "utf-8", []),
-        ("export.csv", as_csv(EXPORTED, ";", "\r\n").encode("cp1252"), "cp1252", []),
-        (
-            "export.xlsx",
-            xlsx(
-                [
-                    EXPORTED[0],
-                    [5, "Hyvä palvelu, kiitos", datetime(2026, 3, 2, 9, 15)],
-                    [3.0, "Jono oli pitkä,\nmutta apu hyvää", datetime(2026, 3, 2, 10, 0)],
-                    [4, "Ok"],
-                    [4, "Ok", None],
-                ]
-            ),
-            "utf-8",
-            [],
-        ),
-        ("export.csv", as_csv([*EXPORTED, ["2", "Ei", "2026-03-03 12:00"]]).encode(), "utf-8", ["Ei"]),
-        ("export.csv", as_csv([*EXPORTED, ["4", "Ok", ""]], newline="\r\n").encode(), "utf-8", ["Ok"]),
-    ],
-    ids=["crlf", "reordered-bom", "rows-moved", "cp1252-semicolons", "xlsx", "extra-row", "third-alike"],
-)
-def test_a_re_exported_file_stores_only_the_rows_not_imported_before(
-    world: World,
-    publication: SurveyPublication,
-    django_capture_on_commit_callbacks: Any,
-    name: str,
-    content: bytes,
-    encoding: str,
-    new_rows: list[str],
-) -> None:
-    client = signed_in(world, Role.CX_LEAD)
-    first = import_file(client, publication, as_csv(EXPORTED).encode(), django_capture_on_commit_callbacks)
-    assert (first.status, first.created_count) == (ImportStatus.DONE, 4), first.errors
-    assert Answer.objects.filter(text="Ok").count() == 2  # two people who answered alike
-    last_before = Response.objects.latest("pk").pk
-    again = import_file(
-        client, publication, content, django_capture_on_commit_callbacks, name, encoding=encoding
-    )
-    assert (again.status, again.duplicate_count) == (ImportStatus.DONE, 4), again.errors
-    assert again.created_count == len(new_rows)
-    new_answers = Answer.objects.filter(response__pk__gt=last_before, item_version__item__code="open")
-    assert [a.text for a in new_answers] == new_rows
-    assert Response.objects.count() == 4 + len(new_rows)
-    # A comment over two lines is the same text whatever the file's line breaks.
-    assert Answer.objects.filter(text="Jono oli pitkä,\nmutta apu hyvää").count() == 1
-
-
-@pytest.mark.parametrize(
-    ("header", "values", "target"),
-    [
-        ("Vastaajanumero", [17, 18], "external_id"),
-        ("Respondentnummer", [17, 18], "external_id"),
-        ("Respondent number", ["17", "18"], "external_id"),
-        ("Respondent ID", ["17", "18"], "external_id"),
-        ("Vastaaja", [1, 2.0], "external_id"),  # Webropol's respondent number
-        ("Respondent", ["1", "2"], "external_id"),
-        ("Vastaaja", ["Opiskelija", "employer"], "respondent_type"),  # a group column named by hand
-        ("Vastaajaryhmä", ["Opiskelija", "employer"], "respondent_type"),
-    ],
-)
-def test_a_respondent_number_column_is_taken_for_the_response_id(
-    header: str, values: list[Any], target: str
-) -> None:
-    samples = [[value, 5] for value in values]
-    assert imports.guess_mapping([header, "csat"], [], samples) == {"0": target}
-
-
-def test_a_webropol_export_is_keyed_on_its_respondent_number(
-    world: World, django_capture_on_commit_callbacks: Any
-) -> None:
-    survey = make_survey(world.org, items=("nps", "resolved"))
-    publication = services.publish_survey(survey, [world.unit])[0]
-    content = xlsx(
-        [
-            ["Vastaaja", "Vastausaika", "nps", "resolved"],
-            [1, datetime(2026, 5, 4, 12, 30), 9, "Kyllä"],
-            [2, datetime(2026, 5, 4, 12, 41), 9, "Kyllä"],
-        ]
-    )
-    client = signed_in(world, Role.CX_LEAD)
-    job = import_file(client, publication, content, django_capture_on_commit_callbacks, "webropol.xlsx")
-    assert job.mapping == {"0": "external_id", "1": "responded_at", "2": "q:nps", "3": "q:resolved"}
-    assert (job.status, job.created_count) == (ImportStatus.DONE, 2), job.errors
-    keys = set(Response.objects.values_list("source_key", flat=True))
-    assert keys == {f"import:{publication.code}:1", f"import:{publication.code}:2"}
-    # The same respondents exported again as CSV (Webropol's other header), with a third one.
-    again = import_file(
-        client,
-        publication,
-        b"Vastaajanumero;Vastausaika;nps;resolved\n1;4.5.2026 12.30;9;Kyll\xc3\xa4\n"
-        b"2;4.5.2026 12.41;9;Kyll\xc3\xa4\n3;4.5.2026 13.05;10;Ei\n",
-        django_capture_on_commit_callbacks,
-    )
-    assert (again.status, again.created_count, again.duplicate_count) == (ImportStatus.DONE, 1, 2)
-
-
 def test_progress_is_reported_while_queued_and_when_done(
     world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -556,19 +353,6 @@ def test_an_import_stops_when_its_uploader_lost_the_right_meanwhile(
     job.refresh_from_db()
     assert job.status == ImportStatus.REJECTED and "no longer" in job.errors[0]["message"]
     assert Response.objects.count() == 0
-
-
-def test_a_row_id_imported_before_with_other_answers_is_refused_with_its_row(
-    world: World, publication: SurveyPublication, django_capture_on_commit_callbacks: Any
-) -> None:
-    client = signed_in(world, Role.CX_LEAD)
-    import_file(client, publication, b"id;csat\n17;5\n18;4\n", django_capture_on_commit_callbacks)
-    changed = import_file(client, publication, b"id;csat\n19;5\n17;2\n", django_capture_on_commit_callbacks)
-    assert changed.status == ImportStatus.REJECTED
-    assert [(e["row"], e["column"]) for e in changed.errors] == [(3, "id")]
-    assert "different response" in changed.errors[0]["message"]
-    assert Response.objects.count() == 2  # row 19 was not stored either: all or nothing
-    assert [a.number for a in Response.objects.get(source_key__endswith=":17").answers.all()] == [5]
 
 
 def test_an_undeclared_attribute_column_is_refused_by_column(

@@ -37,7 +37,7 @@ from kuulo.insights.models import DailyChoiceCount, DailyItemStats
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World
 
-from .test_imports import signed_in, upload
+from .importing import signed_in, upload
 
 pytestmark = pytest.mark.usefixtures("english")
 
