@@ -50,7 +50,12 @@ class Group:
         self._ordered = sorted(self.days)
         self._running = list(accumulate(self.days[day] for day in self._ordered))
         self._small_days = [day for day in self._ordered if self._small(self.days[day])]
+        # What is worked out once per group: every view asks of the same days and nodes
+        # for each of its periods and kinds of figure.
         self._nodes: dict[Node, bool] = {}
+        self._first_small: dict[Node, int | None] = {}
+        self._reached: dict[Node, bool] = {}
+        self._blocks: dict[date, tuple[date | None, date | None, int]] = {}
 
     def _small(self, n: int) -> bool:
         return 0 < n < self.threshold
@@ -89,6 +94,11 @@ class Group:
     def block(self, day: date) -> tuple[date | None, date | None, int]:
         """The block holding a complete day, or (None, None, level) while it is not decided
         (its days go on); the level of the node whose end block it is."""
+        if day not in self._blocks:
+            self._blocks[day] = self._block(day)
+        return self._blocks[day]
+
+    def _block(self, day: date) -> tuple[date | None, date | None, int]:
         if not self._small_days or self.reached(node(DAY, day)):
             return day, day, DAY
         for holder in chain(day)[1:]:
@@ -100,6 +110,11 @@ class Group:
 
     def reached(self, inner: Node) -> bool:
         """Whether every node above `inner` was open when `inner` ended."""
+        if inner not in self._reached:
+            self._reached[inner] = self._was_reached(inner)
+        return self._reached[inner]
+
+    def _was_reached(self, inner: Node) -> bool:
         child, holder = inner, inner.parent
         while holder is not None:
             first = self.first_small(holder)
@@ -113,6 +128,11 @@ class Group:
 
     def first_small(self, holder: Node) -> int | None:
         """The index of the first complete small child of a month, quarter or year."""
+        if holder not in self._first_small:
+            self._first_small[holder] = self._find_first_small(holder)
+        return self._first_small[holder]
+
+    def _find_first_small(self, holder: Node) -> int | None:
         if holder.level == MONTH:
             at = bisect_left(self._small_days, holder.start)
             if at < len(self._small_days) and self._small_days[at] <= holder.end:

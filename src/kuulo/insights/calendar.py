@@ -3,6 +3,7 @@ years (the organisation's local dates, as the aggregates' `day`). See ADR 0005."
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 DAY, MONTH, QUARTER, YEAR = range(4)
 LEVELS = (DAY, MONTH, QUARTER, YEAR)
@@ -30,14 +31,7 @@ class Node:
         return (self.start.month - 1) // 3
 
     def children(self) -> list["Node"]:
-        if self.level == DAY:
-            return []
-        found, start = [], self.start
-        while start <= self.end:
-            child = node(self.level - 1, start)
-            found.append(child)
-            start = child.end + timedelta(days=1)
-        return found
+        return list(_children(self))
 
     def child(self, index: int) -> "Node":
         if self.level == MONTH:
@@ -46,6 +40,21 @@ class Node:
         return node(self.level - 1, _add_months(self.start, months))
 
 
+# Nodes are asked for again and again (each unit's blocks, for every period of a view):
+# made once. The calendar is the same for everyone, so a process may keep them.
+@lru_cache(maxsize=1 << 16)
+def _children(holder: Node) -> tuple[Node, ...]:
+    if holder.level == DAY:
+        return ()
+    found, start = [], holder.start
+    while start <= holder.end:
+        child = node(holder.level - 1, start)
+        found.append(child)
+        start = child.end + timedelta(days=1)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1 << 16)
 def node(level: int, day: date) -> Node:
     """The node of this level that holds the day."""
     if level == DAY:

@@ -12,6 +12,7 @@ from kuulo.core.forms import limit_choices
 from kuulo.core.models import LanguageChoice
 from kuulo.feedback.models import AgeBand, Channel, RespondentType, Touchpoint
 
+from .answer_split import answer_groups
 from .metrics import Filters
 from .models import AlertSubscription
 from .periods import CALENDAR_PERIODS, calendar_period, period_error
@@ -106,6 +107,58 @@ class DashboardFilterForm(forms.Form):
             respondent_type=data.get("respondent_type", ""),
             age_band=data.get("age_band", ""),
         ).completed(today)
+
+
+class SurveyResultsForm(DashboardFilterForm):
+    """A survey's results: the period, the unit, and one split by the answer to one of the
+    survey's questions: every question by its answer groups (a cross-tabulation), or only
+    the respondents of one group (ADR 0011)."""
+
+    unit = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    by = forms.ChoiceField(label=_("Break down by the answer to"), required=False)
+    only = forms.ChoiceField(label=_("Only respondents who answered"), required=False)
+
+    def __init__(self, *args: Any, touchpoints: Any, questions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, touchpoints=touchpoints, **kwargs)
+        numbered = [
+            (number, q) for number, q in enumerate(questions, start=1) if answer_groups(q.item_version)
+        ]
+        self.questions = {str(q.pk): q for _number, q in numbered}
+        self.fields["by"].choices = [  # type: ignore[attr-defined]
+            ("", _("No breakdown")),
+            *((str(q.pk), f"{number}. {q.item_version.text}") for number, q in numbered),
+        ]
+        self.fields["only"].choices = [  # type: ignore[attr-defined]
+            ("", _("All respondents")),
+            *(
+                (
+                    f"{number}. {q.item_version.text}",
+                    [(f"{q.pk}:{group.key}", group.label) for group in answer_groups(q.item_version)],
+                )
+                for number, q in numbered
+            ),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("by") and data.get("only"):
+            raise ValidationError(
+                _(
+                    "Break down by one question or show one answer's respondents, not both at "
+                    "once: combined, the groups get too small to show without giving anyone away."
+                )
+            )
+        return data
+
+    def split(self) -> tuple[Any, str]:
+        """The survey question to split by, and the group to show alone ("" all)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if only := data.get("only"):
+            question, group = only.split(":", 1)
+            return self.questions[question], group
+        if by := data.get("by"):
+            return self.questions[by], ""
+        return None, ""
 
 
 class AlertSubscriptionForm(forms.ModelForm[AlertSubscription]):

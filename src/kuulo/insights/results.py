@@ -1,6 +1,8 @@
 """A survey's results: every question with its figure, interval, distribution, trend and
 the units below, read at the survey's touchpoint through the one suppressed table."""
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,6 +16,8 @@ from kuulo.core.models import in_language
 from kuulo.feedback.models import CHOICE_KINDS, ItemKind, ItemVersion
 from kuulo.organisations.models import Unit
 
+from . import answer_split
+from .answer_split import AnswerGroup
 from .figures import Figure, Filters, Measure
 from .metrics import buckets
 from .models import DailyChoiceCount
@@ -43,24 +47,38 @@ class QuestionResult:
         """A choice question: its figure is only its respondents; no mean, trend or units."""
         return self.version.item.kind in CHOICE_KINDS
 
-    @property
-    def respondents(self) -> Figure:
-        """How many answered, hidden whenever the question's figure is."""
-        figure = self.figure or Figure()
-        shown = float(figure.n) if figure.shown else None
-        return Figure(value=shown, n=figure.n, hidden=figure.hidden, shown_for=figure.shown_for)
-
     trend: list[float | None] = field(default_factory=list)
     by_unit: list[tuple[Unit, Figure]] = field(default_factory=list)
+    # Split by the answer to another question: each group, its cell and its distribution in %
+    by_answer: list[tuple[AnswerGroup, Figure, list[float] | None]] = field(default_factory=list)
+
+    @property
+    def respondents(self) -> Figure:
+        return respondents_of(self.figure or Figure())
+
+
+def respondents_of(figure: Figure) -> Figure:
+    """How many answered (a choice question's figure), hidden whenever the figure is."""
+    shown = float(figure.n) if figure.shown else None
+    return Figure(value=shown, n=figure.n, hidden=figure.hidden, shown_for=figure.shown_for)
 
 
 def survey_results(
-    survey: Any, unit: Unit, filters: Filters, threshold: int, today: date | None = None
+    survey: Any,
+    unit: Unit,
+    filters: Filters,
+    threshold: int,
+    today: date | None = None,
+    *,
+    by: ItemVersion | None = None,
+    only: str = "",
 ) -> list[QuestionResult]:
     """Every question of the survey over the unit's subtree, read at the survey's
     touchpoint: the cells any other view shows for the unit filtered to that touchpoint
     (one split, the touchpoint), so nothing here can be set against another page to tell
-    a small group (ADR 0005, ADR 0010)."""
+    a small group (ADR 0005, ADR 0010). With `by` (one of the survey's questions), each
+    question is also split by the answer to it (a cross-tabulation); with `only` as well
+    (one of its answer groups), every figure is of that group's respondents (ADR 0011)."""
     today = today or timezone.localdate()
     filters = replace(
         filters,
@@ -77,11 +95,20 @@ def survey_results(
     tree = Tree.of(unit.organisation_id)
     points = [replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)]
     history = prepare(tree, [filters, *points], keyed, threshold, counts=False, today=today)
-    table = build(tree, filters, threshold, keyed, counts=False, today=today, history=history)
-    trend_rows = [
-        build(tree, point, threshold, keyed, counts=False, today=today, history=history).row(unit.pk)
-        for point in points
+    tables = [
+        build(tree, period, threshold, keyed, counts=False, today=today, history=history)
+        for period in [filters, *points]
     ]
+    by_answer = None
+    if by is not None:
+        versions = {key: measure.version for key, measure in keyed.items()}
+        by_answer = answer_split.split(survey, by, versions, tables, history, threshold, today)
+
+    def row(index: int, unit_id: int) -> Any:
+        if by_answer is not None and only:
+            return by_answer.tables[index].row(unit_id, answer=only)
+        return tables[index].row(unit_id)
+
     children = [tree.active[pk] for pk in tree.children.get(unit.pk, [])]
     results = []
     for question in questions:
@@ -90,43 +117,59 @@ def survey_results(
             results.append(QuestionResult(question, version, None))
             continue
         key = Measure.of(version).key
-        figure = table.row(unit.pk).metrics[key]
-        distribution, cant_say, percentiles = [], None, {}
-        if figure.shown and figure.summary and figure.summary.n and version.item.kind in CHOICE_KINDS:
+        figure = row(0, unit.pk).metrics[key]
+        result = QuestionResult(question, version, figure)
+        if version.item.kind in CHOICE_KINDS and figure.shown and figure.summary and figure.summary.n:
             # Picks counted under the shown figure of their respondents, as a scale's points are.
-            picked = _picks(version, unit, filters)
-            distribution = [
-                (label, picked.get(value, 0), 100 * picked.get(value, 0) / figure.summary.n)
-                for value, label in choice_labels(version)
-            ]
+            if by_answer is not None and only:
+                picked: Mapping[str, int] = by_answer.picks.get((unit.pk, only, version.pk), Counter())
+            else:
+                picked = _picks(version, unit, filters)
+            result.distribution = _choice_shares(version, picked, figure.summary.n)
         elif figure.shown and figure.summary and figure.summary.n:
             summary = figure.summary
-            distribution = [
+            result.distribution = [
                 (label, number, 100 * number / summary.n)
                 for label, number in zip(answer_labels(version), summary.counts, strict=True)
             ]
             if version.cant_say:
-                cant_say = (summary.cant_say, 100 * summary.cant_say / (summary.n + summary.cant_say))
+                result.cant_say = (summary.cant_say, 100 * summary.cant_say / (summary.n + summary.cant_say))
             if version.item.kind == ItemKind.NUMBER:
-                percentiles = {
+                result.percentiles = {
                     name: estimated_percentile(version, summary.counts, share)
                     for name, share in PERCENTILES.items()
                 }
-        results.append(
-            QuestionResult(
-                question,
-                version,
-                figure,
-                distribution,
-                cant_say,
-                percentiles,
-                [] if version.item.kind in CHOICE_KINDS else [row.metrics[key].value for row in trend_rows],
-                []
-                if version.item.kind in CHOICE_KINDS
-                else [(child, table.row(child.pk).metrics[key]) for child in children],
-            )
-        )
+        if version.item.kind not in CHOICE_KINDS:
+            result.trend = [row(index, unit.pk).metrics[key].value for index in range(1, len(tables))]
+            result.by_unit = [(child, row(0, child.pk).metrics[key]) for child in children]
+        if by_answer is not None and not only:
+            result.by_answer = [
+                (group, cell, _shares(version, cell, by_answer.picks.get((unit.pk, group.key, version.pk))))
+                for group in by_answer.groups
+                for cell in [by_answer.tables[0].row(unit.pk, answer=group.key).metrics[key]]
+            ]
+        results.append(result)
     return results
+
+
+def _choice_shares(
+    version: ItemVersion, picked: Mapping[str, int], respondents: int
+) -> list[tuple[str, int, float]]:
+    return [
+        (label, picked.get(value, 0), 100 * picked.get(value, 0) / respondents)
+        for value, label in choice_labels(version)
+    ]
+
+
+def _shares(version: ItemVersion, figure: Figure, picked: Mapping[str, int] | None) -> list[float] | None:
+    """A shown cell's distribution in % (a choice question's picks of its respondents):
+    a row of a cross-tabulation."""
+    if not (figure.shown and figure.summary and figure.summary.n):
+        return None
+    n = figure.summary.n
+    if version.item.kind in CHOICE_KINDS:
+        return [share for _label, _count, share in _choice_shares(version, picked or {}, n)]
+    return [100 * number / n for number in figure.summary.counts]
 
 
 def _picks(version: ItemVersion, unit: Unit, filters: Filters) -> dict[str, int]:

@@ -1,13 +1,15 @@
 """Survey results: the surveys a user may read results of, and one survey's every question
 over a unit's subtree, with drill-down to the units below and to the comments."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuulo.feedback.models import Survey, SurveyStatus, Touchpoint
+from kuulo.feedback.models import ItemKind, Survey, SurveyStatus, Touchpoint
 from kuulo.organisations.access import (
     Permission,
     get_for_user_or_404,
@@ -19,7 +21,8 @@ from kuulo.organisations.access import (
 from kuulo.organisations.models import Unit
 
 from . import charts, metrics, results
-from .views import _filter_form
+from .answer_split import answer_groups
+from .forms import SurveyResultsForm
 
 VIEW = Permission.VIEW_INSIGHTS
 
@@ -54,14 +57,21 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
         )
     else:
         unit = roots[0] if roots else None
-    form = _filter_form(request)
+    questions = list(survey.questions.select_related("item_version__item").order_by("order"))
+    touchpoints = listed(Touchpoint.objects.all(), request.user, VIEW)
+    form = SurveyResultsForm(request.GET or None, touchpoints=touchpoints, questions=questions)
     filters = form.filters(timezone.localdate())
+    by, only = form.split()
     threshold = organisation.reporting_threshold
-    found = results.survey_results(survey, unit, filters, threshold) if unit else []
+    by_version = by.item_version if by else None
+    found = results.survey_results(survey, unit, filters, threshold, by=by_version, only=only) if unit else []
     labels = [bucket.label for bucket in metrics.buckets(filters)]
-    rows = []  # each question with its trend and distribution charts (None: no scale)
+    # Each question with its trend and distribution charts (None: no scale), and the
+    # columns of its cross-tabulation by the answer to another question.
+    rows = []
     for number, result in enumerate(found, start=1):
         trend = distribution = None
+        crosstab = _crosstab(result, by)
         if result.choices:
             labels_of = [label for _value, label in results.choice_labels(result.version)]
             shares = [share for _label, _count, share in result.distribution]
@@ -78,7 +88,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             distribution = charts.item_distribution(
                 f"q{number}", results.answer_labels(version), shares, title=_("Share of answers")
             )
-        rows.append((result, trend, distribution))
+        rows.append((result, trend, distribution, crosstab))
     parent = unit.parent if unit and unit.parent_id and unit not in roots else None
     return render(
         request,
@@ -92,5 +102,32 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             "form": form,
             "filters": filters,
             "threshold": threshold,
+            "by": by,
+            "only": next(group for group in answer_groups(by.item_version) if group.key == only)
+            if only
+            else None,
         },
     )
+
+
+def _crosstab(result: results.QuestionResult, by: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A question split by the answer to another (`by`): the columns (its scale points or
+    choices in %; a number item only its figure), and each answer group's figure, shares
+    and the filter that shows the group alone."""
+    if not result.by_answer:
+        return [], []
+    columns: list[str] = []
+    if result.choices:
+        columns = [label for _value, label in results.choice_labels(result.version)]
+    elif result.version.item.kind != ItemKind.NUMBER:
+        columns = results.answer_labels(result.version)
+    rows = [
+        (
+            group,
+            results.respondents_of(figure) if result.choices else figure,
+            list(shares) if shares and columns else [None] * len(columns),
+            f"{by.pk}:{group.key}",
+        )
+        for group, figure, shares in result.by_answer
+    ]
+    return columns, rows

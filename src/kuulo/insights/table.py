@@ -87,7 +87,8 @@ class Table:
     def row(self, unit_id: int, **values: Any) -> UnitRow:
         """The unit's cell under the table's filters, or with some dimension set otherwise
         (`touchpoint_id=...` for one touchpoint of a path)."""
-        wanted = tuple(values.get(name, getattr(self.filters, name)) for name in self.dimensions)
+        # A split the filters cannot name (the answer to a question) defaults to the whole cell.
+        wanted = tuple(values.get(name, getattr(self.filters, name, None)) for name in self.dimensions)
         found = self.cells.get((unit_id, wanted))
         if found is not None:
             return found
@@ -124,7 +125,7 @@ def build(
     every_key = tuple(dict.fromkeys([*names.values(), *(k for keys in decided_by.values() for k in keys)]))
     if history is None or not history.serves(filters.start, filters.end, dimensions, every_key, threshold):
         history = prepare(tree, [filters], measures, threshold, counts=counts, today=today)
-    targets = _targets(tree, versions)
+    targets = targets_of(tree, versions)
     summed_as = {key: measure_of(version) for key, version in versions.items()}
 
     def blank(unit: Unit) -> UnitRow:
@@ -146,11 +147,9 @@ def build(
         row = blank(tree.active[unit_id])
         for key, version in versions.items():
             if (unit_id, values, names[key]) in summed:
-                low, high, unit = shape(version)
-                n, total, total_sq, *points, cant_say = summed[(unit_id, values, names[key])]
-                scale_counts = tuple(points[: high - low + 1])
-                summary = Summary(n, total, total_sq, scale_counts, low, high, cant_say, unit)
-                row.metrics[key] = metric(summary, summed_as[key], threshold, targets.get((unit_id, key)))
+                row.metrics[key] = figure_of(
+                    version, summed[(unit_id, values, names[key])], threshold, targets.get((unit_id, key))
+                )
         if counts:
             for kind in COUNTS if not values else COUNTS[:2]:  # complaints are not split
                 setattr(row, kind, count(summed.get((unit_id, values, kind), [0])[0], threshold))
@@ -172,6 +171,14 @@ def build(
     if counts:
         _add_rates(table, threshold)
     return table
+
+
+def figure_of(version: ItemVersion, sums: Sums, threshold: int, target: Target | None) -> Figure:
+    """A cell's figure of one version from its sums (n, Σ, Σ², counts, can't say)."""
+    low, high, unit = shape(version)
+    n, total, total_sq, *points, cant_say = sums
+    summary = Summary(n, total, total_sq, tuple(points[: high - low + 1]), low, high, cant_say, unit)
+    return metric(summary, measure_of(version), threshold, target)
 
 
 def prepare(
@@ -266,7 +273,7 @@ def _add_rates(table: Table, threshold: int) -> None:
             )
 
 
-def _targets(tree: Tree, versions: dict[str, ItemVersion]) -> dict[tuple[int, str], Target]:
+def targets_of(tree: Tree, versions: Mapping[str, ItemVersion]) -> dict[tuple[int, str], Target]:
     """Each unit's target for each item: its own, its nearest ancestor's, or the
     organisation's default."""
     keys: defaultdict[int, list[str]] = defaultdict(list)

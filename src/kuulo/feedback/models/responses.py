@@ -101,7 +101,12 @@ class Response(models.Model):
                 name="response_source_key_unique",
             )
         ]
-        indexes = [models.Index(fields=["unit", "responded_at"])]
+        indexes = [
+            models.Index(fields=["unit", "responded_at"]),
+            # A survey's results split by the answer to one of its questions read that survey's
+            # responses only (insights/answer_split.py).
+            models.Index(fields=["survey", "responded_at"]),
+        ]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
 

@@ -56,7 +56,7 @@ def test_last_month_is_shown_where_the_last_28_days_are_not(world: World) -> Non
     start, end = calendar_period("month", today)
     publication = make_publication(world.unit, items=("csat",))
     admin = world.users[Role.ADMIN]
-    noon = timezone.now().replace(hour=12, minute=0)
+    noon = timezone.localtime().replace(hour=12, minute=0)  # local noon: today is the local day
     for day, count in ((start, 6), (start + timedelta(days=9), 2), (end, 6)):
         send_answers(
             admin, publication, [{"csat": 4}] * count, when=noon - timedelta(days=(today - day).days)
