@@ -20,6 +20,7 @@ from kuulo.feedback.models import Complaint, Invitation, Item, ServicePath, Surv
 from kuulo.followups.testing import request_contact
 from kuulo.improvements import services as improvements
 from kuulo.improvements.models import Action
+from kuulo.insights.answer_split import answer_groups
 from kuulo.insights.models import Report, ReportStatus
 from kuulo.organisations.models import RoleAssignment, Unit, UnitType
 from kuulo.webhooks import sending
@@ -154,6 +155,13 @@ def kuulo_page_urls() -> list[str]:
                 urls.append(reverse(name, kwargs={p: values[p] for p in params}))
 
     walk(get_resolver().url_patterns, None)
+    # A survey's results broken down by the answer to a question, by a segment, and
+    # narrowed to one answer group.
+    survey = publication.survey
+    question = next(q for q in survey.questions.order_by("order") if answer_groups(q.item_version))
+    results = reverse("insights:survey_results", kwargs={"survey_id": survey.pk})
+    group = answer_groups(question.item_version)[-1].key
+    urls += [f"{results}?by={question.pk}", f"{results}?by=channel", f"{results}?only={question.pk}:{group}"]
     return urls
 
 

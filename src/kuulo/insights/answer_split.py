@@ -30,8 +30,9 @@ from kuulo.core.days import LocalDay
 from kuulo.core.models import in_language
 from kuulo.feedback.models import CHOICE_KINDS, NUMBER_BUCKETS, ItemKind, ItemVersion, Response, Survey
 
-from .blocks import EVERY, SHOWN, cell_verdicts
-from .figures import UnitRow, hide, start_of
+from .blocks import SHOWN, SMALL, PartsGroup
+from .calendar import YEAR, node
+from .figures import SHOWN_FOR, UnitRow, hide, start_of
 from .history import History, Sums, stretches
 from .models import SCALE_POINTS, DailyItemStats
 from .table import Table, figure_of, targets_of
@@ -46,6 +47,7 @@ SPLITTABLE = {
     ItemKind.SINGLE_CHOICE,
 }  # one answer each: a multiple choice's groups would overlap, and their overlaps tell
 N_SUMS = 3 + SCALE_POINTS + 1  # n, Σ, Σ², counts, can't say: a history's `Sums`
+VERDICT_OF = {name: verdict for verdict, name in SHOWN_FOR.items()}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class AnswerGroup:
 
 def answer_groups(version: ItemVersion) -> list[AnswerGroup]:
     """How a question's answers group its respondents: NPS as detractors, passives and
-    promoters; yes and no; each choice; each point of a scale."""
+    promoters; yes and no; each choice; a scale's lowest two points, those between and the
+    highest two (each point of a scale of three or fewer)."""
     kind = version.item.kind
     if kind == ItemKind.NPS:
         return [
@@ -74,9 +77,21 @@ def answer_groups(version: ItemVersion) -> list[AnswerGroup]:
             AnswerGroup(str(choice["value"]), in_language(choice), frozenset({str(choice["value"])}))
             for choice in version.choices
         ]
-    if kind in SPLITTABLE:
-        return [AnswerGroup(str(value), str(value), frozenset({value})) for value in version.scale_values()]
-    return []
+    if kind not in SPLITTABLE:
+        return []
+    points = version.scale_values()
+    if len(points) < 4:
+        return [AnswerGroup(str(value), str(value), frozenset({value})) for value in points]
+    # The two lowest and the two highest points together (as a top-2-box reads them), the
+    # rest between: groups big enough to be shown more often than single points.
+    parts = [("low", points[:2]), ("middle", points[2:-2]), ("high", points[-2:])]
+    return [
+        AnswerGroup(
+            key, f"{values[0]}–{values[-1]}" if len(values) > 1 else str(values[0]), frozenset(values)
+        )
+        for key, values in parts
+        if values
+    ]
 
 
 @dataclass
@@ -120,6 +135,16 @@ def split(
     targets = targets_of(tree, items)
     found = []
     picks: dict[tuple[int, str, int], Counter[str]] = {}
+    # Each unit's respondents of each question by day in parts: the answer groups, the
+    # rest of the touchpoint's cell, and the unit's whole group (ADR 0011).
+    parts = {
+        (unit_id, version.pk): PartsGroup(
+            _parts(days, groups, history.days.get((unit_id, key)), threshold), threshold, today
+        )
+        for key, version in items.items()
+        for (unit_id, version_id), days in raw.days.items()
+        if version_id == version.pk
+    }
     for index, table in enumerate(tables):
         start, end = table.filters.start, table.filters.end
         inside = {i for i, (first, last) in enumerate(raw.stretches) if start <= first and last <= end}
@@ -130,29 +155,40 @@ def split(
             (unit_id, (None,)): table.row(unit_id) for unit_id in tree.active
         }
         for key, version in items.items():
-            verdicts = cell_verdicts(
-                tree.ancestors,
-                {unit_id: history.group(unit_id, key, today) for unit_id in tree.ancestors},
-                {unit_id: days for (unit_id, pk), days in raw.days.items() if pk == version.pk},
-                start,
-                end,
-                threshold,
-            )
+            # A group is shown only over whole blocks of every unit below, as its cell is.
+            below: defaultdict[int, int] = defaultdict(int)
+            for (unit_id, version_id), group_days in parts.items():
+                if version_id == version.pk and (verdict := group_days.verdict(start, end)):
+                    for holder in tree.ancestors.get(unit_id, []):
+                        below[holder] = max(below[holder], verdict)
             for unit_id, unit in tree.active.items():
                 whole = table.row(unit_id).metrics[key]
+                verdict = max(
+                    below[unit_id], VERDICT_OF.get(whole.shown_for, SMALL) if whole.hidden else SHOWN
+                )
                 for group in groups:
                     row = cells.setdefault((unit_id, (group.key,)), UnitRow(unit=unit))
                     found_sums = sums.get((unit_id, group.key, version.pk), [0] * N_SUMS)
                     figure = figure_of(version, found_sums, threshold, targets.get((unit_id, key)))
-                    verdict = max(
-                        verdicts.get((unit_id, (group.key,)), SHOWN), verdicts.get((unit_id, (EVERY,)), SHOWN)
-                    )
-                    if figure.n and (whole.hidden or verdict != SHOWN):
+                    if figure.n and verdict != SHOWN:
                         hide(figure, verdict)
-                        figure.shown_for = whole.shown_for if whole.hidden else figure.shown_for
                     row.metrics[key] = figure
         found.append(Table(tree, table.filters, ("answer",), cells, table.blank))
     return Split(groups, found, picks)
+
+
+def _parts(
+    days: dict[date, dict[Any, int]], groups: list[AnswerGroup], whole: dict[date, int] | None, threshold: int
+) -> dict[date, tuple[int, ...]]:
+    """A unit's respondents of one question per day: the unit's whole group (known from its
+    first small day; before it, or without one, every day had none or at least threshold,
+    which is all the blocks ask), each answer group, and the rest."""
+    found = {}
+    for day in set(days) | set(whole or {}):
+        by_group = days.get(day, {})
+        total = whole.get(day, 0) if whole and day in whole else threshold
+        found[day] = (total, *(by_group.get(group.key, 0) for group in groups), by_group.get(None, 0))
+    return found
 
 
 def _rolled_up(
@@ -194,7 +230,8 @@ def read(
     raw = Raw(stretches(periods), {}, {}, {})
     if not periods or not groups or not versions:
         return raw
-    first, last = raw.stretches[0][0], raw.stretches[-1][1]
+    # The blocks need every day from the start of the first period's year.
+    first, last = node(YEAR, raw.stretches[0][0]).start, raw.stretches[-1][1]
     group_of = {value: group.key for group in groups for value in group.values}
     aliases = {f"q{i}": version for i, version in enumerate(versions)}
     respondents = (
@@ -269,11 +306,16 @@ def read(
     query = respondents.values("unit_id", *given, day=LocalDay("responded_at", first, last)).annotate(**sums)
     for unit_id, day, number, choices, *found in _rows(query.values_list("unit_id", "day", *given, *columns)):
         group = _group(group_of, number, choices)
-        index = stretch_of.get(day)
-        if group is None or index is None:
+        if group is None:
             continue
+        index = stretch_of.get(day)
         for version_id, ranged, n_at, cant_say_at, total_at, total_sq_at, points_at in layout:
             answered = found[n_at]
+            if answered:  # respondents per day, for the blocks
+                by_group = raw.days.setdefault((unit_id, version_id), {}).setdefault(day, {})
+                by_group[group] = by_group.get(group, 0) + answered
+            if index is None:
+                continue  # a day before the periods: its blocks only
             own = raw.sums.setdefault((unit_id, group, version_id, index), [0] * N_SUMS)
             own[0] += answered
             own[-1] += found[cant_say_at]
@@ -287,9 +329,6 @@ def read(
             else:
                 for i, at in enumerate(points_at):
                     own[3 + i] += found[at]
-            if answered:  # respondents per day, for the blocks
-                by_group = raw.days.setdefault((unit_id, version_id), {}).setdefault(day, {})
-                by_group[group] = by_group.get(group, 0) + answered
     for alias, version in aliases.items():
         if version.item.kind in CHOICE_KINDS:
             _add_picks(raw, respondents.annotate(stretch=stretch), group_of, alias, version)

@@ -43,12 +43,12 @@ class Group:
     first small day of the first year any period asks about (the blocks need no day before
     it; without a small day, every day is a block and no day is needed)."""
 
-    def __init__(self, days: dict[date, int], threshold: int, today: date) -> None:
+    def __init__(self, days: dict[date, Any], threshold: int, today: date) -> None:
         self.days = {day: n for day, n in days.items() if day < today and n}
         self.threshold = threshold
         self.today = today
         self._ordered = sorted(self.days)
-        self._running = list(accumulate(self.days[day] for day in self._ordered))
+        self._running = self._accumulated([self.days[day] for day in self._ordered])
         self._small_days = [day for day in self._ordered if self._small(self.days[day])]
         # What is worked out once per group: every view asks of the same days and nodes
         # for each of its periods and kinds of figure.
@@ -57,8 +57,11 @@ class Group:
         self._reached: dict[Node, bool] = {}
         self._blocks: dict[date, tuple[date | None, date | None, int]] = {}
 
-    def _small(self, n: int) -> bool:
+    def _small(self, n: Any) -> bool:
         return 0 < n < self.threshold
+
+    def _accumulated(self, counts: list[Any]) -> list[Any]:
+        return list(accumulate(counts))
 
     def verdict(self, start: date, end: date) -> int:
         """SHOWN if the period (ending yesterday at the latest) is whole blocks of 0 or at
@@ -166,7 +169,7 @@ class Group:
             inner = inner.child(first)
         return inner.start
 
-    def between(self, first: date, last: date) -> int:
+    def between(self, first: date, last: date) -> Any:
         """Respondents from `first` to `last`, both included."""
         low, high = bisect_left(self._ordered, first), bisect_right(self._ordered, last)
         if high <= low:
@@ -180,6 +183,29 @@ class Group:
             if holder.end >= self.today and self.reached(holder):
                 return holder.level
         return YEAR
+
+
+class PartsGroup(Group):
+    """A unit's respondents per day counted in parts (a split's values and the rest of the
+    cell they split, and the unit's whole group): small wherever one part is. Its blocks
+    are therefore whole for every part at once, each with none or at least threshold
+    respondents of every part, so a split shown over them needs nothing hidden beside it
+    (ADR 0011). Coarser than a day where any part is small on a day, as `Group` is."""
+
+    def _small(self, n: Any) -> bool:
+        if isinstance(n, tuple):
+            return any(0 < part < self.threshold for part in n)
+        return 0 < n < self.threshold
+
+    def _accumulated(self, counts: list[Any]) -> list[Any]:
+        return list(accumulate(counts, lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True))))
+
+    def between(self, first: date, last: date) -> Any:
+        low, high = bisect_left(self._ordered, first), bisect_right(self._ordered, last)
+        if high <= low:
+            return 0
+        top = self._running[high - 1]
+        return top if not low else tuple(a - b for a, b in zip(top, self._running[low - 1], strict=True))
 
 
 EVERY = object()  # stands for every value of a split: (unit, (EVERY,)) hides all its parts

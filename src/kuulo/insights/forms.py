@@ -16,6 +16,7 @@ from .answer_split import answer_groups
 from .metrics import Filters
 from .models import AlertSubscription
 from .periods import CALENDAR_PERIODS, calendar_period, period_error
+from .results import SEGMENT_LABELS
 
 PERIODS = [
     ("7", _("Last 7 days")),
@@ -115,7 +116,7 @@ class SurveyResultsForm(DashboardFilterForm):
     the respondents of one group (ADR 0011)."""
 
     unit = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    by = forms.ChoiceField(label=_("Break down by the answer to"), required=False)
+    by = forms.ChoiceField(label=_("Break down by"), required=False)
     only = forms.ChoiceField(label=_("Only respondents who answered"), required=False)
 
     def __init__(self, *args: Any, touchpoints: Any, questions: list[Any], **kwargs: Any) -> None:
@@ -126,7 +127,8 @@ class SurveyResultsForm(DashboardFilterForm):
         self.questions = {str(q.pk): q for _number, q in numbered}
         self.fields["by"].choices = [  # type: ignore[attr-defined]
             ("", _("No breakdown")),
-            *((str(q.pk), f"{number}. {q.item_version.text}") for number, q in numbered),
+            (_("Respondents"), [(name, self.fields[name].label) for name in SEGMENT_LABELS]),
+            (_("Answer to a question"), [(str(q.pk), f"{n}. {q.item_version.text}") for n, q in numbered]),
         ]
         self.fields["only"].choices = [  # type: ignore[attr-defined]
             ("", _("All respondents")),
@@ -144,21 +146,24 @@ class SurveyResultsForm(DashboardFilterForm):
         if data.get("by") and data.get("only"):
             raise ValidationError(
                 _(
-                    "Break down by one question or show one answer's respondents, not both at "
-                    "once: combined, the groups get too small to show without giving anyone away."
+                    "Break down the results or show one answer's respondents, not both at once: "
+                    "combined, the groups get too small to show without giving anyone away."
                 )
             )
         return data
 
-    def split(self) -> tuple[Any, str]:
-        """The survey question to split by, and the group to show alone ("" all)."""
+    def split(self) -> tuple[Any, str, str]:
+        """The survey question to split by and the group to show alone ("" all), or the
+        segment to break down by."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         if only := data.get("only"):
             question, group = only.split(":", 1)
-            return self.questions[question], group
-        if by := data.get("by"):
-            return self.questions[by], ""
-        return None, ""
+            return self.questions[question], group, ""
+        if (by := data.get("by", "")) in SEGMENT_LABELS:
+            return None, "", by
+        if by:
+            return self.questions[by], "", ""
+        return None, "", ""
 
 
 class AlertSubscriptionForm(forms.ModelForm[AlertSubscription]):

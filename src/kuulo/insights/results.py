@@ -12,20 +12,34 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 
-from kuulo.core.models import in_language
-from kuulo.feedback.models import CHOICE_KINDS, ItemKind, ItemVersion
+from kuulo.core.models import LanguageChoice, in_language
+from kuulo.feedback.models import (
+    CHOICE_KINDS,
+    AgeBand,
+    Channel,
+    ItemKind,
+    ItemVersion,
+    RespondentType,
+    SurveyQuestion,
+)
 from kuulo.organisations.models import Unit
 
 from . import answer_split
-from .answer_split import AnswerGroup
 from .figures import Figure, Filters, Measure
 from .metrics import buckets
 from .models import DailyChoiceCount
-from .table import Tree, build, prepare
+from .table import Table, Tree, build, prepare
 
 NUMERIC_KINDS = {"csat", "nps", "ces", "agreement", "likert", "yes_no", "number"}
 SUMMED_KINDS = NUMERIC_KINDS | CHOICE_KINDS  # a choice question's n counts its respondents
 PERCENTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
+# The segments a survey's results can be broken down by, each value with its label.
+SEGMENT_LABELS = {
+    "channel": Channel.choices,
+    "language": LanguageChoice.choices,
+    "respondent_type": RespondentType.choices,
+    "age_band": AgeBand.choices,
+}
 
 
 @dataclass
@@ -49,8 +63,10 @@ class QuestionResult:
 
     trend: list[float | None] = field(default_factory=list)
     by_unit: list[tuple[Unit, Figure]] = field(default_factory=list)
-    # Split by the answer to another question: each group, its cell and its distribution in %
-    by_answer: list[tuple[AnswerGroup, Figure, list[float] | None]] = field(default_factory=list)
+    # Split by the answer to another question or by a segment: each group's key (an
+    # answer group's, for showing it alone), label, cell and distribution in %
+    breakdown: list[tuple[str, Any, Figure, list[float] | None]] = field(default_factory=list)
+    asked_elsewhere: bool = False  # asked at other touchpoints too: not broken down by a segment
 
     @property
     def respondents(self) -> Figure:
@@ -72,13 +88,17 @@ def survey_results(
     *,
     by: ItemVersion | None = None,
     only: str = "",
+    segment: str = "",
 ) -> list[QuestionResult]:
     """Every question of the survey over the unit's subtree, read at the survey's
     touchpoint: the cells any other view shows for the unit filtered to that touchpoint
     (one split, the touchpoint), so nothing here can be set against another page to tell
     a small group (ADR 0005, ADR 0010). With `by` (one of the survey's questions), each
     question is also split by the answer to it (a cross-tabulation); with `only` as well
-    (one of its answer groups), every figure is of that group's respondents (ADR 0011)."""
+    (one of its answer groups), every figure is of that group's respondents. With
+    `segment` (channel, language, respondent type or age group), each question asked at
+    this touchpoint only is broken down by it: the cells of the one table split by that
+    segment alone, which are this survey's answers (ADR 0011)."""
     today = today or timezone.localdate()
     filters = replace(
         filters,
@@ -109,6 +129,7 @@ def survey_results(
             return by_answer.tables[index].row(unit_id, answer=only)
         return tables[index].row(unit_id)
 
+    by_segment = _segment_table(survey, tree, filters, segment, keyed, threshold, today) if segment else None
     children = [tree.active[pk] for pk in tree.children.get(unit.pk, [])]
     results = []
     for question in questions:
@@ -143,13 +164,64 @@ def survey_results(
             result.trend = [row(index, unit.pk).metrics[key].value for index in range(1, len(tables))]
             result.by_unit = [(child, row(0, child.pk).metrics[key]) for child in children]
         if by_answer is not None and not only:
-            result.by_answer = [
-                (group, cell, _shares(version, cell, by_answer.picks.get((unit.pk, group.key, version.pk))))
+            result.breakdown = [
+                (
+                    group.key,
+                    group.label,
+                    cell,
+                    _shares(version, cell, by_answer.picks.get((unit.pk, group.key, version.pk))),
+                )
                 for group in by_answer.groups
                 for cell in [by_answer.tables[0].row(unit.pk, answer=group.key).metrics[key]]
             ]
+        elif by_segment is not None and version.item.kind not in CHOICE_KINDS:
+            table, labels = by_segment.table, by_segment.labels
+            result.asked_elsewhere = table is None or key not in by_segment.measures
+            result.breakdown = (
+                []
+                if result.asked_elsewhere or table is None
+                else [
+                    ("", label, cell, _shares(version, cell, None))
+                    for value, label in labels.items()
+                    for cell in [table.row(unit.pk, **{segment: value}).metrics[key]]
+                    if (unit.pk, (value,)) in table.cells
+                ]
+            )
         results.append(result)
     return results
+
+
+@dataclass
+class SegmentTable:
+    table: Table | None  # None: every question is asked elsewhere too
+    labels: dict[str, Any]  # each value of the segment with its label
+    measures: set[str]  # the questions asked at this survey's touchpoint only
+
+
+def _segment_table(
+    survey: Any,
+    tree: Tree,
+    filters: Filters,
+    segment: str,
+    keyed: dict[str, Measure],
+    threshold: int,
+    today: date,
+) -> SegmentTable:
+    """The one table split by a segment alone, for the survey's questions that no survey
+    at another touchpoint asks: their cells are this survey's answers. A question asked
+    elsewhere too is not broken down (at this touchpoint only, that would be two splits
+    at once, ADR 0005)."""
+    elsewhere = set(
+        SurveyQuestion.objects.filter(item_version_id__in=[m.version.pk for m in keyed.values()])
+        .exclude(survey__touchpoint_id=survey.touchpoint_id)
+        .values_list("item_version_id", flat=True)
+    )
+    own = {key: measure for key, measure in keyed.items() if measure.version.pk not in elsewhere}
+    labels = dict(SEGMENT_LABELS[segment])
+    value: dict[str, Any] = {segment: next(iter(labels))}  # any: the table holds every value
+    split = replace(filters, touchpoint_id=None, **value)
+    table = build(tree, split, threshold, own, counts=False, today=today) if own else None
+    return SegmentTable(table, labels, set(own))
 
 
 def _choice_shares(

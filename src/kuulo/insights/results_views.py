@@ -61,10 +61,14 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
     touchpoints = listed(Touchpoint.objects.all(), request.user, VIEW)
     form = SurveyResultsForm(request.GET or None, touchpoints=touchpoints, questions=questions)
     filters = form.filters(timezone.localdate())
-    by, only = form.split()
+    by, only, segment = form.split()
     threshold = organisation.reporting_threshold
     by_version = by.item_version if by else None
-    found = results.survey_results(survey, unit, filters, threshold, by=by_version, only=only) if unit else []
+    found = (
+        results.survey_results(survey, unit, filters, threshold, by=by_version, only=only, segment=segment)
+        if unit
+        else []
+    )
     labels = [bucket.label for bucket in metrics.buckets(filters)]
     # Each question with its trend and distribution charts (None: no scale), and the
     # columns of its cross-tabulation by the answer to another question.
@@ -103,6 +107,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             "filters": filters,
             "threshold": threshold,
             "by": by,
+            "segment": form.fields[segment].label if segment else "",
             "only": next(group for group in answer_groups(by.item_version) if group.key == only)
             if only
             else None,
@@ -110,12 +115,13 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
 
 
-def _crosstab(result: results.QuestionResult, by: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """A question split by the answer to another (`by`): the columns (its scale points or
-    choices in %; a number item only its figure), and each answer group's figure, shares
-    and the filter that shows the group alone."""
-    if not result.by_answer:
-        return [], []
+def _crosstab(result: results.QuestionResult, by: Any) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+    """A question broken down by the answer to another (`by`) or by a segment: the columns
+    (its scale points or choices in %; a number item only its figure), and each group's
+    label, figure, shares and (an answer group) the filter that shows it alone; and whether
+    a group is hidden."""
+    if not result.breakdown:
+        return [], [], False
     columns: list[str] = []
     if result.choices:
         columns = [label for _value, label in results.choice_labels(result.version)]
@@ -123,11 +129,11 @@ def _crosstab(result: results.QuestionResult, by: Any) -> tuple[list[str], list[
         columns = results.answer_labels(result.version)
     rows = [
         (
-            group,
+            label,
             results.respondents_of(figure) if result.choices else figure,
             list(shares) if shares and columns else [None] * len(columns),
-            f"{by.pk}:{group.key}",
+            f"{by.pk}:{key}" if by else "",
         )
-        for group, figure, shares in result.by_answer
+        for key, label, figure, shares in result.breakdown
     ]
-    return columns, rows
+    return columns, rows, any(figure.hidden for _key, _label, figure, _shares in result.breakdown)

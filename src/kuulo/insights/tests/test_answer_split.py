@@ -2,6 +2,7 @@
 answered so) and as a cross-tabulation, read from that survey's raw answers, each group
 hidden by the rule every split follows (ADR 0011)."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from django.db.models import F
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from kuulo.core.days import LocalDay, offset_changes
 from kuulo.feedback import services
@@ -17,6 +19,8 @@ from kuulo.feedback.testing import make_survey, send_answers
 from kuulo.insights import results
 from kuulo.insights.answer_split import answer_groups
 from kuulo.insights.figures import Filters
+from kuulo.insights.periods import calendar_period
+from kuulo.insights.table import Tree, build
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 
@@ -92,12 +96,14 @@ def test_each_group_of_the_answer_and_the_rest_by_the_differencing_rule(world: W
     resolved = by_question(survey, "resolved")
     csat = results.survey_results(survey, world.unit, period(), threshold=5, by=resolved)[0]
     with translation.override("en"):
-        assert [(str(group.label), cell.value, cell.n) for group, cell, _shares in csat.by_answer] == [
+        assert [
+            (str(group_label), cell.value, cell.n) for _k, group_label, cell, _shares in csat.breakdown
+        ] == [
             ("Yes", 5.0, 6),
             ("No", 2.0, 6),
         ]
     # The cross-tabulation: CSAT's distribution in % within each group.
-    assert [shares for _group, _cell, shares in csat.by_answer] == [
+    assert [shares for _k, _label, _cell, shares in csat.breakdown] == [
         [0, 0, 0, 0, 100.0],
         [0, 100.0, 0, 0, 0],
     ]
@@ -106,36 +112,48 @@ def test_each_group_of_the_answer_and_the_rest_by_the_differencing_rule(world: W
     send(world, link, [{"csat": 1}] * 2)
     csat = results.survey_results(survey, world.unit, period(), threshold=5, by=resolved)[0]
     assert csat.figure is not None and csat.figure.shown and csat.figure.n == 14
-    assert [(cell.hidden, cell.value, shares) for _g, cell, shares in csat.by_answer] == [
+    assert [(cell.hidden, cell.value, shares) for _k, _label, cell, shares in csat.breakdown] == [
         (True, None, None)
     ] * 2
     # With three more who did not say, the rest is five: both groups shown again.
     send(world, link, [{"csat": 1}] * 3)
     csat = results.survey_results(survey, world.unit, period(), threshold=5, by=resolved)[0]
-    assert [cell.value for _g, cell, _s in csat.by_answer] == [5.0, 2.0]
+    assert [cell.value for _k, _label, cell, _s in csat.breakdown] == [5.0, 2.0]
     # A group is hidden wherever the touchpoint's cell is: the sibling's small day hides the
     # root's cell for days (it is shown for whole months), and every group with it.
     send(world, survey.publications.get(unit=world.sibling), [{"csat": 3, "resolved": 1}] * 3)
     root = results.survey_results(survey, world.root, period(), threshold=5, by=resolved)[0]
     assert root.figure is not None and root.figure.hidden and root.figure.shown_for == "months"
-    assert [(c.hidden, c.shown_for) for _g, c, _s in root.by_answer] == [(True, "months")] * 2
+    assert [(c.hidden, c.shown_for) for _k, _label, c, _s in root.breakdown] == [(True, "months")] * 2
 
 
-def test_a_small_group_is_hidden_and_the_others_shown_beside_the_rest(world: World, survey: Survey) -> None:
+def test_a_small_group_shows_every_group_for_whole_months(world: World, survey: Survey) -> None:
+    """A day with a small group (or rest) is a small day of the split: its blocks are
+    longer, and every group is shown over them, here for the whole month (ADR 0011)."""
+    today = timezone.localdate()
+    first, last = calendar_period("month", today)  # the last whole month
+    noon = timezone.localtime().replace(hour=12, minute=0)
     link = survey.publications.get(unit=world.unit)
-    send(world, link, [{"csat": 5, "resolved": 1}] * 6 + [{"csat": 2, "resolved": 0}] * 3 + [{"csat": 1}] * 5)
-    csat = results.survey_results(
-        survey, world.unit, period(), threshold=5, by=by_question(survey, "resolved")
-    )[0]
-    assert [(c.value, c.hidden) for _g, c, _s in csat.by_answer] == [(5.0, False), (None, True)]
-    # Without five who did not say, the three would be the whole minus the six.
+    yes, no, other = {"csat": 5, "resolved": 1}, {"csat": 2, "resolved": 0}, {"csat": 1}
+    for day, answers in (
+        (first + timedelta(days=3), [yes] * 6 + [no] * 3 + [other] * 5),
+        (first + timedelta(days=10), [no] * 3 + [other] * 2),
+    ):
+        send_answers(world.users[Role.ADMIN], link, answers, when=noon - timedelta(days=(today - day).days))
+    resolved = by_question(survey, "resolved")
+    cut = Filters(start=first, end=first + timedelta(days=20))
+    csat = results.survey_results(survey, world.unit, cut, threshold=5, by=resolved)[0]
+    assert csat.figure is not None and csat.figure.shown  # no day of the unit's was small
+    assert [(c.hidden, c.shown_for) for _k, _label, c, _s in csat.breakdown] == [(True, "months")] * 2
+    month = Filters(start=first, end=last)
+    csat = results.survey_results(survey, world.unit, month, threshold=5, by=resolved)[0]
+    assert [(c.value, c.n) for _k, _label, c, _s in csat.breakdown] == [(5.0, 6), (2.0, 6)]
+    # Three who said "no" beside six who said "yes" and nobody else: never shown apart.
     sibling = survey.publications.get(unit=world.sibling)
-    send(world, sibling, [{"csat": 5, "resolved": 1}] * 6 + [{"csat": 2, "resolved": 0}] * 3)
-    csat = results.survey_results(
-        survey, world.sibling, period(), threshold=5, by=by_question(survey, "resolved")
-    )[0]
+    send(world, sibling, [yes] * 6 + [no] * 3)
+    csat = results.survey_results(survey, world.sibling, period(), threshold=5, by=resolved)[0]
     assert csat.figure is not None and csat.figure.value == pytest.approx(4.0)
-    assert [(c.value, c.hidden) for _g, c, _s in csat.by_answer] == [(None, True), (None, True)]
+    assert [c.hidden for _k, _label, c, _s in csat.breakdown] == [True, True]
 
 
 def test_the_rest_counts_other_surveys_at_the_touchpoint(world: World, survey: Survey) -> None:
@@ -147,7 +165,7 @@ def test_the_rest_counts_other_surveys_at_the_touchpoint(world: World, survey: S
         survey, world.unit, period(), threshold=5, by=by_question(survey, "resolved")
     )[0]
     assert csat.figure is not None and csat.figure.n == 14  # the touchpoint's cell holds both surveys
-    assert all(cell.hidden for _g, cell, _s in csat.by_answer)  # 14 − 6 − 6 = 2 would be told
+    assert all(cell.hidden for _k, _label, cell, _s in csat.breakdown)  # 14 − 6 − 6 = 2 would be told
 
 
 def test_only_one_groups_respondents_for_every_question_kind(world: World, survey: Survey) -> None:
@@ -214,7 +232,15 @@ def test_groups_of_nps_choices_and_scales(world: World, survey: Survey) -> None:
             ("web", "Online"),
             ("desk", "Tiskillä"),
         ]
-    assert [g.key for g in answer_groups(versions["guidance"])] == ["1", "2", "3", "4"]
+    assert [(g.key, g.label) for g in answer_groups(versions["guidance"])] == [
+        ("low", "1–2"),
+        ("high", "3–4"),
+    ]
+    assert [(g.key, g.label, sorted(g.values)) for g in answer_groups(by_question(survey, "csat"))] == [
+        ("low", "1–2", [1, 2]),
+        ("middle", "3", [3]),
+        ("high", "4–5", [4, 5]),
+    ]
     # A respondent may pick several choices: groups would overlap. Numbers and text: no groups.
     assert answer_groups(versions["reached-by"]) == answer_groups(versions["waiting"]) == []
     link = survey.publications.get(unit=world.unit)
@@ -224,9 +250,12 @@ def test_groups_of_nps_choices_and_scales(world: World, survey: Survey) -> None:
         [{"csat": 5, "nps": 10, "service": "web"}] * 5 + [{"csat": 2, "nps": 3, "service": "desk"}] * 5,
     )
     nps = results.survey_results(survey, world.unit, period(), threshold=5, by=versions["service"])[2]
-    assert [(g.key, cell.value) for g, cell, _s in nps.by_answer] == [("web", 100.0), ("desk", -100.0)]
+    assert [(key, cell.value) for key, _label, cell, _s in nps.breakdown] == [
+        ("web", 100.0),
+        ("desk", -100.0),
+    ]
     csat = results.survey_results(survey, world.unit, period(), threshold=5, by=by_question(survey, "nps"))[0]
-    assert [(g.key, cell.value) for g, cell, _s in csat.by_answer] == [
+    assert [(key, cell.value) for key, _label, cell, _s in csat.breakdown] == [
         ("detractors", 2.0),
         ("passives", None),
         ("promoters", 5.0),
@@ -253,11 +282,11 @@ def test_the_page_breaks_down_or_filters_but_not_both(world: World, survey: Surv
     assert first.figure.value == 2.0 and first.figure.n == 6 and only.context["only"].key == "0"
     both = staff.get(f"/dashboards/surveys/{survey.pk}/?by={resolved.pk}&only={resolved.pk}:0")
     errors = both.context["form"].non_field_errors()
-    assert len(errors) == 1 and errors[0] in both.content.decode()
-    assert both.context["rows"][0][0].by_answer == []  # an invalid form shows the whole
+    assert len(errors) == 1 and escape(errors[0]) in both.content.decode()
+    assert both.context["rows"][0][0].breakdown == []  # an invalid form shows the whole
     # A question of another survey is not a choice here.
     other = make_survey(world.org, items=("resolved",)).questions.get()
-    assert staff.get(f"/dashboards/surveys/{survey.pk}/?by={other.pk}").context["rows"][0][0].by_answer == []
+    assert staff.get(f"/dashboards/surveys/{survey.pk}/?by={other.pk}").context["rows"][0][0].breakdown == []
 
 
 @pytest.mark.parametrize(
@@ -294,3 +323,38 @@ def test_the_offsets_change_at_the_hour_daylight_saving_starts_and_ends() -> Non
         ("2026-03-29T01:00:00+00:00", 3.0),
         ("2026-10-25T01:00:00+00:00", 2.0),
     ]
+
+
+def test_a_segment_breaks_down_the_questions_asked_only_here(world: World, survey: Survey) -> None:
+    """By channel: the one table's cells split by channel alone, for the questions no
+    survey at another touchpoint asks; the others say why they are not broken down."""
+    link = survey.publications.get(unit=world.unit)
+    for channel, guidance in (("qr", 4), ("link", 2)):
+        send_answers(
+            world.users[Role.ADMIN],
+            link,
+            [{"csat": 5, "guidance": guidance}] * 6,
+            when=timezone.now() - timedelta(days=2),
+            channel=channel,
+        )
+    elsewhere = make_survey(world.org, items=("csat",))  # another touchpoint asks CSAT too
+    services.publish_survey(elsewhere, [world.unit])
+    found = results.survey_results(survey, world.root, period(), threshold=5, segment="channel")
+    by_code = {result.version.item.code: result for result in found}
+    assert by_code["csat"].asked_elsewhere and by_code["csat"].breakdown == []
+    with translation.override("en"):
+        asked_here = results.survey_results(survey, world.root, period(), threshold=5, segment="channel")[6]
+        assert [(str(label), cell.value, shares) for _k, label, cell, shares in asked_here.breakdown] == [
+            ("Link", 2.0, [0, 100.0, 0, 0]),
+            ("QR code", 4.0, [0, 0, 0, 100.0]),
+        ]
+    split = build(
+        Tree.of(world.org.pk),
+        replace(period(), channel="qr", organisation_id=world.org.pk),
+        5,
+        {"g": by_question(survey, "guidance")},
+        counts=False,
+    )
+    assert split.row(world.root.pk, channel="qr").metrics["g"].value == 4.0
+    page = client_for(world.users[Role.STAFF]).get(f"/dashboards/surveys/{survey.pk}/?by=channel")
+    assert page.context["segment"] and page.context["rows"][6][3][1][0][1].value == 2.0
