@@ -35,6 +35,7 @@ from .figures import (
     set_change,
 )
 from .history import History
+from .periods import calendar_period
 from .stats import Summary, change_p_value, significant_changes
 from .table import Table, Tree, build, prepare
 
@@ -157,15 +158,19 @@ def buckets(filters: Filters) -> list[Bucket]:
 
 
 def _card_periods(unit: Unit, today: date) -> dict[str, Filters]:
-    """The unit page's cards: yesterday, the last 7 and 28 days up to yesterday, and the
-    unit's baseline, the 90 days before those 28."""
+    """The unit page's cards: yesterday, the last 7 and 28 days up to yesterday, the last
+    whole month, and the unit's baseline, the 90 days before those 28."""
     yesterday = today - timedelta(days=1)
     last = Filters(start=yesterday - timedelta(days=27), end=yesterday, organisation_id=unit.organisation_id)
+    first, final = calendar_period("month", today)
     return {
         "baseline": replace(
             last, start=last.start - timedelta(days=BASELINE_DAYS), end=last.start - timedelta(days=1)
         ),
         **{name: replace(last, start=yesterday - timedelta(days=days - 1)) for name, days in WINDOWS},
+        # The last whole month: shown where a unit's small days keep the rolling windows to
+        # whole months (ADR 0005).
+        "whole_month": replace(last, start=first, end=final),
     }
 
 

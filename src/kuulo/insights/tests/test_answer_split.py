@@ -269,8 +269,8 @@ def test_the_page_breaks_down_or_filters_but_not_both(world: World, survey: Surv
     staff = client_for(world.users[Role.STAFF])
     page = staff.get(f"/dashboards/surveys/{survey.pk}/?by={resolved.pk}")
     assert page.status_code == 200
-    _result, _trend, _chart, (columns, rows) = page.context["rows"][0]
-    assert columns == ["1", "2", "3", "4", "5"]
+    _result, _trend, _chart, (columns, rows, hidden) = page.context["rows"][0]
+    assert columns == ["1", "2", "3", "4", "5"] and not hidden
     assert [(cell.value, shares[-1], only) for _g, cell, shares, only in rows] == [
         (5.0, 100.0, f"{resolved.pk}:1"),
         (2.0, 0.0, f"{resolved.pk}:0"),

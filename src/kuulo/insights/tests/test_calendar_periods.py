@@ -68,6 +68,9 @@ def test_last_month_is_shown_where_the_last_28_days_are_not(world: World) -> Non
     assert whole.shown and whole.n == 14
     cut = metrics.Filters(start=start, end=end - timedelta(days=1))  # cuts the small day's block
     assert metrics.unit_rows([world.unit], cut, threshold=5)[0].metrics["csat"].hidden
+    # The unit page and the home page show the last whole month beside the rolling windows.
+    card = next(card for card in metrics.item_cards(world.unit, today, threshold=5) if card.code == "csat")
+    assert card.windows["whole_month"].shown and card.windows["whole_month"].n == 14
 
 
 def test_changes_can_be_measured_from_the_same_days_a_year_earlier(world: World) -> None:

@@ -57,6 +57,7 @@ from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
 
 DAYS = 45  # responses fall on the last 45 days, today included
+NPS_ITEM = ("nps", "nps", "thl-nps")  # by touchpoint
 # Days to read on: around the end of a month, a quarter and a year, and in between.
 TODAYS = [date(2026, 1, 2), date(2025, 12, 31), date(2026, 4, 1), date(2026, 3, 31), date(2026, 7, 15)]
 KINDS = ("csat", "nps", "responses")  # the figures the random responses have answers for
@@ -87,7 +88,9 @@ def setting(world: World) -> Setting:
     units = [world.root, world.area, world.unit, world.sibling]
     publications = {}
     for t, touchpoint in enumerate(touchpoints):
-        survey = make_survey(world.org, items=("csat", "nps"), touchpoint=touchpoint)
+        # The last touchpoint asks NPS with the THL set's item: the headline NPS is then two
+        # item versions, each shown only where its own figure could be (ADR 0010).
+        survey = make_survey(world.org, items=("csat", NPS_ITEM[t]), touchpoint=touchpoint)
         for u, publication in enumerate(feedback_services.publish_survey(survey, units)):
             publications[(u, t)] = publication
     _, secret = org_services.create_api_key(
@@ -159,7 +162,7 @@ def check(
     world.org.save(update_fields=["reporting_threshold"])
     today = timezone.localdate()
     for unit, touchpoint, channel, language, ago, csat, nps, alike in responses:
-        answers = {"csat": csat} | ({"nps": nps} if nps is not None else {})
+        answers = {"csat": csat} | ({NPS_ITEM[touchpoint]: nps} if nps is not None else {})
         send_answers(
             world.users[Role.ADMIN],
             setting.publications[(unit, touchpoint)],
@@ -499,7 +502,7 @@ def check_answer_split(
         send_answers(
             world.users[Role.ADMIN],
             setting.publications[(unit, touchpoint)],
-            [{"csat": csat} | ({"nps": nps} if nps is not None else {})] * alike,
+            [{"csat": csat} | ({NPS_ITEM[touchpoint]: nps} if nps is not None else {})] * alike,
             when=timezone.now() - timedelta(days=ago),
             channel=channel,
             language=language,
