@@ -12,6 +12,7 @@ import hashlib
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,10 +22,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kuulo.core.models import in_language
+
 from . import ingest
 from .import_files import SheetCell
-from .import_values import CANT_SAY, ValueReader, normalised
-from .models import AgeBand, Channel, PartialRows, RespondentType, ResponseImport, SurveyQuestion
+from .import_values import CANT_SAY, ValueReader, normalised, picked
+from .models import (
+    AgeBand,
+    Channel,
+    ItemKind,
+    PartialRows,
+    RespondentType,
+    ResponseImport,
+    SurveyQuestion,
+)
 from .services.responses import CANT_SAY as CANT_SAY_ANSWER
 
 # What a column can hold besides an answer to one of the survey's questions.
@@ -89,6 +100,8 @@ def guess_mapping(
         for name in (version.item.code, version.text_fi, version.text_sv, version.text_en):
             if name:
                 by_name.setdefault(normalised(name), target)
+        for name, option in option_columns(question).items():
+            by_name.setdefault(normalised(name), option)
     for field, names in FIELD_HEADERS.items():
         for name in names:
             by_name.setdefault(name, field)
@@ -124,9 +137,48 @@ def _is_whole_number(value: Any) -> bool:
 def mapping_choices(questions: list[SurveyQuestion]) -> list[tuple[str, str]]:
     return [
         ("", _("Do not import")),
-        *((f"q:{q.item_version.item.code}", q.item_version.text) for q in questions),
+        *(
+            choice
+            for q in questions
+            for choice in [(f"q:{q.item_version.item.code}", q.item_version.text), *_option_targets(q)]
+        ),
         *((field, str(label)) for field, label in FIELDS.items()),
     ]
+
+
+def _option_targets(question: SurveyQuestion) -> list[tuple[str, str]]:
+    """A multiple choice's options, each a column of its own: "q:<item code>:<value>"."""
+    version = question.item_version
+    if version.item.kind != ItemKind.MULTIPLE_CHOICE:
+        return []
+    return [
+        (f"q:{version.item.code}:{choice['value']}", f"{version.text}: {in_language(choice)}")
+        for choice in version.choices
+    ]
+
+
+def option_columns(
+    question: SurveyQuestion, codes: Sequence[str] = (), texts: Sequence[str] = ()
+) -> dict[str, str]:
+    """How other tools head a multiple choice's column per option → its target: the
+    other tool's question code with the option's code (LimeSurvey's `Q9[SQ001]`, from
+    `codes`), and the question's wording (its own, or the other tool's `texts`) with the
+    option's label ("Question [Option]", Webropol's "Question - Option")."""
+    version = question.item_version
+    if version.item.kind != ItemKind.MULTIPLE_CHOICE:
+        return {}
+    wordings = [t for t in (version.text_fi, version.text_sv, version.text_en, *texts) if t]
+    found = {}
+    for choice in version.choices:
+        target = f"q:{version.item.code}:{choice['value']}"
+        for code in codes:
+            found[f"{code}[{choice['value']}]"] = target
+        labels = [choice.get(lang, "") for lang in ("fi", "sv", "en")]
+        for wording in wordings:
+            for label in filter(None, labels):
+                found[f"{wording} [{label}]"] = target
+                found[f"{wording} - {label}"] = target
+    return found
 
 
 @dataclass
@@ -262,7 +314,11 @@ class RowReader:
     def _apply(
         self, item: ingest.IncomingResponse, target: str, column: str, value: Any, number: int
     ) -> None:
-        if target.startswith("q:"):
+        if target.startswith("q:") and target.count(":") == 2:  # an option's own column
+            code, choice = target[2:].split(":", 1)
+            if picked(self.values.labels.get(code, {}), choice, value):
+                item.answers.setdefault(code, []).append(choice)
+        elif target.startswith("q:"):
             answer = self.values.read(target[2:], value)
             if answer is CANT_SAY and target[2:] in self.values.offers_cant_say:
                 item.answers[target[2:]] = CANT_SAY_ANSWER  # the question's own "can't say"

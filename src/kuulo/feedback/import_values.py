@@ -154,6 +154,25 @@ class ValueReader:
         return value
 
 
+# How other tools mark an option of a multiple choice in its own column: picked, or not.
+PICKED_WORDS = {"y", "yes", "kyllä", "ja", "1", "x", "true", "valittu", "vald", "selected", "checked"}
+NOT_PICKED_WORDS = {"n", "no", "ei", "nej", "0", "false", "n/a"}
+
+
+def picked(labels: dict[str, str], choice: str, value: Any) -> bool:
+    """Whether a cell of an option's own column (LimeSurvey's `Q9[SQ001]`, Webropol's
+    column per option) says the option was picked: a yes, 1 or X, or the option's own
+    code or label; a no or 0 says it was not. `labels`: the question's labels → values."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    key = normalised(value)
+    if key in PICKED_WORDS or key == normalised(choice) or labels.get(key) == choice:
+        return True
+    if key in NOT_PICKED_WORDS:
+        return False
+    raise ValidationError(_("“%(value)s” does not say whether the option was picked.") % {"value": value})
+
+
 def whole_number(value: Any) -> int:
     if isinstance(value, bool):
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": value})

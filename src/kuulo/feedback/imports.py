@@ -38,7 +38,7 @@ from kuulo.organisations.access import has_permission
 
 from .import_checks import CHECK_SLICE, PERMISSION, finish, run_import
 from .import_files import AUTO, ENCODINGS, Readable, file_format_of, read_rows, read_upload, resolve_encoding
-from .import_rows import RowError, guess_mapping, mapping_choices
+from .import_rows import RowError, guess_mapping, mapping_choices, option_columns
 from .import_values import ValueReader, answer_values, normalised, remember, remembered
 from .models import AnswerValueMap, ImportStatus, PartialRows, ResponseImport, SurveyPublication
 
@@ -173,12 +173,17 @@ def _collect_values(values: dict[int, dict[str, str] | None], cells: list[Any]) 
 
 
 def _source_names(survey: Any) -> dict[str, str]:
-    """The other tool's question codes and wording → the question they answer."""
+    """The other tool's question codes and wording → the question they answer (a multiple
+    choice's options: each its own column)."""
+    questions = {q.item_version.item_id: q for q in survey.ordered_questions()}
     names = {}
     for value_map in AnswerValueMap.objects.filter(survey=survey).select_related("item"):
         for name in [value_map.source_code, *value_map.source_texts]:
             if name:
                 names[name] = f"q:{value_map.item.code}"
+        if (question := questions.get(value_map.item_id)) is not None:
+            codes = [value_map.source_code] if value_map.source_code else []
+            names |= option_columns(question, codes, value_map.source_texts)
     return names
 
 

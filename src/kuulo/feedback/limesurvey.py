@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 MAX_STRUCTURE_BYTES = 5 * 1024 * 1024
 LANGUAGES = ("fi", "sv", "en")
-# Question types whose sub-questions are the questions (one export column each).
-ARRAY_TYPES = {"F", "H", "A", "B", "C", "E", "Q", ":", ";", "1"}
+# Question types whose sub-questions are the questions (one export column each); "K", a
+# multiple numerical input, is one number per sub-question.
+ARRAY_TYPES = {"F", "H", "A", "B", "C", "E", "Q", ":", ";", "1", "K"}
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -125,6 +126,7 @@ def read_structure(content: bytes) -> Structure:
                         lead=question.texts,
                         options=question.options,
                         mandatory=question.mandatory,
+                        attributes=question.attributes,  # a number's bounds are its question's
                     )
                 )
         else:

@@ -8,8 +8,10 @@ array's sub-questions agreement statements when it has five points); yes/no a ye
 item; a list of other options a single-choice item; short and long text a text item.
 Options meaning "can't say" are left out of the scale and read as not answered. A
 question whose wording is a standard item's (in any language, with a compatible scale)
-asks that item, so its results compare with every other survey asking it. Numeric,
-multiple-choice and the other types are skipped, each with its reason.
+asks that item, so its results compare with every other survey asking it. A numerical
+input is a number item (each number of a multiple numerical input one of its own); a
+multiple choice a multiple-choice item, its options read from their own columns
+(`Q9[SQ001]`: picked or not). The other types are skipped, each with its reason.
 
 Conditions (LimeSurvey's relevance) are not imported, so mandatory questions become
 optional: otherwise a file whose condition hid a mandatory question could not be imported.
@@ -156,12 +158,13 @@ def _plan(question: Question) -> Plan | str:
         return Plan(question, rating, (low, high), {str(n): str(n) for n in range(low, high + 1)})
     if kind in LIST_TYPES or kind in ("F", "H"):
         return _plan_options(question, array=kind in ("F", "H"))
-    if kind == "N":
+    if kind in ("N", "K"):  # a multiple numerical input: a number item per sub-question
         return _plan_number(question)
-    if kind == "K":
-        return _("multiple numerical input (one column per number) is not imported yet")
-    if kind in ("M", "P"):
-        return _("multiple-choice questions (one column per option) are not imported yet")
+    if kind in ("M", "P"):  # one column per option ("P": and a comment per option, left out)
+        if len(question.options) < 2:
+            return _("the question has fewer than two answer options")
+        choices = [{"value": o.code, **_in_languages(o.labels)} for o in question.options]
+        return Plan(question, ItemKind.MULTIPLE_CHOICE, choices=choices)
     return _("LimeSurvey's question type “%(type)s” has no counterpart in Kuulo") % {"type": kind}
 
 

@@ -169,7 +169,13 @@ def test_a_limesurvey_structure_file_becomes_a_survey_from_the_command_line(worl
     assert AnswerValueMap.objects.get(survey=survey, source_code="Q2").values["ao11"] == "10"
     q6 = ItemVersion.objects.get(item__code__endswith="q6")
     assert (q6.item.kind, q6.lower, q6.upper, q6.decimals) == (ItemKind.NUMBER, 0, 10_000, 2)
-    assert "Q9 was skipped: multiple-choice questions" in output
+    services_used = asked["Q9"]  # a multiple choice: each option its own column in exports
+    assert services_used.item.kind == ItemKind.MULTIPLE_CHOICE
+    assert services_used.choices == [
+        {"value": "SQ001", "fi": "Kirjasto", "sv": "Bibliotek", "en": "Library"},
+        {"value": "SQ002", "fi": "Opintotoimisto", "sv": "Studiebyrå", "en": "Student office"},
+    ]
+    assert "was skipped" not in output
     assert not any(q.required for q in survey.ordered_questions())  # LimeSurvey's conditions are not imported
 
 
@@ -335,8 +341,8 @@ def test_a_survey_is_made_of_a_structure_file_in_the_app(world: World) -> None:
     survey = Survey.objects.get()
     assert response.url == f"/feedback/surveys/{survey.pk}/"
     page = client.get(response.url).content.decode()
-    assert "published (link code" in page and "Q6 was skipped" not in page
-    assert survey.questions.count() == 10 and survey.publications.get().unit == world.unit
+    assert "published (link code" in page and "was skipped" not in page
+    assert survey.questions.count() == 11 and survey.publications.get().unit == world.unit
     # Not a structure file: said on the form, nothing made.
     response = client.post(
         "/feedback/surveys/import/",
@@ -457,3 +463,82 @@ def test_a_limesurvey_3_structure_with_its_wording_in_each_row_is_read(world: Wo
     assert (text.text_fi, text.text_sv) == ("Mitä haluat kertoa?", "Vad vill du berätta?")
     values = AnswerValueMap.objects.get(survey=result.survey, source_code="Q2").values
     assert (values["3"], values["bra"], values["9"], values["kan inte säga"]) == ("3", "3", "", "")
+
+
+MULTIPLE_NUMBERS = """<?xml version="1.0" encoding="UTF-8"?>
+<document>
+ <LimeSurveyDocType>Survey</LimeSurveyDocType>
+ <DBVersion>624</DBVersion>
+ <languages><language>fi</language></languages>
+ <questions><rows>
+  <row><qid>1</qid><parent_qid>0</parent_qid><sid>222222</sid><gid>1</gid><type>K</type><title>Q1</title>
+   <mandatory>N</mandatory><question_order>1</question_order></row>
+  <row><qid>2</qid><parent_qid>0</parent_qid><sid>222222</sid><gid>1</gid><type>M</type><title>Q2</title>
+   <mandatory>N</mandatory><question_order>2</question_order></row>
+ </rows></questions>
+ <subquestions><rows>
+  <row><qid>11</qid><parent_qid>1</parent_qid><sid>222222</sid><gid>1</gid><type>T</type><title>SQ001</title>
+   <question_order>1</question_order><scale_id>0</scale_id></row>
+  <row><qid>12</qid><parent_qid>1</parent_qid><sid>222222</sid><gid>1</gid><type>T</type><title>SQ002</title>
+   <question_order>2</question_order><scale_id>0</scale_id></row>
+  <row><qid>21</qid><parent_qid>2</parent_qid><sid>222222</sid><gid>1</gid><type>T</type><title>web</title>
+   <question_order>1</question_order><scale_id>0</scale_id></row>
+  <row><qid>22</qid><parent_qid>2</parent_qid><sid>222222</sid><gid>1</gid><type>T</type><title>desk</title>
+   <question_order>2</question_order><scale_id>0</scale_id></row>
+ </rows></subquestions>
+ <question_l10ns><rows>
+  <row><qid>1</qid><question>Kuinka kauan?</question><language>fi</language></row>
+  <row><qid>11</qid><question>Jonotit (min)</question><language>fi</language></row>
+  <row><qid>12</qid><question>Asioit (min)</question><language>fi</language></row>
+  <row><qid>2</qid><question>Miten asioit?</question><language>fi</language></row>
+  <row><qid>21</qid><question>Verkossa</question><language>fi</language></row>
+  <row><qid>22</qid><question>Tiskillä</question><language>fi</language></row>
+ </rows></question_l10ns>
+ <question_attributes><rows>
+  <row><qid>1</qid><attribute>min_num_value_n</attribute><value>0</value></row>
+  <row><qid>1</qid><attribute>max_num_value_n</attribute><value>240</value></row>
+  <row><qid>1</qid><attribute>num_value_int_only</attribute><value>1</value></row>
+ </rows></question_attributes>
+ <surveys_languagesettings><rows>
+  <row><surveyls_survey_id>222222</surveyls_survey_id><surveyls_language>fi</surveyls_language><surveyls_title>Asiointiaika</surveyls_title></row>
+ </rows></surveys_languagesettings>
+</document>
+""".encode()
+
+
+def test_multiple_numbers_and_a_multiple_choice_are_read_from_their_columns(
+    world: World, tmp_path: Path
+) -> None:
+    """A multiple numerical input is a number item per sub-question (with its question's
+    bounds); a multiple choice one item whose options are each a column, picked or not."""
+    result = import_survey(world.users[Role.CX_LEAD], read_structure(MULTIPLE_NUMBERS), unit=world.unit)
+    asked = items_by_source(result.survey)
+    waited, served = asked["Q1[SQ001]"], asked["Q1[SQ002]"]
+    assert (waited.item.kind, waited.lower, waited.upper, waited.decimals) == (ItemKind.NUMBER, 0, 240, 0)
+    assert (waited.text_fi, served.text_fi) == ("Jonotit (min)", "Asioit (min)")
+    assert [c["value"] for c in asked["Q2"].choices] == ["web", "desk"] and result.skipped == []
+    link = publish_survey(result.survey, [world.unit])[0]
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "id,submitdate,Q1[SQ001],Q1[SQ002],Q2[web],Q2[desk]\n"
+        "1,2026-11-02 09:12:40,12,5,Y,\n"
+        "2,2026-11-02 10:00:00,30,,Y,Y\n"
+        "3,2026-11-03 11:00:00,,8,,\n"
+        "4,2026-11-03 12:00:00,4,3,maybe,Y\n"
+    )
+    user = world.users[Role.CX_LEAD].username
+    errors = StringIO()
+    with pytest.raises(CommandError, match="Nothing was stored: the file has 1 errors"):
+        call_command(
+            "import_responses", str(export), "--publication", link.code, "--user", user,
+            stdout=StringIO(), stderr=errors,
+        )  # fmt: skip
+    assert "Line 5, column Q2[web]: “maybe” does not say whether the option was picked." in errors.getvalue()
+    assert not Response.objects.exists()  # an error stores nothing
+    export.write_text(export.read_text().replace("maybe", "N"))
+    output = command("import_responses", str(export), "--publication", link.code, "--user", user)
+    assert "4 responses stored" in output
+    found = figures(result.survey)
+    assert (found["Q1[SQ001]"]["n"], found["Q1[SQ001]"]["sum"]) == (3, 46)
+    assert (found["Q1[SQ002]"]["n"], found["Q1[SQ002]"]["sum"]) == (3, 16)
+    assert (found["Q2"]["n"], found["Q2"]["choices"]) == (3, {"web": 2, "desk": 2})
