@@ -99,7 +99,9 @@ def open_case(contact: ResponseContact) -> FollowUp:
     organisation = Organisation.objects.get(pk=response.organisation_id)
     promise = settings_for(organisation)
     scores = scores_of(answers_of(response.pk))
-    if contact.email and contact.phone:
+    if contact.preferred in PreferredChannel.values:
+        preferred = contact.preferred  # as the respondent asked
+    elif contact.email and contact.phone:
         preferred = PreferredChannel.EITHER
     else:
         preferred = PreferredChannel.EMAIL if contact.email else PreferredChannel.PHONE

@@ -144,6 +144,8 @@ class ResponseContact(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # How the respondent asked to be contacted: "email", "phone", or "" for either.
+    preferred = models.CharField(_("contact by"), max_length=10, blank=True)
     consent_version = models.CharField(max_length=20)
     consented_at = models.DateTimeField()
 

@@ -256,6 +256,7 @@ def submit_response(
                 name=submission.contact.get("name", "")[:200],
                 email=submission.contact.get("email", ""),
                 phone=submission.contact.get("phone", "")[:40],
+                preferred=submission.contact.get("preferred", ""),
                 consent_version=CONSENT_TEXT_VERSION,
                 consented_at=timezone.now(),
             )

@@ -188,6 +188,14 @@ def test_contact_opt_in_needs_a_way_to_reach(publication: SurveyPublication, pat
         **{f"q{ids['csat']}": "2", "contact_opt_in": "yes", "contact_email": "a@example.fi"},
     )
     assert Response.objects.get().contact.email == "a@example.fi"
+    # Asked to be phoned without a number: said beside the phone field, nothing stored.
+    asked = {f"q{ids['csat']}": "2", "contact_opt_in": "yes", "contact_email": "b@example.fi"}
+    page = post_form(Client(), publication, **asked, contact_preferred="phone")
+    assert page.status_code == 400 and Response.objects.count() == 1
+    assert 'href="#contact_phone"' in page.content.decode()
+    post_form(Client(), publication, **asked, contact_phone="040 123 4567", contact_preferred="phone")
+    contact = Response.objects.get(contact__email="b@example.fi").contact
+    assert (contact.phone, contact.preferred) == ("040 123 4567", "phone")
 
 
 def test_closed_survey_page(publication: SurveyPublication) -> None:

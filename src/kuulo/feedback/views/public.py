@@ -75,6 +75,9 @@ def _segments(params: Any) -> dict[str, str]:
     return values
 
 
+CONTACT_FIELDS = ("name", "email", "phone", "preferred")
+
+
 def _channel(params: Any) -> str:
     channel = params.get("ch", Channel.LINK)
     return channel if channel in LINK_CHANNELS else Channel.LINK
@@ -83,7 +86,9 @@ def _channel(params: Any) -> str:
 def _contact(request: HttpRequest) -> tuple[dict[str, str] | None, dict[str, str]]:
     if request.POST.get("contact_opt_in") != "yes":
         return None, {}
-    contact = {key: request.POST.get(f"contact_{key}", "").strip() for key in ("name", "email", "phone")}
+    contact = {key: request.POST.get(f"contact_{key}", "").strip() for key in CONTACT_FIELDS}
+    if contact["preferred"] not in ("email", "phone"):
+        contact["preferred"] = ""  # either
     errors = {}
     if not contact["email"] and not contact["phone"]:
         errors["contact_email"] = _("Give an e-mail address or a phone number so that we can contact you.")
@@ -92,6 +97,10 @@ def _contact(request: HttpRequest) -> tuple[dict[str, str] | None, dict[str, str
             validate_email(contact["email"])
         except ValidationError:
             errors["contact_email"] = _("Enter a valid e-mail address.")
+    if contact["preferred"] == "email" and not contact["email"] and "contact_email" not in errors:
+        errors["contact_email"] = _("Give an e-mail address, or choose to be contacted by phone.")
+    if contact["preferred"] == "phone" and not contact["phone"]:
+        errors["contact_phone"] = _("Give a phone number, or choose to be contacted by e-mail.")
     return contact, errors
 
 
@@ -135,8 +144,9 @@ def _render_form(
         "proof": proof,
         "segment": _segments(params),
         "channel": _channel(params),
-        "contact": {key: params.get(f"contact_{key}", "") for key in ("name", "email", "phone")},
+        "contact": {key: params.get(f"contact_{key}", "") for key in CONTACT_FIELDS},
         "contact_opt_in": params.get("contact_opt_in") == "yes",
+        "preferred_choices": [("", _("Either")), ("email", _("By e-mail")), ("phone", _("By phone"))],
         "consent_version": services.CONSENT_TEXT_VERSION,
         "honeypot": HONEYPOT_FIELD,
         "embedded": _embedded(request),

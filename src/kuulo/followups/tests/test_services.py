@@ -76,6 +76,9 @@ def test_the_preferred_channel_is_what_the_person_gave(world: World) -> None:
     assert services.open_case(contact_on(world, asked)).preferred_channel == PreferredChannel.EMAIL
     by_phone = contact_on(world, asked, email="", phone="+358 40 765 4321")
     assert services.open_case(by_phone).preferred_channel == PreferredChannel.PHONE
+    # Both given, and the person asked to be phoned: as they asked.
+    asked_for = contact_on(world, asked, phone="+358 40 765 4321", preferred="phone")
+    assert services.open_case(asked_for).preferred_channel == PreferredChannel.PHONE
 
 
 def test_a_low_score_alerts_the_handlers_of_the_unit_and_no_one_else(
