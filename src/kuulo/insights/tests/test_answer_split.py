@@ -4,7 +4,6 @@ hidden by the rule every split follows (ADR 0011)."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from django.db.models import F
@@ -21,19 +20,9 @@ from kuulo.insights.answer_split import answer_groups
 from kuulo.insights.figures import Filters
 from kuulo.insights.periods import calendar_period
 from kuulo.insights.table import Tree, build
+from kuulo.insights.tests.test_survey_results import period, send
 from kuulo.organisations.models import Role
 from kuulo.organisations.testing import World, client_for
-
-
-def send(world: World, publication: Any, answers: list[dict[str, Any]], days_ago: int = 2) -> None:
-    send_answers(
-        world.users[Role.ADMIN], publication, answers, when=timezone.now() - timedelta(days=days_ago)
-    )
-
-
-def period() -> Filters:
-    today = timezone.localdate()
-    return Filters(start=today - timedelta(days=27), end=today)
 
 
 def by_question(survey: Survey, code: str) -> ItemVersion:
