@@ -26,7 +26,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from common import setup_django
+from common import add_keep_option, clean_up, setup_django
 from dashboard import Timing, timed
 
 TARGET_SECONDS = 2.0
@@ -37,8 +37,16 @@ def main() -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=10)
+    add_keep_option(parser)
     args = parser.parse_args()
     setup_django(args.engine, "kuulo_bench_answer_split")
+    try:
+        run(args)
+    finally:
+        clean_up(args.engine, args.keep)
+
+
+def run(args: argparse.Namespace) -> None:
 
     from django.db import connection
     from django.test import Client

@@ -1,6 +1,10 @@
-"""What the in-process benchmarks share: a fresh database on the chosen engine and Django set up."""
+"""What the benchmarks share: a fresh database on the chosen engine and Django set up, and
+dropping what they made when they end (unless `--keep`)."""
 
+import argparse
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -43,3 +47,37 @@ def _recreate_postgres_database() -> None:
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
         conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def add_keep_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the benchmark's database and files for a look afterwards"
+    )
+
+
+def clean_up(engine: str, keep: bool, *, database: str = "", folder: Path | None = None) -> None:
+    """Drop the benchmark's PostgreSQL database (the 10M dashboard one is several GB) or
+    remove its SQLite file, and its temporary folder; say which, or that `--keep` kept
+    them. `database`: the PostgreSQL database's name, or the SQLite file's path; without
+    it, the one Django is set up with."""
+    if not database:
+        from django.conf import settings
+        from django.db import connections
+
+        database = str(settings.DATABASES["default"]["NAME"])
+        connections.close_all()
+    kept = [f"database {database}", *([f"folder {folder}"] if folder else [])]
+    if keep:
+        print(f"kept (--keep): {', '.join(kept)}")
+        return
+    if engine == "postgres":
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{database}"'],
+            check=True,
+        )
+    else:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"removed: {', '.join(kept)} (--keep keeps them)")

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common import setup_django
+from common import add_keep_option, clean_up, setup_django
 
 CHUNK = 1_000_000  # responses per INSERT … SELECT
 COMMENT_EVERY = 10  # every tenth response to a survey with an open question has a comment
@@ -55,11 +55,18 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--compare", help="sizes to grow through and measure at, e.g. 1000000,10000000")
     parser.add_argument("--runs", type=int, default=30)
+    add_keep_option(parser)
     args = parser.parse_args()
     sizes = [int(size) for size in args.compare.split(",")] if args.compare else [args.responses]
     assert sizes == sorted(sizes), "sizes grow: give them smallest first"
     setup_django(args.engine, "kuulo_bench_dashboard")
+    try:
+        run(args, sizes)
+    finally:
+        clean_up(args.engine, args.keep)
 
+
+def run(args: argparse.Namespace, sizes: list[int]) -> None:
     from kuulo.demo.data import create_demo_organisation
 
     organisation = create_demo_organisation("bench-Password-2026")
@@ -145,7 +152,7 @@ class Bench:
             f"unit page, {self.top.code}": get(f"/dashboards/units/{self.top.pk}/"),
             f"unit page, {self.leaf.code}": get(f"/dashboards/units/{self.leaf.pk}/"),
         }
-        naive = NaiveOverview([unit.pk for unit in self.units], self.filters)
+        naive = NaiveOverview(self.organisation.pk, [unit.pk for unit in self.units], self.filters)
         naive.check_against_aggregates()
         results = {name: timed(function, self.runs) for name, function in endpoints.items()}
         results["naive GROUP BY"] = timed(naive.run, max(3, self.runs // 6))
@@ -156,17 +163,20 @@ class NaiveOverview:
     """The overview's figures straight from the raw tables: what a dashboard without
     aggregates would run."""
 
-    def __init__(self, unit_ids: list[int], filters: Any) -> None:
+    def __init__(self, organisation_id: int, unit_ids: list[int], filters: Any) -> None:
         from django.db import connection
 
-        from kuulo.insights.figures import headline_versions, start_of
+        from kuulo.insights.figures import headline_measures, start_of
 
         adapt = connection.ops.adapt_datetimefield_value
         previous = filters.previous()
         since = adapt(start_of(previous.start))
         middle = adapt(start_of(filters.start))
         until = adapt(start_of(filters.end + timedelta(days=1)))
-        versions = [version.pk for version in headline_versions().values()]
+        # Every version of each headline measure, as the dashboards sum them (ADR 0010).
+        versions = [
+            pk for measure in headline_measures(organisation_id).values() for pk in measure.version_ids
+        ]
         self.filters, self.previous, self.unit_ids, self.versions = filters, previous, unit_ids, versions
         in_units = ", ".join(["%s"] * len(unit_ids))
         in_versions = ", ".join(["%s"] * len(versions))
@@ -358,16 +368,16 @@ class Loader(ABC):
 
     def answers_sql(self) -> str:
         return (
-            "INSERT INTO feedback_answer (response_id, item_version_id, number, choices, text) "
-            f"SELECT r.id, q.item_version_id, q.low + {self.random('q.high - q.low + 1')}, NULL, '' "
+            "INSERT INTO feedback_answer (response_id, item_version_id, number, choices, text, cant_say) "
+            f"SELECT r.id, q.item_version_id, q.low + {self.random('q.high - q.low + 1')}, NULL, '', FALSE "
             "FROM feedback_response r JOIN bench_numeric q ON q.publication_id = r.publication_id "
             "WHERE r.id BETWEEN %s AND %s"
         )
 
     def comments_sql(self) -> str:
         return (
-            "INSERT INTO feedback_answer (response_id, item_version_id, number, choices, text) "
-            f"SELECT r.id, o.item_version_id, NULL, NULL, 'Kommentti ' || r.id "
+            "INSERT INTO feedback_answer (response_id, item_version_id, number, choices, text, cant_say) "
+            f"SELECT r.id, o.item_version_id, NULL, NULL, 'Kommentti ' || r.id, FALSE "
             "FROM feedback_response r JOIN bench_open o ON o.publication_id = r.publication_id "
             f"WHERE r.id BETWEEN %s AND %s AND r.id %% {COMMENT_EVERY} = 0"
         )

@@ -15,15 +15,23 @@ import argparse
 import io
 import time
 
-from common import setup_django
+from common import add_keep_option, clean_up, setup_django
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=100_000)
+    add_keep_option(parser)
     args = parser.parse_args()
     setup_django(args.engine, "kuulo_bench_import")
+    try:
+        run(args)
+    finally:
+        clean_up(args.engine, args.keep)
+
+
+def run(args: argparse.Namespace) -> None:
 
     from kuulo.demo.data import create_demo_organisation
     from kuulo.feedback import imports

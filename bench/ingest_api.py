@@ -13,8 +13,9 @@ API / raw (the target is ≥ 0.5).
 import argparse
 import json
 import time
+from typing import Any
 
-from common import setup_django
+from common import add_keep_option, clean_up, setup_django
 
 
 def main() -> None:
@@ -22,8 +23,16 @@ def main() -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=1000)
+    add_keep_option(parser)
     args = parser.parse_args()
     setup_django(args.engine, "kuulo_bench")
+    try:
+        run(args)
+    finally:
+        clean_up(args.engine, args.keep)
+
+
+def run(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.test import Client
 
@@ -57,7 +66,7 @@ def main() -> None:
     n = args.responses
     response_columns = (
         "organisation_id, unit_id, touchpoint_id, survey_id, publication_id, channel, responded_at, "
-        "received_at, language, respondent_type, age_band, attributes, source_key, sentiment"
+        "received_at, language, respondent_type, age_band, attributes, source_key, sentiment, source_digest"
     )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -77,6 +86,7 @@ def main() -> None:
                 "{}",
                 f"raw-{i}",
                 "",
+                "",
             )
             for i in range(n)
         ]
@@ -87,23 +97,23 @@ def main() -> None:
             cursor.execute("SELECT id FROM feedback_response WHERE source_key LIKE 'raw-%%' ORDER BY id")
         else:
             cursor.executemany(
-                f"INSERT INTO feedback_response ({response_columns}) VALUES ({', '.join(['%s'] * 14)})", rows
+                f"INSERT INTO feedback_response ({response_columns}) VALUES ({', '.join(['%s'] * 15)})", rows
             )
             cursor.execute("SELECT id FROM feedback_response WHERE source_key LIKE 'raw-%%' ORDER BY id")
         ids = [row[0] for row in cursor.fetchall()]
-        answers = []
+        answers: list[tuple[Any, ...]] = []
         for i, response_id in enumerate(ids):
-            answers.append((response_id, versions["csat"].pk, 1 + i % 5, None, ""))
-            answers.append((response_id, versions["ces"].pk, 1 + i % 7, None, ""))
-            answers.append((response_id, versions["open"].pk, None, None, f"Palaute numero {i}"))
-        answer_columns = "response_id, item_version_id, number, choices, text"
+            answers.append((response_id, versions["csat"].pk, 1 + i % 5, None, "", False))
+            answers.append((response_id, versions["ces"].pk, 1 + i % 7, None, "", False))
+            answers.append((response_id, versions["open"].pk, None, None, f"Palaute numero {i}", False))
+        answer_columns = "response_id, item_version_id, number, choices, text, cant_say"
         if args.engine == "postgres":
             with cursor.copy(f"COPY feedback_answer ({answer_columns}) FROM STDIN") as copy:
-                for row in answers:
-                    copy.write_row(row)
+                for answer in answers:
+                    copy.write_row(answer)
         else:
             cursor.executemany(
-                f"INSERT INTO feedback_answer ({answer_columns}) VALUES (%s, %s, %s, %s, %s)", answers
+                f"INSERT INTO feedback_answer ({answer_columns}) VALUES (%s, %s, %s, %s, %s, %s)", answers
             )
     raw_seconds = time.perf_counter() - started
     Answer.objects.all().delete()

@@ -22,6 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from common import add_keep_option, clean_up
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 TOKENS = 200_000  # more than the posts of a run, so that none is a repeat
@@ -59,11 +61,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    add_keep_option(parser)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("This benchmark needs wrk (Debian package 'wrk').")
 
     work = Path(tempfile.mkdtemp(prefix="kuulo-bench-"))
+    try:
+        run(args, work)
+    finally:
+        database = "kuulo_bench_form" if args.engine == "postgres" else str(work / "bench.sqlite3")
+        clean_up(args.engine, args.keep, database=database, folder=work)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
