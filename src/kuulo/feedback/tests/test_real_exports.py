@@ -66,9 +66,14 @@ def imported_survey(world: World) -> Survey:
 
 
 def items_by_source(survey: Survey) -> dict[str, Any]:
-    """LimeSurvey question code → the item version the survey asks for it."""
-    versions = {q.item_version.item_id: q.item_version for q in survey.ordered_questions()}
-    return {m.source_code: versions[m.item_id] for m in AnswerValueMap.objects.filter(survey=survey)}
+    """LimeSurvey question code → the item version the survey asks for it, in the survey's
+    order (the value maps have none: PostgreSQL may give them in any)."""
+    codes = dict(AnswerValueMap.objects.filter(survey=survey).values_list("item_id", "source_code"))
+    return {
+        codes[q.item_version.item_id]: q.item_version
+        for q in survey.ordered_questions()
+        if q.item_version.item_id in codes
+    }
 
 
 def figures(survey: Survey, **where: Any) -> dict[str, dict[str, Any]]:
