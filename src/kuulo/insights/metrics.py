@@ -62,7 +62,7 @@ def unit_rows(
     today = today or timezone.localdate()
     tree = Tree.of(units[0].organisation_id)
     filters = replace(filters, organisation_id=units[0].organisation_id).completed(today)
-    versions = headline_measures(tree.organisation_id)
+    versions = tree.headline()
     history = prepare(tree, [filters, filters.previous()], versions, threshold, counts=True, today=today)
     now = build(tree, filters, threshold, versions, today=today, history=history)
     # The previous period is hidden the same way before any change is worked out:
@@ -179,22 +179,35 @@ def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | Non
     the filters' period, and the changes from the period before."""
     today = today or timezone.localdate()
     filters = replace(filters, organisation_id=unit.organisation_id).completed(today)
-    headline = headline_measures(unit.organisation_id).values()
-    versions = _keyed(headline) | _keyed(_answered_versions(unit.subtree_ids, filters))
+    tree = Tree.of(unit.organisation_id)
+    versions = _keyed(tree.headline().values()) | _keyed(_answered_versions(unit.subtree_ids, filters))
     periods = [
         *_card_periods(unit, today).values(),
         filters,
         filters.previous(),
         *(replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)),
     ]
-    return prepare(Tree.of(unit.organisation_id), periods, versions, threshold, counts=False, today=today)
+    return prepare(tree, periods, versions, threshold, counts=False, today=today)
+
+
+def cards_reading(unit: Unit, today: date, threshold: int) -> History:
+    """One read of the aggregates for the cards of any units of the unit's organisation
+    (the home page shows several units' cards)."""
+    tree = Tree.of(unit.organisation_id)
+    periods = list(_card_periods(unit, today).values())
+    return prepare(tree, periods, tree.headline(), threshold, counts=False, today=today)
+
+
+def _tree(unit: Unit, reading: History | None) -> Tree:
+    """The tree a shared reading was made for, or the unit's organisation's."""
+    return reading.tree if reading is not None and reading.tree is not None else Tree.of(unit.organisation_id)
 
 
 def item_cards(unit: Unit, today: date, threshold: int, reading: History | None = None) -> list[ItemCard]:
     """The unit's headline measures over its cards' windows (`reading`: from `unit_reading`)."""
-    versions = headline_measures(unit.organisation_id)
+    tree = _tree(unit, reading)
+    versions = tree.headline()
     periods = _card_periods(unit, today)
-    tree = Tree.of(unit.organisation_id)
     reading = reading or prepare(tree, list(periods.values()), versions, threshold, counts=False, today=today)
     rows = {
         name: build(tree, period, threshold, versions, counts=False, today=today, history=reading).row(
@@ -230,7 +243,7 @@ def trends(
     is the cell every other view shows for that day, week or month."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(versions)
-    tree = Tree.of(unit.organisation_id)
+    tree = _tree(unit, reading)
     points = [replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)]
     history = reading or prepare(tree, [filters, *points], keyed, threshold, counts=False)
     rows = [
@@ -268,7 +281,7 @@ def significant_item_changes(
     explain, after correcting for testing many items at once."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
     keyed = _keyed(_answered_versions(unit.subtree_ids, filters))
-    tree = Tree.of(unit.organisation_id)
+    tree = _tree(unit, reading)
     history = reading or prepare(tree, [filters, filters.previous()], keyed, threshold, counts=False)
     now = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
     before = build(tree, filters.previous(), threshold, keyed, counts=False, history=history).row(unit.pk)
@@ -308,7 +321,8 @@ def path_rows(unit: Unit, touchpoints: list[Any], filters: Filters, threshold: i
         respondent_type="",
         age_band="",
     )
-    table = build(Tree.of(unit.organisation_id), filters, threshold, headline_measures(unit.organisation_id))
+    tree = Tree.of(unit.organisation_id)
+    table = build(tree, filters, threshold, tree.headline())
     rows = []
     for touchpoint in touchpoints:
         row = table.row(unit.pk, touchpoint_id=touchpoint.pk)
@@ -436,7 +450,9 @@ class ActionEffect:
     bucket: int | None  # which point of the trend it was done in
 
 
-def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bucket]) -> list[ActionEffect]:
+def action_effects(
+    unit: Unit, filters: Filters, threshold: int, points: list[Bucket], reading: History | None = None
+) -> list[ActionEffect]:
     """Actions of the unit done within the period, each with its metric (satisfaction when
     none was named) before and after, and whether the change is beyond chance."""
     today = timezone.localdate()
@@ -450,8 +466,8 @@ def action_effects(unit: Unit, filters: Filters, threshold: int, points: list[Bu
     )
     newest = {version.item_id: version for version in named.select_related("item")}
     # A headline item's action is measured on its headline measure (every item of its kind).
-    headline = headline_measures(unit.organisation_id)
-    tree = Tree.of(unit.organisation_id)
+    tree = _tree(unit, reading)
+    headline = tree.headline()
     chosen = []
     for action in actions:
         version = newest.get(action.item_id) if action.item_id else headline["csat"].version

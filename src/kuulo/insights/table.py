@@ -26,7 +26,7 @@ here, so the same cell is shown or hidden alike everywhere.
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -37,7 +37,19 @@ from kuulo.feedback.models import ItemVersion, ServiceVolume, Target
 from kuulo.organisations.models import Unit
 
 from .blocks import EVERY, SHOWN, cell_verdicts
-from .figures import Figure, Filters, Measure, UnitRow, count, empty, hide, measure_of, metric, shape
+from .figures import (
+    Figure,
+    Filters,
+    Measure,
+    UnitRow,
+    count,
+    empty,
+    headline_measures,
+    hide,
+    measure_of,
+    metric,
+    shape,
+)
 from .history import COUNTS, History, Sums, Values, read
 from .models import SEGMENT
 from .stats import Summary
@@ -55,6 +67,21 @@ class Tree:
     active: dict[int, Unit]
     ancestors: dict[int, list[int]]  # any unit id -> the active units whose subtree holds it
     children: dict[int, list[int]]  # active unit id -> its active children
+    # Read once per tree, when first asked: a view builds many tables from one tree.
+    _headline: dict[str, Measure] | None = field(default=None, init=False, repr=False)
+    _targets: list[Target] | None = field(default=None, init=False, repr=False)
+
+    def headline(self) -> dict[str, Measure]:
+        """The organisation's headline measures (`figures.headline_measures`)."""
+        if self._headline is None:
+            self._headline = headline_measures(self.organisation_id)
+        return self._headline
+
+    def targets(self) -> list[Target]:
+        """Every target of the organisation (a few per item at most)."""
+        if self._targets is None:
+            self._targets = list(Target.objects.filter(organisation_id=self.organisation_id))
+        return self._targets
 
     @classmethod
     def of(cls, organisation_id: int) -> "Tree":
@@ -192,7 +219,7 @@ def prepare(
 ) -> History:
     """Read once what tables of these periods (the same filters otherwise) need."""
     today = today or timezone.localdate()
-    return read(
+    history = read(
         tree.organisation_id,
         list(tree.ancestors),
         _dimensions(periods[0]),
@@ -201,6 +228,8 @@ def prepare(
         periods=[(cut.start, cut.end) for cut in (period.completed(today) for period in periods)],
         threshold=threshold,
     )
+    history.tree = tree  # the views that share the reading share the tree it was read for
+    return history
 
 
 def _dimensions(filters: Filters) -> tuple[str, ...]:
@@ -283,7 +312,8 @@ def targets_of(tree: Tree, versions: Mapping[str, ItemVersion]) -> dict[tuple[in
         return {}
     by_key = {
         (target.unit_id, key): target
-        for target in Target.objects.filter(organisation_id=tree.organisation_id, item_id__in=keys)
+        for target in tree.targets()
+        if target.item_id in keys
         for key in keys[target.item_id]
     }
     found = {}

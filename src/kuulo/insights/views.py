@@ -83,7 +83,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     reading = metrics.unit_reading(unit, filters, threshold, today)  # one read for the whole page
     cards = metrics.item_cards(unit, today, threshold, reading)
     points = metrics.buckets(filters)
-    effects = metrics.action_effects(unit, filters, threshold, points)
+    effects = metrics.action_effects(unit, filters, threshold, points, reading)
     markers = [(effect.bucket, str(effect.number)) for effect in effects if effect.bucket is not None]
     trends = metrics.trends(unit, [card.measure for card in cards], filters, threshold, reading)
     labels = [point.label for point in points]
