@@ -26,8 +26,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from common import add_keep_option, clean_up, setup_django
-from dashboard import Timing, timed
+from common import Timing, add_keep_option, clean_up, setup_django, timed
 
 TARGET_SECONDS = 2.0
 
@@ -106,8 +105,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"survey                 {survey.name_fi}: {len(questions)} questions")
     print(f"split by               “{splitter.item_version.text}”")
     measured = {name: timed(function, args.runs) for name, function in endpoints.items()}
-    sql = {name: in_sql(function) for name, function in endpoints.items()}
-    report(args.engine, args.responses, measured, sql)
+    report(args.engine, args.responses, measured)
 
 
 def load(admin: Any, survey: Any, questions: list[Any], count: int) -> None:
@@ -180,32 +178,14 @@ class Baseline:
             assert cursor.fetchall()
 
 
-def in_sql(function: Any) -> float:
-    """Seconds one call spends waiting for the database."""
-    from django.db import connection
-
-    spent = [0.0]
-
-    def clock(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent[0] += time.perf_counter() - started
-
-    with connection.execute_wrapper(clock):
-        function()
-    return spent[0]
-
-
-def report(engine: str, size: int, results: dict[str, Timing], sql: dict[str, float]) -> None:
+def report(engine: str, size: int, results: dict[str, Timing]) -> None:
     baseline = results["baseline GROUP BY"].p50
     print(f"engine {engine}, {size:,} responses to the survey (target: under {TARGET_SECONDS:.0f} s)")
     print(f"{'endpoint':<26} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8} {'in SQL ms':>10} {'/ baseline':>11}")
     for name, timing in results.items():
         print(
             f"{name:<26} {timing.p50 * 1000:>9.1f} {timing.p95 * 1000:>9.1f} {timing.queries:>8} "
-            f"{sql[name] * 1000:>10.1f} {timing.p50 / baseline:>11.2f}"
+            f"{timing.in_sql * 1000:>10.1f} {timing.p50 / baseline:>11.2f}"
         )
     print(flush=True)
 

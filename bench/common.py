@@ -4,9 +4,13 @@ dropping what they made when they end (unless `--keep`)."""
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -81,3 +85,46 @@ def clean_up(engine: str, keep: bool, *, database: str = "", folder: Path | None
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"removed: {', '.join(kept)} (--keep keeps them)")
+
+
+class Timing:
+    """How long something took over several runs, and where the time goes: its SQL
+    queries and the time spent waiting for them (the rest is Python)."""
+
+    def __init__(self, times: list[float], queries: int, in_sql: float) -> None:
+        times.sort()
+        self.p50 = statistics.median(times)
+        self.p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        self.queries = queries
+        self.in_sql = in_sql  # seconds of one run spent in the database
+
+    @property
+    def sql_share(self) -> float:
+        return min(self.in_sql / self.p50, 1.0) if self.p50 else 0.0
+
+
+def timed(function: Callable[[], object], runs: int) -> Timing:
+    """Run `function` once to warm up (counting its queries and their time), then `runs`
+    times for the figures."""
+    from django.db import connection
+
+    queries: list[str] = []
+    spent = [0.0]
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries.append(sql)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    # A wrapper, not CaptureQueriesContext: each request resets the connection's query log.
+    with connection.execute_wrapper(count):
+        function()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return Timing(times, len(queries), spent[0])

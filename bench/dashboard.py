@@ -34,14 +34,13 @@ rows are consistent by construction), on SQLite the journal is off.
 """
 
 import argparse
-import statistics
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common import add_keep_option, clean_up, setup_django
+from common import Timing, add_keep_option, clean_up, setup_django, timed
 
 CHUNK = 1_000_000  # responses per INSERT … SELECT
 COMMENT_EVERY = 10  # every tenth response to a survey with an open question has a comment
@@ -79,14 +78,6 @@ def run(args: argparse.Namespace, sizes: list[int]) -> None:
         report(args.engine, size, measured[size])
     if len(sizes) > 1:
         report_growth(sizes[0], sizes[-1], measured[sizes[0]], measured[sizes[-1]])
-
-
-class Timing:
-    def __init__(self, times: list[float], queries: int) -> None:
-        times.sort()
-        self.p50 = statistics.median(times)
-        self.p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        self.queries = queries
 
 
 class Bench:
@@ -230,35 +221,16 @@ class NaiveOverview:
             assert cursor.fetchall()
 
 
-def timed(function: Callable[[], object], runs: int) -> Timing:
-    from django.db import connection
-
-    queries = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    # A wrapper, not CaptureQueriesContext: each request resets the connection's query log.
-    with connection.execute_wrapper(count):
-        function()  # warm up, and count the queries
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return Timing(times, len(queries))
-
-
 def report(engine: str, size: int, results: dict[str, Timing]) -> None:
     naive = results["naive GROUP BY"].p50
     print(f"engine {engine}, {size:,} responses")
-    header = f"{'endpoint':<30} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8} {'/ naive':>8}"
-    print(f"{header}  (target <= {RATIO_TARGET})")
+    header = f"{'endpoint':<30} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8} {'in SQL':>7} {'/ naive':>8}"
+    print(f"{header}  (target <= {RATIO_TARGET}; in SQL: share of the time waiting for the database)")
     for name, timing in results.items():
         ratio = "" if name == "naive GROUP BY" else f"{timing.p50 / naive:8.4f}"
         print(
-            f"{name:<30} {timing.p50 * 1000:>9.1f} {timing.p95 * 1000:>9.1f} {timing.queries:>8} {ratio:>8}"
+            f"{name:<30} {timing.p50 * 1000:>9.1f} {timing.p95 * 1000:>9.1f} {timing.queries:>8} "
+            f"{timing.sql_share:>7.0%} {ratio:>8}"
         )
     print(flush=True)
 
