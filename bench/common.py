@@ -4,15 +4,19 @@ dropping what they made when they end (unless `--keep`)."""
 import argparse
 import os
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
@@ -128,3 +132,93 @@ def timed(function: Callable[[], object], runs: int) -> Timing:
         function()
         times.append(time.perf_counter() - started)
     return Timing(times, len(queries), spent[0])
+
+
+# --- A real server: gunicorn with production settings (bench/settings_bench.py) ------------------
+
+
+class Site:
+    """A demo organisation served by gunicorn from a fresh database, as in production but
+    over plain HTTP on loopback with the abuse limits lifted (bench/settings_bench.py)."""
+
+    def __init__(self, engine: str, work: Path, database: str) -> None:
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
+            "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+            "KUULO_VAR_DIR": str(work),
+            "DB_CONN_MAX_AGE": "600",
+            "KUULO_DEMO_PASSWORD": "bench-Password-2026",
+        }
+        if engine == "postgres":
+            self.env["DATABASE_URL"] = os.environ.get(
+                "BENCH_PG_URL", f"postgres://postgres@127.0.0.1:5432/{database}"
+            )
+            for sql in (f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'):
+                subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+        else:
+            self.env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+        self.database = database if engine == "postgres" else str(work / "bench.sqlite3")
+        for command in (
+            ["migrate", "-v0"],
+            ["createcachetable"],
+            ["createcachetable", "django_cache_bench"],
+            ["seed_demo", "--days", "0"],
+            ["collectstatic", "--noinput", "-v0"],
+        ):
+            self.manage(*command)
+        self.server: subprocess.Popen[bytes] | None = None
+        self.base = ""
+
+    def manage(self, *command: str) -> str:
+        """Run a management command against the site's database; its output."""
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *command],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def python(self, code: str) -> str:
+        """Run Python in the site's Django (`manage.py shell -c`); what it printed."""
+        return self.manage("shell", "--no-imports", "-c", code).strip()
+
+    def start(self, workers: int, port: int = 0) -> float:
+        """Start gunicorn (its own process group) and wait until it serves; the seconds that took."""
+        started = time.perf_counter()
+        port = port or free_port()
+        self.server = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "kuulo.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+                "--worker-class=sync",
+                "--log-level=critical",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1).read()
+                return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop gunicorn and all its workers (SIGKILL: as a crash would)."""
+        if self.server is not None:
+            os.killpg(self.server.pid, sig)
+            self.server.wait(timeout=10)
+            self.server = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -10,29 +10,17 @@ Targets: form submit ≥ 0.9 × the bare insert, p99 under 100 ms.
 """
 
 import argparse
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-from common import add_keep_option, clean_up
+from common import Site, add_keep_option, clean_up
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
 TOKENS = 200_000  # more than the posts of a run, so that none is a repeat
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
@@ -67,99 +55,29 @@ def main() -> None:
         sys.exit("This benchmark needs wrk (Debian package 'wrk').")
 
     work = Path(tempfile.mkdtemp(prefix="kuulo-bench-"))
+    site = Site(args.engine, work, "kuulo_bench_form")
     try:
-        run(args, work)
+        run(args, work, site)
     finally:
-        database = "kuulo_bench_form" if args.engine == "postgres" else str(work / "bench.sqlite3")
-        clean_up(args.engine, args.keep, database=database, folder=work)
+        clean_up(args.engine, args.keep, database=site.database, folder=work)
 
 
-def run(args: argparse.Namespace, work: Path) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
-        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
-        "KUULO_VAR_DIR": str(work),
-        "DB_CONN_MAX_AGE": "600",
-        "KUULO_DEMO_PASSWORD": "bench-Password-2026",
-    }
-    if args.engine == "postgres":
-        env["DATABASE_URL"] = os.environ.get(
-            "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/kuulo_bench_form"
-        )
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS kuulo_bench_form"],
-            check=True,
-        )
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE kuulo_bench_form"],
-            check=True,
-        )
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (
-        ["migrate", "-v0"],
-        ["createcachetable"],
-        ["createcachetable", "django_cache_bench"],
-        ["seed_demo", "--days", "0"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
-        subprocess.run(manage + command, env=env, check=True, stdout=subprocess.DEVNULL)
-    code = subprocess.run(
-        [
-            *manage,
-            "shell",
-            "--no-imports",
-            "-c",
-            "from kuulo.feedback.models import SurveyPublication as P; "
-            "print(P.objects.get(unit__code='kuopio-students').code)",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "kuulo.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={args.workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
+def run(args: argparse.Namespace, work: Path, site: Site) -> None:
+    code = site.python(
+        "from kuulo.feedback.models import SurveyPublication as P; "
+        "print(P.objects.get(unit__code='kuopio-students').code)"
     )
-    base = f"http://127.0.0.1:{port}"
+    site.start(args.workers)
+    base = site.base
     try:
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"{base}/f/{code}/", timeout=1).read().decode()
-                break
-            except OSError:
-                time.sleep(0.2)
+        page = urllib.request.urlopen(f"{base}/f/{code}/", timeout=5).read().decode()
         question = re.search(r'name="(q\d+)" value="4"', page).group(1)  # type: ignore[union-attr]
         # A start token is single-use (a repeat only thanks again): each post takes its own,
         # made as the form makes them, with the server's secret key.
-        tokens = subprocess.run(
-            [
-                *manage,
-                "shell",
-                "--no-imports",
-                "-c",
-                "from kuulo.feedback.abuse import new_start_token; "
-                f"print('\\n'.join(new_start_token({code!r}) for _ in range({TOKENS})))",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
+        tokens = site.python(
+            "from kuulo.feedback.abuse import new_start_token; "
+            f"print('\\n'.join(new_start_token({code!r}) for _ in range({TOKENS})))"
+        ).split()
         body = work / "bodies.txt"
         body.write_text("".join(f"started={token}&ch=link&{question}=4\n" for token in tokens))
         script = work / "post.lua"
@@ -181,8 +99,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
             "public form submit": wrk(f"{base}/f/{code}/", args.seconds, args.connections, str(script)),
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        site.stop()
     print(
         f"engine {args.engine}, gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
         f"{args.seconds} s each"
