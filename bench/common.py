@@ -154,8 +154,11 @@ class Site:
             self.env["DATABASE_URL"] = os.environ.get(
                 "BENCH_PG_URL", f"postgres://postgres@127.0.0.1:5432/{database}"
             )
+            quiet = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
             for sql in (f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"'):
-                subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+                subprocess.run(
+                    ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, env=quiet
+                )
         else:
             self.env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
         self.database = database if engine == "postgres" else str(work / "bench.sqlite3")
