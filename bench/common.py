@@ -175,13 +175,16 @@ class Site:
 
     def manage(self, *command: str) -> str:
         """Run a management command against the site's database; its output."""
-        return subprocess.run(
+        done = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *command],
             env=self.env,
-            check=True,
             capture_output=True,
             text=True,
-        ).stdout
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {command[0]} failed:\n{done.stderr[-3000:]}")
+        return done.stdout
 
     def python(self, code: str) -> str:
         """Run Python in the site's Django (`manage.py shell -c`); what it printed."""
