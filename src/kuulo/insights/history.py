@@ -64,6 +64,7 @@ class History:
     split: dict[tuple[int, str], dict[date, dict[Any, int]]] = field(default_factory=dict)  # None: no value
     groups: dict[tuple[int, str, date], Group] = field(default_factory=dict)
     tree: Any = None  # the table.Tree it was read for (set by `table.prepare`)
+    answered: Any = None  # a unit page's reading: the item versions answered in its period
 
     def serves(
         self, start: date, end: date, dimensions: tuple[str, ...], keys: tuple[str, ...], threshold: int

@@ -180,14 +180,17 @@ def unit_reading(unit: Unit, filters: Filters, threshold: int, today: date | Non
     today = today or timezone.localdate()
     filters = replace(filters, organisation_id=unit.organisation_id).completed(today)
     tree = Tree.of(unit.organisation_id)
-    versions = _keyed(tree.headline().values()) | _keyed(_answered_versions(unit.subtree_ids, filters))
+    answered = _answered_versions(unit.subtree_ids, filters)
+    versions = _keyed(tree.headline().values()) | _keyed(answered)
     periods = [
         *_card_periods(unit, today).values(),
         filters,
         filters.previous(),
         *(replace(filters, start=bucket.start, end=bucket.end) for bucket in buckets(filters)),
     ]
-    return prepare(tree, periods, versions, threshold, counts=False, today=today)
+    reading = prepare(tree, periods, versions, threshold, counts=False, today=today)
+    reading.answered = answered  # the page's changes are of these
+    return reading
 
 
 def cards_reading(unit: Unit, today: date, threshold: int) -> History:
@@ -280,7 +283,10 @@ def significant_item_changes(
     """Items whose result changed from the previous period by more than chance would
     explain, after correcting for testing many items at once."""
     filters = replace(filters, organisation_id=unit.organisation_id).completed(timezone.localdate())
-    keyed = _keyed(_answered_versions(unit.subtree_ids, filters))
+    if reading is not None and reading.answered is not None:
+        keyed = _keyed(reading.answered)
+    else:
+        keyed = _keyed(_answered_versions(unit.subtree_ids, filters))
     tree = _tree(unit, reading)
     history = reading or prepare(tree, [filters, filters.previous()], keyed, threshold, counts=False)
     now = build(tree, filters, threshold, keyed, counts=False, history=history).row(unit.pk)
