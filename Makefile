@@ -108,11 +108,12 @@ bench: setup
 	$(PY) bench/dashboard.py --engine sqlite
 	$(PY) bench/public_form.py --engine sqlite
 	$(PY) bench/durability.py --engine sqlite
+	$(PY) bench/export.py --engine sqlite
 	@if $(PY) scripts/db-reachable "$(PG_TEST_URL)"; then \
 	  $(PY) bench/ingest_api.py --engine postgres && $(PY) bench/import_file.py --engine postgres && \
 	  $(PY) bench/answer_split.py --engine postgres && \
 	  $(PY) bench/dashboard.py --engine postgres && $(PY) bench/public_form.py --engine postgres && \
-	  $(PY) bench/durability.py --engine postgres; fi
+	  $(PY) bench/durability.py --engine postgres && $(PY) bench/export.py --engine postgres; fi
 
 ## The dashboards at 1 and 10 million responses on both engines (about an hour; several GB of disk).
 bench-10m: setup
