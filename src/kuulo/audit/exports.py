@@ -11,7 +11,7 @@ export in the audit log with what was exported.
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -42,11 +42,19 @@ def safe_cell(value: Any) -> Any:
 
 
 def spreadsheet_file(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> tuple[bytes, int]:
-    """The rows as the content of a CSV or XLSX file, and how many there were."""
+    """The rows as the content of a CSV or XLSX file, and how many there were. Rows are
+    written as they come (an iterator of a year's responses is never held whole)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    table = [[safe_cell(str(cell)) for cell in header]] + [[safe_cell(cell) for cell in row] for row in rows]
-    return (_xlsx(table) if fmt == "xlsx" else _csv(table)), len(table) - 1
+    counted = [0]
+
+    def table() -> Iterator[list[Any]]:
+        yield [safe_cell(str(cell)) for cell in header]
+        for row in rows:
+            counted[0] += 1
+            yield [safe_cell(cell) for cell in row]
+
+    return (_xlsx(table()) if fmt == "xlsx" else _csv(table())), counted[0]
 
 
 def spreadsheet(
@@ -70,12 +78,13 @@ def spreadsheet(
     return response
 
 
-def _csv(table: list[list[Any]]) -> bytes:
+def _csv(table: Iterable[list[Any]]) -> bytes:
     buffer = io.StringIO()
     # Semicolons and a byte-order mark: Excel with Finnish settings opens it as it is.
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
     writer.writerows([_csv_cell(cell) for cell in row] for row in table)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
 
 
 def _csv_cell(value: Any) -> Any:
@@ -87,7 +96,7 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def _xlsx(table: list[list[Any]]) -> bytes:
+def _xlsx(table: Iterable[list[Any]]) -> bytes:
     import openpyxl  # only exports need it
 
     workbook = openpyxl.Workbook(write_only=True)

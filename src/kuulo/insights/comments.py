@@ -3,12 +3,12 @@ responses for export. Each follows the row-level policy (organisations/rows.py, 
 rows only from a unit's day whose group reaches the comment threshold, never today's."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from kuulo.feedback.models import Answer, ItemVersion, Response
@@ -110,7 +110,11 @@ EXPORT_CHUNK = 2_000
 
 @dataclass
 class ExportedResponse:
-    response: Any
+    day: date  # never the time (organisations/rows.py)
+    unit_id: int
+    touchpoint_id: int | None
+    channel: str
+    language: str
     answers: dict[int, Any]  # item version id -> number, choices, text or "can't say"
 
 
@@ -120,39 +124,62 @@ def responses_for_export(
     limit: int,
     threshold: int,
     progress: Callable[[float], None] | None = None,
-) -> tuple[list[ExportedResponse], list[ItemVersion]]:
+) -> tuple[Iterator[ExportedResponse], list[ItemVersion]]:
     """The period's responses in these units that the row-level policy releases (days over,
     groups of at least `threshold` per unit and day: organisations/rows.py), with their
-    answers by item version, and the versions answered (in item order). Free text is
-    exported as stored: redacted when received. `progress` hears the share read (0–1).
-    Respondent and age group never narrow the rows: they are not row fields (rows.py), and
-    rows picked by one would carry it."""
+    answers by item version, read a chunk at a time as plain values (an export of a year is
+    hundreds of thousands of rows: never a model instance each); and the versions answered
+    (in item order), known before the first row. Free text is exported as stored: redacted
+    when received. `progress` hears the share read (0–1). Respondent and age group never
+    narrow the rows: they are not row fields (rows.py), and rows picked by one would carry it."""
     filters = replace(filters, respondent_type="", age_band="")
-    responses = (
-        released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
-        .select_related("unit", "touchpoint")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item_version__item")))
-        .order_by("responded_at", "pk")
+    responses = released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
+    answered = Answer.objects.filter(response__in=responses.values("pk")).values("item_version_id").distinct()
+    versions = sorted(
+        ItemVersion.objects.filter(pk__in=answered).select_related("item"),
+        key=lambda version: (version.item.code, version.number),
     )
     total = min(responses.count(), limit) if progress else 0
-    exported: list[ExportedResponse] = []
-    versions: dict[int, ItemVersion] = {}
-    for response in responses[:limit].iterator(chunk_size=EXPORT_CHUNK):
-        answers: dict[int, Any] = {}
-        for answer in response.answers.all():
-            versions.setdefault(answer.item_version_id, answer.item_version)
-            if answer.number is not None:
-                answers[answer.item_version_id] = answer.number
-            elif answer.amount is not None:
-                answers[answer.item_version_id] = float(answer.amount)
-            elif answer.choices:
-                answers[answer.item_version_id] = "; ".join(answer.choices)
-            elif answer.cant_say:
-                answers[answer.item_version_id] = CANT_SAY  # as the API takes it
-            else:
-                answers[answer.item_version_id] = answer.text
-        exported.append(ExportedResponse(response, answers))
-        if progress and len(exported) % EXPORT_CHUNK == 0:
-            progress(len(exported) / total)
-    ordered = sorted(versions.values(), key=lambda version: (version.item.code, version.number))
-    return exported, ordered
+    fields = ("pk", "responded_at", "unit_id", "touchpoint_id", "channel", "language")
+    rows = responses.order_by("responded_at", "pk").values_list(*fields)[:limit]
+
+    def read() -> Iterator[ExportedResponse]:
+        done = 0
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(row)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from _with_answers(chunk)
+                done += len(chunk)
+                chunk = []
+                if progress and total:
+                    progress(done / total)
+        yield from _with_answers(chunk)
+
+    return read(), versions
+
+
+def _with_answers(chunk: list[tuple[Any, ...]]) -> Iterator[ExportedResponse]:
+    """A chunk of responses with their answers, read in one query."""
+    if not chunk:
+        return
+    answers: defaultdict[int, dict[int, Any]] = defaultdict(dict)
+    found = Answer.objects.filter(response_id__in=[row[0] for row in chunk]).values_list(
+        "response_id", "item_version_id", "number", "amount", "choices", "cant_say", "text"
+    )
+    for response_id, version_id, number, amount, choices, cant_say, text in found:
+        if number is not None:
+            value: Any = number
+        elif amount is not None:
+            value = float(amount)
+        elif choices:
+            value = "; ".join(choices)
+        elif cant_say:
+            value = CANT_SAY  # as the API takes it
+        else:
+            value = text
+        answers[response_id][version_id] = value
+    for pk, responded_at, unit_id, touchpoint_id, channel, language in chunk:
+        yield ExportedResponse(
+            timezone.localtime(responded_at).date(), unit_id, touchpoint_id, channel, language, answers[pk]
+        )

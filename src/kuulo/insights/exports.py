@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from kuulo.audit import exports
 from kuulo.audit.models import Export
-from kuulo.feedback.models import ItemVersion
+from kuulo.core.models import LanguageChoice
+from kuulo.feedback.models import Channel, ItemVersion, Touchpoint
 from kuulo.organisations.access import Permission, has_permission, organisation_for, units_for
-from kuulo.organisations.rows import day_of
+from kuulo.organisations.models import Unit
 
 from . import comments
 from .figures import Filters
@@ -85,18 +86,24 @@ def make_export(export_id: int) -> None:
             # The row-level policy's fields only (organisations/rows.py): the day, never the time.
             header = [_("Day"), _("Unit"), _("Unit code"), _("Touchpoint"), _("Channel"), _("Language")]
             header += [heading(version, versions) for version in versions]
-            table = [
+            units = {unit.pk: unit for unit in Unit.objects.filter(organisation=export.organisation)}
+            touchpoints = {
+                touchpoint.pk: touchpoint.name
+                for touchpoint in Touchpoint.objects.filter(service_path__organisation=export.organisation)
+            }
+            channels, languages = dict(Channel.choices), dict(LanguageChoice.choices)
+            table = (
                 [
-                    day_of(row.response.responded_at).isoformat(),
-                    row.response.unit.name,
-                    row.response.unit.code,
-                    row.response.touchpoint.name if row.response.touchpoint else "",
-                    row.response.get_channel_display(),
-                    row.response.get_language_display(),
+                    row.day.isoformat(),
+                    units[row.unit_id].name,
+                    units[row.unit_id].code,
+                    touchpoints.get(row.touchpoint_id, "") if row.touchpoint_id else "",
+                    str(channels.get(row.channel, row.channel)),
+                    str(languages.get(row.language, row.language)),
                     *(row.answers.get(version.pk) for version in versions),
                 ]
                 for row in rows
-            ]
+            )
             exports.finish_export(
                 export, filename=f"kuulo-responses-{filters.start}-{filters.end}", header=header, rows=table
             )

@@ -114,7 +114,7 @@ def test_rows_are_never_narrowed_by_respondent_or_age_group(world: World) -> Non
     young = Filters(start=everyone.start, end=everyone.end, age_band="-17", respondent_type="student")
     plain, _versions = responses_for_export([world.unit], everyone, 100, threshold=3)
     picked, _versions = responses_for_export([world.unit], young, 100, threshold=3)
-    assert len(plain) == len(picked) == 10
+    assert len(list(plain)) == len(list(picked)) == 10
 
 
 def test_an_export_a_stopped_worker_left_behind_is_failed_by_the_daily_run(world: World) -> None:
