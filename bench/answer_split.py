@@ -26,23 +26,16 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from common import Timing, add_keep_option, clean_up, setup_django, timed
+from common import Timing, in_process, timed
 
 TARGET_SECONDS = 2.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=10)
-    add_keep_option(parser)
-    args = parser.parse_args()
-    setup_django(args.engine, "kuulo_bench_answer_split")
-    try:
-        run(args)
-    finally:
-        clean_up(args.engine, args.keep)
+    in_process("kuulo_bench_answer_split", parser, run)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -57,6 +57,21 @@ def _recreate_postgres_database() -> None:
         conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
+def in_process(
+    database: str, parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], None]
+) -> None:
+    """An in-process benchmark's whole life: its arguments (with --engine and --keep), a
+    fresh database called `database`, `run`, and dropping the database afterwards."""
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    add_keep_option(parser)
+    args = parser.parse_args()
+    setup_django(args.engine, database)
+    try:
+        run(args)
+    finally:
+        clean_up(args.engine, args.keep)
+
+
 def add_keep_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the benchmark's database and files for a look afterwards"

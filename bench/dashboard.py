@@ -40,7 +40,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common import Timing, add_keep_option, clean_up, setup_django, timed
+from common import Timing, in_process, timed
 
 CHUNK = 1_000_000  # responses per INSERT … SELECT
 COMMENT_EVERY = 10  # every tenth response to a survey with an open question has a comment
@@ -50,22 +50,15 @@ GROWTH_TARGET = 1.2
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--compare", help="sizes to grow through and measure at, e.g. 1000000,10000000")
     parser.add_argument("--runs", type=int, default=30)
-    add_keep_option(parser)
-    args = parser.parse_args()
+    in_process("kuulo_bench_dashboard", parser, run)
+
+
+def run(args: argparse.Namespace) -> None:
     sizes = [int(size) for size in args.compare.split(",")] if args.compare else [args.responses]
     assert sizes == sorted(sizes), "sizes grow: give them smallest first"
-    setup_django(args.engine, "kuulo_bench_dashboard")
-    try:
-        run(args, sizes)
-    finally:
-        clean_up(args.engine, args.keep)
-
-
-def run(args: argparse.Namespace, sizes: list[int]) -> None:
     from kuulo.demo.data import create_demo_organisation
 
     organisation = create_demo_organisation("bench-Password-2026")

@@ -16,7 +16,7 @@ import time
 import tracemalloc
 from datetime import timedelta
 
-from common import add_keep_option, clean_up, setup_django, timed
+from common import in_process, timed
 from dashboard import PostgresLoader, SqliteLoader
 
 ROWS_PER_SECOND_TARGET = 50_000
@@ -24,16 +24,9 @@ ROWS_PER_SECOND_TARGET = 50_000
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=200_000)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    add_keep_option(parser)
-    args = parser.parse_args()
-    setup_django(args.engine, "kuulo_bench_export")
-    try:
-        run(args)
-    finally:
-        clean_up(args.engine, args.keep)
+    in_process("kuulo_bench_export", parser, run)
 
 
 def run(args: argparse.Namespace) -> None:

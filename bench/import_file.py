@@ -15,20 +15,13 @@ import argparse
 import io
 import time
 
-from common import add_keep_option, clean_up, setup_django
+from common import in_process
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=100_000)
-    add_keep_option(parser)
-    args = parser.parse_args()
-    setup_django(args.engine, "kuulo_bench_import")
-    try:
-        run(args)
-    finally:
-        clean_up(args.engine, args.keep)
+    in_process("kuulo_bench_import", parser, run)
 
 
 def run(args: argparse.Namespace) -> None:

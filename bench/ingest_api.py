@@ -15,21 +15,14 @@ import json
 import time
 from typing import Any
 
-from common import add_keep_option, clean_up, setup_django
+from common import in_process
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--responses", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=1000)
-    add_keep_option(parser)
-    args = parser.parse_args()
-    setup_django(args.engine, "kuulo_bench")
-    try:
-        run(args)
-    finally:
-        clean_up(args.engine, args.keep)
+    in_process("kuulo_bench", parser, run)
 
 
 def run(args: argparse.Namespace) -> None:
