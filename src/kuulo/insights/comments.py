@@ -133,7 +133,11 @@ def responses_for_export(
     when received. `progress` hears the share read (0–1). Respondent and age group never
     narrow the rows: they are not row fields (rows.py), and rows picked by one would carry it."""
     filters = replace(filters, respondent_type="", age_band="")
-    responses = released(Response.objects.filter(filters.responses_q(), unit__in=units), threshold=threshold)
+    responses = released(
+        Response.objects.filter(filters.responses_q(), unit__in=units),
+        threshold=threshold,
+        days=(filters.start, filters.end),
+    )
     answered = Answer.objects.filter(response__in=responses.values("pk")).values("item_version_id").distinct()
     versions = sorted(
         ItemVersion.objects.filter(pk__in=answered).select_related("item"),

@@ -86,21 +86,26 @@ def make_export(export_id: int) -> None:
             # The row-level policy's fields only (organisations/rows.py): the day, never the time.
             header = [_("Day"), _("Unit"), _("Unit code"), _("Touchpoint"), _("Channel"), _("Language")]
             header += [heading(version, versions) for version in versions]
-            units = {unit.pk: unit for unit in Unit.objects.filter(organisation=export.organisation)}
+            # Names in the export's language, looked up once, not once a row.
+            units = {
+                unit.pk: (unit.name, unit.code)
+                for unit in Unit.objects.filter(organisation=export.organisation)
+            }
             touchpoints = {
                 touchpoint.pk: touchpoint.name
                 for touchpoint in Touchpoint.objects.filter(service_path__organisation=export.organisation)
             }
-            channels, languages = dict(Channel.choices), dict(LanguageChoice.choices)
+            channels = {value: str(label) for value, label in Channel.choices}
+            languages = {value: str(label) for value, label in LanguageChoice.choices}
+            version_ids = [version.pk for version in versions]
             table = (
                 [
                     row.day.isoformat(),
-                    units[row.unit_id].name,
-                    units[row.unit_id].code,
+                    *units[row.unit_id],
                     touchpoints.get(row.touchpoint_id, "") if row.touchpoint_id else "",
-                    str(channels.get(row.channel, row.channel)),
-                    str(languages.get(row.language, row.language)),
-                    *(row.answers.get(version.pk) for version in versions),
+                    channels.get(row.channel, row.channel),
+                    languages.get(row.language, row.language),
+                    *(row.answers.get(pk) for pk in version_ids),
                 ]
                 for row in rows
             )
