@@ -22,7 +22,7 @@ from kuulo.organisations.access import (
 )
 from kuulo.organisations.models import Unit
 
-from . import charts, comments, metrics, report_views
+from . import charts, comments, comparison, metrics, report_views
 from .figures import why_hidden
 from .forms import AlertSubscriptionForm, DashboardFilterForm
 from .models import AlertSubscription, Notification
@@ -241,14 +241,14 @@ def unit_compare(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": unit,
             "form": form,
             "filters": filters,
-            "items": metrics.comparison(
+            "items": comparison.comparison(
                 unit,
                 filters,
                 organisation.reporting_threshold,
                 visible=set(units_for(request.user, VIEW).values_list("pk", flat=True)),
             ),
             "threshold": organisation.reporting_threshold,
-            "min_peers": metrics.MIN_PEERS,
+            "min_peers": comparison.MIN_PEERS,
         },
     )
 
